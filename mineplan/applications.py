@@ -1,0 +1,190 @@
+"""Applications: the attributes of a proposed right or site, normalised to canonical keys.
+
+Files carry English or Chinese keys and values; CLI options override them. Normalisation
+happens column-wise over a whole frame, so batch screening and ``check`` share it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from mineplan.errors import InputError
+from mineplan.minerals import MineralCatalog
+
+#: canonical key -> accepted property names (case-insensitive; the first match wins).
+KEY_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "编号", "申请编号", "项目编号", "矿业权编号", "code"),
+    "right_type": ("right_type", "righttype", "type", "类型", "矿业权类型", "权属类型", "申请类型"),
+    "mineral": ("mineral", "矿种", "主矿种", "开采矿种", "勘查矿种", "开采主矿种"),
+    "method": ("method", "开采方式", "开采方法"),
+    "stage": ("stage", "勘查阶段", "阶段", "工作阶段"),
+    "annual_output": ("annual_output", "output", "年产量", "生产规模", "开采规模", "设计规模", "年开采量"),
+    "output_unit": ("output_unit", "unit", "规模单位", "单位"),
+    "licence_years": ("licence_years", "license_years", "licence_term", "有效期", "有效期限", "许可证有效期", "有效期（年）"),
+    "green_mine": ("green_mine", "green", "green_exploration", "绿色矿山", "绿色勘查"),
+    "grant": ("grant", "grant_method", "出让方式"),
+    "applicant": ("applicant", "holder", "申请人", "矿业权人", "探矿权人", "采矿权人", "申请单位"),
+}
+CANONICAL_KEYS = tuple(KEY_ALIASES)
+
+RIGHT_TYPES = {
+    "exploration": ("exploration", "探矿权", "探矿", "勘查", "勘查权", "prospecting"),
+    "mining": ("mining", "采矿权", "采矿", "开采", "mine"),
+    "site": ("site", "项目", "建设项目", "用地", "project", "construction"),
+}
+METHODS = {
+    "open_pit": ("open_pit", "open-pit", "open pit", "opencast", "surface", "露天", "露天开采"),
+    "underground": ("underground", "地下", "地下开采", "井工", "井下"),
+    "well": ("well", "钻井", "地热井", "井", "borehole", "抽水井"),
+}
+UNITS = {
+    "wt": ("万吨/年", "万吨", "万t/a", "万t", "wt", "10kt/a", "万吨每年"),
+    "wm3": ("万立方米/年", "万立方米", "万m³/年", "万m3/年", "万m³/a", "万m3/a", "万m3", "万方/年", "万方", "wm3", "10k m3/a"),
+}
+TRUE = ("true", "yes", "y", "1", "是", "有", "承诺", "已承诺", "t")
+FALSE = ("false", "no", "n", "0", "否", "无", "未承诺", "f")
+
+
+@dataclass
+class Application:
+    """One application, canonical attributes; values are None when not given."""
+
+    index: int
+    id: str
+    right_type: str | None = None
+    mineral: str | None = None
+    method: str | None = None
+    stage: str | None = None
+    annual_output: float | None = None
+    output_unit: str | None = None
+    licence_years: float | None = None
+    green_mine: bool | None = None
+    grant: str | None = None
+    applicant: str | None = None
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _choice(value, table: dict[str, tuple[str, ...]], what: str) -> str:
+    text = str(value).strip().lower()
+    for canonical, names in table.items():
+        if text in {n.lower() for n in names}:
+            return canonical
+    raise ValueError(f"unknown {what} {value!r} (known: {', '.join(table)})")
+
+
+def _bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ValueError(f"not a yes/no value: {value!r}")
+
+
+def _number(value, what: str) -> float:
+    try:
+        number = float(str(value).replace(",", "").strip()) if not isinstance(value, (int, float)) else float(value)
+    except ValueError:
+        raise ValueError(f"{what} is not a number: {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
+    return number
+
+
+def find_columns(columns) -> dict[str, str]:
+    """Map canonical keys to the frame's columns (first alias present wins)."""
+    lowered = {str(c).strip().lower(): c for c in columns if not str(c).startswith("_") and c != "geometry"}
+    found = {}
+    for key, aliases in KEY_ALIASES.items():
+        for alias in aliases:
+            if alias.lower() in lowered:
+                found[key] = lowered[alias.lower()]
+                break
+    return found
+
+
+class Normaliser:
+    """Turns raw properties (plus CLI overrides) into :class:`Application` records."""
+
+    def __init__(self, catalog: MineralCatalog, rules: dict):
+        self.catalog = catalog
+        self.stages = list(rules.get("stages", []))
+        self.stage_aliases = {k.lower(): v for k, v in rules.get("stage_aliases", {}).items()}
+        self.grant_aliases = {k.lower(): v for k, v in rules.get("grant_aliases", {}).items()}
+        self.grants = set(rules.get("competitive_grants", [])) | {"协议"}
+
+    def one(self, index: int, label: str, props: dict, overrides: dict | None = None) -> Application:
+        """Normalise one feature's properties. Raises ValueError with the problem."""
+        values = {key: props.get(col) for key, col in find_columns(props.keys()).items()}
+        for key, value in (overrides or {}).items():
+            if value is not None:
+                values[key] = value
+        app = Application(index=index, id=str(values["id"]) if not _missing(values.get("id")) else label)
+        for key in CANONICAL_KEYS[1:]:
+            value = values.get(key)
+            if _missing(value):
+                continue
+            setattr(app, key, self._convert(key, value))
+        return app
+
+    def _convert(self, key: str, value):
+        if key == "right_type":
+            return _choice(value, RIGHT_TYPES, "right type")
+        if key == "method":
+            return _choice(value, METHODS, "mining method")
+        if key == "output_unit":
+            return _choice(value, UNITS, "output unit")
+        if key == "mineral":
+            mineral = self.catalog.resolve(str(value))
+            if mineral is None:
+                raise ValueError(f"unknown mineral {value!r}; known: {', '.join(self.catalog.known_names())}")
+            return mineral.name
+        if key == "stage":
+            text = str(value).strip()
+            stage = text if text in self.stages else self.stage_aliases.get(text.lower())
+            if stage is None:
+                raise ValueError(f"unknown exploration stage {value!r} (known: {' < '.join(self.stages)})")
+            return stage
+        if key == "grant":
+            text = str(value).strip()
+            grant = self.grant_aliases.get(text.lower(), text)
+            if grant not in self.grants:
+                raise ValueError(f"unknown grant method {value!r} (known: {', '.join(sorted(self.grants))})")
+            return grant
+        if key in ("annual_output", "licence_years"):
+            return _number(value, key.replace("_", " "))
+        if key == "green_mine":
+            return _bool(value)
+        return str(value).strip()
+
+    def frame(self, frame: pd.DataFrame, overrides: dict | None = None, *, path: str | None = None,
+              collect: bool = False) -> tuple[list[Application | None], list[str | None]]:
+        """Normalise every row. With ``collect`` a bad row gives None and its error; otherwise
+        the first bad row raises :class:`InputError` naming the file and feature."""
+        props_cols = [c for c in frame.columns if not str(c).startswith("_") and c != "geometry"]
+        apps: list[Application | None] = []
+        errors: list[str | None] = []
+        labels = frame["_label"].tolist() if "_label" in frame.columns else [f"#{i + 1}" for i in range(len(frame))]
+        records = frame[props_cols].to_dict("records")
+        for i, (label, props) in enumerate(zip(labels, records, strict=True)):
+            try:
+                apps.append(self.one(i, str(label), props, overrides))
+                errors.append(None)
+            except ValueError as exc:
+                if not collect:
+                    raise InputError(str(exc), path=path, feature=label) from None
+                apps.append(None)
+                errors.append(str(exc))
+        return apps, errors

@@ -1,0 +1,104 @@
+"""What the rules look at: a batch of applications with their spatial facts, computed once.
+
+Every spatial table is one bulk query over the whole batch (see :mod:`mineplan.index`) and is
+computed on first use, so a batch of only exploration rights never pays for the visibility
+buffers, and a rule that needs the same table as another reuses it.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from mineplan.applications import Application
+from mineplan.errors import RuleConfigError
+from mineplan.index import SpatialIndex, measure
+from mineplan.minerals import MineralCatalog
+from mineplan.pack import PlanPack
+
+
+class CheckContext:
+    def __init__(self, pack: PlanPack, index: SpatialIndex, catalog: MineralCatalog,
+                 apps: list[Application | None], geoms: np.ndarray, constraints=None, repaired=None):
+        self.pack = pack
+        self.index = index
+        self.catalog = catalog
+        self.apps = apps
+        self.geoms = np.asarray(geoms, dtype=object)
+        self.constraints = constraints  # constraint layers: list of (name, title, severity, GeoDataFrame)
+        self.repaired = repaired  # per application: its geometry was repaired by make_valid
+
+    # -- configuration -----------------------------------------------------------------
+    def param(self, name: str):
+        try:
+            return self.pack.rules[name]
+        except KeyError:
+            raise RuleConfigError(f"{self.pack.root / 'plan.toml'}: [rules] has no {name!r}") from None
+
+    def clause(self, code: str) -> str:
+        entry = self.pack.config.get("catalogue", {}).get(code, {})
+        return entry.get("clause", "")
+
+    def valid(self, right_types: tuple[str, ...] | None = None):
+        """(position, application) for the usable applications of the given right types."""
+        for i, app in enumerate(self.apps):
+            if app is None or self.geoms[i] is None:
+                continue
+            if right_types is None or app.right_type in right_types:
+                yield i, app
+
+    # -- sizes -------------------------------------------------------------------------
+    @cached_property
+    def sizes(self) -> np.ndarray:
+        return measure(self.geoms)
+
+    @cached_property
+    def areas(self) -> np.ndarray:
+        return shapely.area(self.geoms)
+
+    @cached_property
+    def is_areal(self) -> np.ndarray:
+        return self.areas > 0
+
+    # -- spatial tables ----------------------------------------------------------------
+    @cached_property
+    def overlaps(self) -> pd.DataFrame:
+        """Overlaps with every polygonal planning layer (county, zones, blocks)."""
+        roles = ("county", "key_exploration_zone", "key_mining_zone", "exploration_block", "mining_block")
+        return self.index.overlaps(self.geoms, roles)
+
+    def overlaps_with(self, role: str) -> pd.DataFrame:
+        table = self.overlaps
+        roles = self.index.features["role"].to_numpy()[table["feature"].to_numpy()]
+        return table[roles == role]
+
+    def share_inside(self, role: str) -> np.ndarray:
+        """Per application: the share of its size inside the union of the role's features
+        (features of one role do not overlap, so shares add up)."""
+        table = self.overlaps_with(role)
+        inside = np.zeros(len(self.geoms))
+        np.add.at(inside, table["app"].to_numpy(), table["app_share"].to_numpy())
+        return np.minimum(inside, 1.0)
+
+    @cached_property
+    def visibility(self) -> pd.DataFrame:
+        return self.index.visibility(self.geoms)
+
+    def nearest(self, role: str) -> pd.DataFrame:
+        key = f"_nearest_{role}"
+        if key not in self.__dict__:
+            self.__dict__[key] = self.index.nearest(self.geoms, role).set_index("app")
+        return self.__dict__[key]
+
+    def railway_distances(self) -> pd.DataFrame:
+        """Nearest railway (any class in [rules].railway_classes) per application."""
+        classes = set(self.param("railway_classes"))
+        key = "_railways"
+        if key not in self.__dict__:
+            table = self.index.within_distance(self.geoms, "two_lines", float(self.param("railway_setback_m")) * 3)
+            cls = self.index.features["class"].to_numpy()[table["feature"].to_numpy()]
+            self.__dict__[key] = table[np.isin(cls, list(classes))]
+        return self.__dict__[key]

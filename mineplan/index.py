@@ -1,0 +1,160 @@
+"""The plan pack's spatial index: every feature of every layer in one place, in EPSG:4549.
+
+Built once per pack. All queries take an array of geometries (already in EPSG:4549) and answer
+for all of them at once with bulk ``STRtree`` queries and shapely 2 array functions; Python
+loops run only over the few pairs a bulk query returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from mineplan.pack import VISIBILITY_ROLES, PlanPack
+
+
+def measure(geoms: np.ndarray) -> np.ndarray:
+    """Size of each geometry: area for polygons, length for lines, 1 for points (m², m, count)."""
+    area = shapely.area(geoms)
+    length = shapely.length(geoms)
+    return np.where(area > 0, area, np.where(length > 0, length, 1.0))
+
+
+@dataclass
+class _RoleTree:
+    positions: np.ndarray  # positions into SpatialIndex.features
+    tree: shapely.STRtree
+
+
+class SpatialIndex:
+    """STRtree over all features of a pack (EPSG:4549), prepared, with visibility buffers."""
+
+    def __init__(self, pack: PlanPack):
+        frames = [layer.frame.assign(layer=layer.name, role=layer.role) for layer in pack.layers.values()]
+        features = pd.concat(frames, ignore_index=True)
+        self.pack = pack
+        self.features = features
+        self.geoms = np.asarray(features.geometry.values, dtype=object)
+        shapely.prepare(self.geoms)
+        self.areas = shapely.area(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
+        self._role_trees: dict[str, _RoleTree] = {}
+        for role in features["role"].unique():
+            positions = np.flatnonzero(features["role"].to_numpy() == role)
+            self._role_trees[role] = _RoleTree(positions, shapely.STRtree(self.geoms[positions]))
+        # "Three zones, two lines" features with their visibility distance and buffer (5.4.2).
+        vis = np.flatnonzero(features["role"].isin(VISIBILITY_ROLES).to_numpy())
+        distances = np.array(
+            [pack.visibility_distance(c) or 0.0 for c in features["class"].to_numpy()[vis]], dtype=float
+        )
+        self.visibility_positions = vis
+        self.visibility_distances = distances
+        self.visibility_buffers = shapely.buffer(self.geoms[vis], distances, quad_segs=16)
+        shapely.prepare(self.visibility_buffers)
+        self._visibility_tree = shapely.STRtree(self.visibility_buffers)
+
+    # -- queries ------------------------------------------------------------------------
+    def positions(self, role: str) -> np.ndarray:
+        tree = self._role_trees.get(role)
+        return tree.positions if tree else np.array([], dtype=int)
+
+    def overlaps(self, geoms: np.ndarray, roles: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Every (application, feature) pair that intersects, with measured overlap.
+
+        Columns: ``app``, ``feature`` (position in :attr:`features`), ``overlap`` (m² for
+        polygons; for lines the length inside, for points 1), ``app_share`` (overlap / the
+        application's size), ``feature_share`` (overlap area / the feature's area, polygons
+        only), ``covered`` (the application lies wholly in the feature, edges included).
+        """
+        geoms = np.asarray(geoms, dtype=object)
+        app, feat = self.tree.query(geoms, predicate="intersects")
+        if roles is not None:
+            keep = self.features["role"].to_numpy()[feat]
+            mask = np.isin(keep, roles)
+            app, feat = app[mask], feat[mask]
+        a, f = geoms[app], self.geoms[feat]
+        covered = shapely.covered_by(a, f)
+        size = measure(geoms)[app]
+        overlap = size.copy()
+        partial = ~covered
+        if partial.any():
+            overlap[partial] = measure(shapely.intersection(a[partial], f[partial]))
+            # a point on the boundary "intersects" and has size 1; a line touching at one point has 0 length
+            touching_pts = partial & (shapely.get_type_id(a) == 0)
+            overlap[touching_pts] = 1.0
+        polygonal = self.areas[feat] > 0
+        app_is_area = shapely.area(a) > 0
+        feature_share = np.where(polygonal & app_is_area, overlap / np.where(polygonal, self.areas[feat], 1), np.nan)
+        return pd.DataFrame(
+            {
+                "app": app,
+                "feature": feat,
+                "overlap": overlap,
+                "app_share": overlap / size,
+                "feature_share": feature_share,
+                "covered": covered,
+            }
+        )
+
+    def nearest(self, geoms: np.ndarray, role: str) -> pd.DataFrame:
+        """For each application, the nearest feature of ``role`` and the distance in metres."""
+        geoms = np.asarray(geoms, dtype=object)
+        rt = self._role_trees.get(role)
+        if rt is None or len(geoms) == 0:
+            return pd.DataFrame({"app": [], "feature": [], "distance": []})
+        (app, local), dist = rt.tree.query_nearest(geoms, return_distance=True, all_matches=False)
+        return pd.DataFrame({"app": app, "feature": rt.positions[local], "distance": dist})
+
+    def within_distance(self, geoms: np.ndarray, role: str | tuple[str, ...], distance: float) -> pd.DataFrame:
+        """Every (application, feature of ``role``) pair closer than ``distance`` metres."""
+        geoms = np.asarray(geoms, dtype=object)
+        roles = (role,) if isinstance(role, str) else role
+        apps, feats = [], []
+        for r in roles:
+            rt = self._role_trees.get(r)
+            if rt is None:
+                continue
+            a, local = rt.tree.query(geoms, predicate="dwithin", distance=distance)
+            apps.append(a)
+            feats.append(rt.positions[local])
+        app = np.concatenate(apps) if apps else np.array([], dtype=int)
+        feat = np.concatenate(feats) if feats else np.array([], dtype=int)
+        return pd.DataFrame({"app": app, "feature": feat, "distance": shapely.distance(geoms[app], self.geoms[feat])})
+
+    def visibility(self, geoms: np.ndarray) -> pd.DataFrame:
+        """Every (application, "three zones, two lines" feature) pair inside the feature's
+        visibility buffer (edges included), with the distance and the class's limit."""
+        geoms = np.asarray(geoms, dtype=object)
+        app, local = self._visibility_tree.query(geoms, predicate="intersects")
+        feat = self.visibility_positions[local]
+        return pd.DataFrame(
+            {
+                "app": app,
+                "feature": feat,
+                "distance": shapely.distance(geoms[app], self.geoms[feat]),
+                "limit": self.visibility_distances[local],
+            }
+        )
+
+    def feature(self, position: int) -> dict:
+        """The attributes of one feature (no geometry)."""
+        row = self.features.iloc[int(position)]
+        return {k: (None if _isnull(v) else v) for k, v in row.drop(labels="geometry").items()}
+
+
+def _isnull(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+_INDEXES: dict[int, SpatialIndex] = {}
+
+
+def index_for(pack: PlanPack) -> SpatialIndex:
+    """The pack's index, built on first use and kept for the process."""
+    key = id(pack)
+    if key not in _INDEXES:
+        _INDEXES[key] = SpatialIndex(pack)
+    return _INDEXES[key]

@@ -1,0 +1,50 @@
+"""The rule catalogue, in the order findings are reported."""
+
+from __future__ import annotations
+
+from mineplan.rules.base import Rule
+from mineplan.rules.blocks import (
+    ExplorationCoincidesWithBlock,
+    ExplorationKeepsMineral,
+    ExplorationStage,
+    LargeDepositSmallMine,
+    MiningInsideBlock,
+    MiningKeepsMineral,
+    OneDepositManyMines,
+)
+from mineplan.rules.conduct import CompetitiveGrant, GreenExploration, GreenMine
+from mineplan.rules.general import GeometryRepaired, PlanningArea, ProhibitedMineral, RightTypeGiven
+from mineplan.rules.mining import LicenceTerm, LimestoneMinimumOutput, MediumScale, SandGravelOutsideKeyZone
+from mineplan.rules.setbacks import BridgeSetback, RailwaySetback, ThreeZonesTwoLines
+from mineplan.rules.sites import ConstraintLayers, SiteCoversPlannedResources
+
+CATALOGUE: tuple[Rule, ...] = (
+    RightTypeGiven(),
+    GeometryRepaired(),
+    PlanningArea(),
+    ProhibitedMineral(),
+    ExplorationCoincidesWithBlock(),
+    ExplorationKeepsMineral(),
+    ExplorationStage(),
+    MiningInsideBlock(),
+    MiningKeepsMineral(),
+    LargeDepositSmallMine(),
+    OneDepositManyMines(),
+    SandGravelOutsideKeyZone(),
+    MediumScale(),
+    LimestoneMinimumOutput(),
+    LicenceTerm(),
+    ThreeZonesTwoLines(),
+    RailwaySetback(),
+    BridgeSetback(),
+    CompetitiveGrant(),
+    GreenMine(),
+    GreenExploration(),
+    SiteCoversPlannedResources(),
+    ConstraintLayers(),
+)
+
+BY_CODE = {rule.code: rule for rule in CATALOGUE}
+ORDER = {rule.code: n for n, rule in enumerate(CATALOGUE)}
+
+__all__ = ["BY_CODE", "CATALOGUE", "ORDER", "Rule"]
