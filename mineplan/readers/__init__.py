@@ -1,0 +1,76 @@
+"""Reading applications (mining-right parcels, sites) from any supported input.
+
+``read_applications(path, ...)`` returns a :class:`ReadResult` whose frame is in EPSG:4549,
+one row per input feature, with ``_label``, ``_error`` and ``_repaired`` columns. Formats
+and conventions are described in ``docs/input-formats.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mineplan import crs as crsmod
+from mineplan.errors import InputError
+from mineplan.readers._core import ReadResult, finish
+
+__all__ = ["read_applications", "ReadResult", "FORMATS"]
+
+#: suffix -> format name
+FORMATS = {
+    ".geojson": "geojson", ".json": "geojson",
+    ".wkt": "wkt",
+}
+
+
+def read_applications(path, *, layer=None, crs=None, fix: bool = False, on_error: str = "raise",
+                      plan_area=None) -> ReadResult:
+    """Read every feature of ``path`` into EPSG:4549.
+
+    ``crs`` names the input CRS where the file does not say; ``plan_area`` (EPSG:4549) decides
+    ambiguous coordinate readings. ``on_error="collect"`` keeps bad features as rows with
+    ``_error`` set instead of raising; ``fix=True`` repairs invalid polygons.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found", path=str(path))
+    fmt = _format_of(p)
+    notes: list[str] = []
+    if crs is not None:
+        crsmod.parse_crs(crs, path=str(path))  # fail early on a bad name
+    if fmt == "geojson":
+        from mineplan.readers import geojson
+
+        raws, declared = geojson.parse(p, p.read_bytes(), notes)
+        return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
+                      on_error=on_error, notes=notes,
+                      default_geographic=None if crs is not None else crsmod.parse_crs("EPSG:4326"))
+    if fmt == "wkt":
+        from mineplan.readers import wkt
+
+        text = _read_text(p, notes)
+        raws, declared = wkt.parse_lines(text.splitlines(), p)
+        if not raws:
+            raise InputError("no geometries (empty file?)", path=str(p))
+        return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
+                      on_error=on_error, notes=notes, declared_how="SRID in the file")
+    raise InputError(f"unknown format (suffix {p.suffix or 'none'!r}; supported: "
+                     + ", ".join(sorted(set(FORMATS))) + ")", path=str(p))
+
+
+def _format_of(p: Path) -> str | None:
+    return FORMATS.get(p.suffix.lower())
+
+
+def _read_text(p: Path, notes: list[str]) -> str:
+    data = p.read_bytes()
+    if not data.strip():
+        raise InputError("empty file", path=str(p))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise InputError("text is neither UTF-8 nor GBK", path=str(p)) from None
+        notes.append("decoded as GBK (not UTF-8)")
+        return text

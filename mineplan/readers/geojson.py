@@ -1,0 +1,236 @@
+"""GeoJSON: FeatureCollection, a single Feature or a bare geometry (RFC 7946, plus the legacy
+``crs`` member of the 2008 spec).
+
+The structure is checked here, on the parsed JSON, before shapely sees it: shapely would
+silently close an unclosed ring and accept coordinates written as strings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import shapely
+
+from mineplan import crs as crsmod
+from mineplan.errors import InputError
+from mineplan.readers._core import Raw
+
+GEOMETRY_TYPES = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2,
+                  "MultiPolygon": 3}
+
+
+class StructureError(Exception):
+    """A feature-level structural problem (one line)."""
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _position(p, where: str) -> tuple:
+    if not isinstance(p, list):
+        raise StructureError(f"{where}: a position must be an array of 2 or 3 numbers, not {_show(p)}")
+    if not 2 <= len(p) <= 3:
+        raise StructureError(f"{where}: a position must have 2 or 3 numbers, not {len(p)}")
+    for v in p:
+        if not _is_number(v):
+            raise StructureError(f"{where}: coordinate {_show(v)} is not a number")
+        if not math.isfinite(v):
+            raise StructureError(f"{where}: coordinate {v} is not a finite number")
+    return tuple(float(v) for v in p)
+
+
+def _show(v) -> str:
+    s = json.dumps(v, ensure_ascii=False)
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def _positions(arr, where: str, minimum: int) -> list[tuple]:
+    if not isinstance(arr, list):
+        raise StructureError(f"{where}: expected an array of positions, not {_show(arr)}")
+    pts = [_position(p, f"{where} position {i + 1}") for i, p in enumerate(arr)]
+    if len(pts) < minimum:
+        raise StructureError(f"{where}: needs at least {minimum} positions, has {len(pts)}")
+    return pts
+
+
+def _ring(arr, where: str) -> list[tuple]:
+    pts = _positions(arr, where, 0)
+    if len(pts) < 4:
+        raise StructureError(f"{where}: a ring needs at least 4 positions (first = last), has {len(pts)}")
+    if pts[0][:2] != pts[-1][:2]:
+        raise StructureError(f"{where} is not closed: first position {pts[0][:2]} differs from last {pts[-1][:2]}")
+    return pts
+
+
+def _polygon(arr, where: str) -> list[list[tuple]]:
+    if not isinstance(arr, list) or (arr and not isinstance(arr[0], list)):
+        raise StructureError(f"{where}: expected an array of rings, not {_show(arr)}")
+    for i, ring in enumerate(arr):
+        if not isinstance(ring, list) or (ring and not isinstance(ring[0], list)):
+            raise StructureError(f"{where} ring {i + 1}: expected an array of positions, not {_show(ring)}")
+    return [_ring(ring, f"{where} ring {i + 1}") for i, ring in enumerate(arr)]
+
+
+def _depth(v) -> int:
+    d = 0
+    while isinstance(v, list) and v:
+        v = v[0]
+        d += 1
+    return d
+
+
+def geometry(obj) -> shapely.Geometry:
+    """A GeoJSON geometry object -> shapely (in file numbers), or :class:`StructureError`."""
+    if obj is None:
+        return None
+    if not isinstance(obj, dict):
+        raise StructureError(f"geometry must be an object or null, not {_show(obj)}")
+    gtype = obj.get("type")
+    if gtype is None:
+        raise StructureError("geometry has no 'type'")
+    _check_bbox(obj)
+    if gtype == "GeometryCollection":
+        raise StructureError("GeometryCollection is not supported (one geometry per feature)")
+    if gtype not in GEOMETRY_TYPES:
+        raise StructureError(f"unknown geometry type {_show(gtype)}")
+    if "coordinates" not in obj:
+        raise StructureError(f"{gtype} has no 'coordinates'")
+    c = obj["coordinates"]
+    if c is None or c == []:
+        return shapely.from_wkt(f"{gtype.upper()} EMPTY")
+    if not isinstance(c, list):
+        raise StructureError(f"{gtype} coordinates must be an array, not {_show(c)}")
+    want = GEOMETRY_TYPES[gtype] + 1
+    got = _depth(c)
+    if got != want and not (got < want and _depth_has_empty(c)):
+        raise StructureError(f"{gtype} coordinates nested {got} deep, expected {want} "
+                             f"(is it really a {gtype}?)")
+    if gtype == "Point":
+        return shapely.Point(_position(c, "Point"))
+    if gtype == "MultiPoint":
+        return shapely.MultiPoint(_positions(c, "MultiPoint", 1))
+    if gtype == "LineString":
+        return shapely.LineString(_positions(c, "LineString", 2))
+    if gtype == "MultiLineString":
+        return shapely.MultiLineString([_positions(p, f"MultiLineString part {i + 1}", 2) for i, p in enumerate(c)])
+    if gtype == "Polygon":
+        rings = _polygon(c, "Polygon")
+        return shapely.Polygon(rings[0], rings[1:]) if rings else shapely.Polygon()
+    parts = []
+    for i, p in enumerate(c):
+        rings = _polygon(p, f"MultiPolygon part {i + 1}")
+        if not rings:
+            raise StructureError(f"MultiPolygon part {i + 1} is empty")
+        parts.append(shapely.Polygon(rings[0], rings[1:]))
+    return shapely.MultiPolygon(parts)
+
+
+def _depth_has_empty(c) -> bool:
+    v = c
+    while isinstance(v, list):
+        if not v:
+            return True
+        v = v[0]
+    return False
+
+
+def _check_bbox(obj: dict) -> None:
+    if "bbox" not in obj:
+        return
+    bb = obj["bbox"]
+    if not isinstance(bb, list) or len(bb) not in (4, 6) or not all(_is_number(v) for v in bb):
+        raise StructureError(f"bbox must be an array of 4 or 6 numbers, not {_show(bb)}")
+
+
+def _legacy_crs(doc: dict, path: str) -> crsmod.SourceCRS | None:
+    member = doc.get("crs")
+    if member is None:
+        return None
+    name = None
+    if isinstance(member, dict):
+        props = member.get("properties")
+        if member.get("type") == "name" and isinstance(props, dict):
+            name = props.get("name")
+        elif member.get("type") == "EPSG" and isinstance(props, dict):
+            name = f"EPSG:{props.get('code')}"
+    if not isinstance(name, str):
+        raise InputError(f"unreadable 'crs' member {_show(member)}", path=path)
+    m = re.fullmatch(r"urn:ogc:def:crs:(\w+):[\d.]*:(\w+)", name.strip(), flags=re.I)
+    if m:
+        auth, code = m.group(1).upper(), m.group(2)
+        name = "OGC:CRS84" if (auth, code.upper()) == ("OGC", "CRS84") else f"{auth}:{code}"
+    return crsmod.parse_crs(name, path=path)
+
+
+def _feature(obj) -> Raw:
+    if not isinstance(obj, dict):
+        return Raw({}, error=f"feature must be an object, not {_show(obj)}")
+    if obj.get("type") != "Feature":
+        return Raw({}, error=f"expected a Feature, found type {_show(obj.get('type'))}")
+    props = obj.get("properties", {})
+    fid = obj.get("id")
+    if props is None:
+        props = {}
+    if not isinstance(props, dict):
+        return Raw({}, fid=fid, error=f"properties must be an object or null, not {_show(props)}")
+    if fid is not None and (not isinstance(fid, (str, int, float)) or isinstance(fid, bool)):
+        return Raw(props, error=f"feature id must be a string or a number, not {_show(fid)}")
+    if "geometry" not in obj:
+        return Raw(props, fid=fid, error="feature has no 'geometry' member")
+    try:
+        _check_bbox(obj)
+        g = geometry(obj["geometry"])
+    except StructureError as exc:
+        return Raw(props, fid=fid, error=str(exc))
+    return Raw(props, g, fid=fid)
+
+
+def parse(path, data: bytes, notes: list[str]):
+    """-> (raws, declared SourceCRS or None). File-level problems raise InputError."""
+    path_s = str(path)
+    if not data.strip():
+        raise InputError("empty file", path=path_s)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+            notes.append("file is not UTF-8; decoded as GBK/GB18030")
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", path=path_s) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", path=path_s) from None
+    if not isinstance(doc, dict):
+        raise InputError(f"not a GeoJSON object (top level is {type(doc).__name__})", path=path_s)
+    declared = _legacy_crs(doc, path_s)
+    t = doc.get("type")
+    if t == "FeatureCollection":
+        feats = doc.get("features")
+        if feats is None:
+            raise InputError("FeatureCollection has no 'features' member", path=path_s)
+        if not isinstance(feats, list):
+            raise InputError(f"'features' must be an array, not {type(feats).__name__}", path=path_s)
+        if not feats:
+            raise InputError("no features", path=path_s)
+        try:
+            _check_bbox(doc)
+        except StructureError as exc:
+            raise InputError(str(exc), path=path_s) from None
+        return [_feature(f) for f in feats], declared
+    if t == "Feature":
+        return [_feature(doc)], declared
+    if t in GEOMETRY_TYPES or t == "GeometryCollection":
+        try:
+            g = geometry(doc)
+        except StructureError as exc:
+            return [Raw({}, error=str(exc))], declared
+        return [Raw({}, g)], declared
+    if t is None and "coordinates" in doc:
+        raise InputError("geometry has no 'type'", path=path_s)
+    raise InputError(f"unknown GeoJSON type {_show(t)} (expected FeatureCollection, Feature or a geometry; "
+                     "type names are case-sensitive)", path=path_s)
