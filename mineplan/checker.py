@@ -32,6 +32,7 @@ class CheckReport:
     source: str = ""
     source_crs: str = ""
     notes: list[str] = field(default_factory=list)
+    frame: object = None  # the features as read (GeoDataFrame, EPSG:4549)
 
     @property
     def verdict(self) -> str:
@@ -71,12 +72,15 @@ def constraint_layers(pack: PlanPack, extra: list[tuple[str, str]] | None = None
 
 
 def check_frame(frame, *, pack: PlanPack | None = None, overrides: dict | None = None, path: str | None = None,
-                collect: bool = False, radius: float | None = None, constraints: list | None = None) -> list[Result]:
+                collect: bool = False, radius: float | None = None, constraints: list | None = None,
+                existing=None, rules=None) -> list[Result]:
     """Check every row of ``frame`` (a GeoDataFrame in EPSG:4549 as returned by
     :func:`mineplan.readers.read_applications`). Returns one :class:`Result` per row, in order.
 
     With ``collect``, a row whose attributes or geometry are unusable becomes an error result;
-    otherwise the first such row raises :class:`InputError`.
+    otherwise the first such row raises :class:`InputError`. ``existing`` holds rights already
+    granted (a GeoDataFrame in EPSG:4549, e.g. from the registry) for the rules that compare
+    with them; ``rules`` limits the run to some rules (default: the whole catalogue).
     """
     pack = pack or load_pack()
     if frame.crs is not None and frame.crs != WORK_CRS:
@@ -102,13 +106,14 @@ def check_frame(frame, *, pack: PlanPack | None = None, overrides: dict | None =
         points = np.array([g is not None and shapely.get_type_id(g) in (0, 4) for g in geoms])
         geoms[points] = shapely.buffer(geoms[points], radius, quad_segs=32)
     repaired = frame["_repaired"].to_numpy(dtype=bool) if "_repaired" in frame.columns else None
-    ctx = CheckContext(pack, index_for(pack), catalog, apps, geoms, constraints=constraints, repaired=repaired)
+    ctx = CheckContext(pack, index_for(pack), catalog, apps, geoms, constraints=constraints, repaired=repaired,
+                       existing=existing)
     results = [
         Result(id=app.id if app else str(labels[i]), index=i, error=errors[i],
                attributes={k: v for k, v in vars(app).items() if k != "index"} if app else {})
         for i, app in enumerate(apps)
     ]
-    for rule in CATALOGUE:
+    for rule in CATALOGUE if rules is None else rules:
         for i, finding in rule.evaluate(ctx):
             results[i].findings.append(finding)
     for result in results:
@@ -118,12 +123,13 @@ def check_frame(frame, *, pack: PlanPack | None = None, overrides: dict | None =
 
 def check_file(path: str | Path, *, pack: PlanPack | None = None, overrides: dict | None = None, layer: str | None = None,
                crs: str | None = None, fix: bool = False, radius: float | None = None,
-               constraints: list[tuple[str, str]] | None = None) -> CheckReport:
+               constraints: list[tuple[str, str]] | None = None, existing=None) -> CheckReport:
     """Read an application file (any format the readers accept) and check every feature."""
     from mineplan.readers import read_applications
 
     pack = pack or load_pack()
     read = read_applications(path, layer=layer, crs=crs, fix=fix, plan_area=pack.county_geometry)
     results = check_frame(read.frame, pack=pack, overrides=overrides, path=str(path), radius=radius,
-                          constraints=constraint_layers(pack, constraints))
-    return CheckReport(results=results, pack=pack, source=str(path), source_crs=read.source_crs, notes=list(read.notes))
+                          constraints=constraint_layers(pack, constraints), existing=existing)
+    return CheckReport(results=results, pack=pack, source=str(path), source_crs=read.source_crs, notes=list(read.notes),
+                       frame=read.frame)

@@ -22,7 +22,8 @@ from mineplan.pack import PlanPack
 
 class CheckContext:
     def __init__(self, pack: PlanPack, index: SpatialIndex, catalog: MineralCatalog,
-                 apps: list[Application | None], geoms: np.ndarray, constraints=None, repaired=None):
+                 apps: list[Application | None], geoms: np.ndarray, constraints=None, repaired=None,
+                 existing=None):
         self.pack = pack
         self.index = index
         self.catalog = catalog
@@ -30,6 +31,7 @@ class CheckContext:
         self.geoms = np.asarray(geoms, dtype=object)
         self.constraints = constraints  # constraint layers: list of (name, title, severity, GeoDataFrame)
         self.repaired = repaired  # per application: its geometry was repaired by make_valid
+        self.existing = existing  # rights already granted or pending (GeoDataFrame, EPSG:4549) or None
 
     # -- configuration -----------------------------------------------------------------
     def param(self, name: str):
@@ -94,11 +96,9 @@ class CheckContext:
         return self.__dict__[key]
 
     def railway_distances(self) -> pd.DataFrame:
-        """Nearest railway (any class in [rules].railway_classes) per application."""
-        classes = set(self.param("railway_classes"))
+        """The nearest railway (classes in [rules].railway_classes) per application, indexed by app."""
         key = "_railways"
         if key not in self.__dict__:
-            table = self.index.within_distance(self.geoms, "two_lines", float(self.param("railway_setback_m")) * 3)
-            cls = self.index.features["class"].to_numpy()[table["feature"].to_numpy()]
-            self.__dict__[key] = table[np.isin(cls, list(classes))]
+            classes = tuple(self.param("railway_classes"))
+            self.__dict__[key] = self.index.nearest_of_class(self.geoms, "two_lines", classes).set_index("app")
         return self.__dict__[key]

@@ -42,6 +42,7 @@ class SpatialIndex:
         self.areas = shapely.area(self.geoms)
         self.tree = shapely.STRtree(self.geoms)
         self._role_trees: dict[str, _RoleTree] = {}
+        self._class_trees: dict[tuple, _RoleTree] = {}
         for role in features["role"].unique():
             positions = np.flatnonzero(features["role"].to_numpy() == role)
             self._role_trees[role] = _RoleTree(positions, shapely.STRtree(self.geoms[positions]))
@@ -104,6 +105,20 @@ class SpatialIndex:
         geoms = np.asarray(geoms, dtype=object)
         rt = self._role_trees.get(role)
         if rt is None or len(geoms) == 0:
+            return pd.DataFrame({"app": [], "feature": [], "distance": []})
+        (app, local), dist = rt.tree.query_nearest(geoms, return_distance=True, all_matches=False)
+        return pd.DataFrame({"app": app, "feature": rt.positions[local], "distance": dist})
+
+    def nearest_of_class(self, geoms: np.ndarray, role: str, classes: tuple[str, ...]) -> pd.DataFrame:
+        """Like :meth:`nearest`, among the features of ``role`` whose class is in ``classes``."""
+        key = (role, tuple(sorted(classes)))
+        if key not in self._class_trees:
+            pos = self.positions(role)
+            pos = pos[np.isin(self.features["class"].to_numpy()[pos], list(classes))]
+            self._class_trees[key] = _RoleTree(pos, shapely.STRtree(self.geoms[pos]))
+        rt = self._class_trees[key]
+        geoms = np.asarray(geoms, dtype=object)
+        if len(rt.positions) == 0 or len(geoms) == 0:
             return pd.DataFrame({"app": [], "feature": [], "distance": []})
         (app, local), dist = rt.tree.query_nearest(geoms, return_distance=True, all_matches=False)
         return pd.DataFrame({"app": app, "feature": rt.positions[local], "distance": dist})

@@ -107,11 +107,11 @@ class MediumScale(Rule):
             facts = {"output": rounded(value, 3), "unit": table["unit"], "scale": scale,
                      "medium_threshold": medium, "table": table.get("source", mineral.scale_table)}
             if scale == "small":
-                yield i, self.fire(ctx, f"设计规模 {value:g} {table['unit']} 为小型（中型下限 {medium:g}）",
-                                   f"design output {value:g} {UNIT_NAMES[unit][1]} is small scale (medium from {medium:g})", **facts)
+                yield i, self.fire(ctx, f"设计规模 {value:.4g} {table['unit']} 为小型（中型下限 {medium:g}）",
+                                   f"design output {value:.4g} {UNIT_NAMES[unit][1]} is small scale (medium from {medium:g})", **facts)
             else:
-                yield i, self.ok(ctx, f"设计规模 {value:g} {table['unit']}，为{zh_scale}",
-                                 f"design output {value:g} {UNIT_NAMES[unit][1]}: {scale} scale", **facts)
+                yield i, self.ok(ctx, f"设计规模 {value:.4g} {table['unit']}，为{zh_scale}",
+                                 f"design output {value:.4g} {UNIT_NAMES[unit][1]}: {scale} scale", **facts)
 
 
 class LimestoneMinimumOutput(Rule):
@@ -133,11 +133,11 @@ class LimestoneMinimumOutput(Rule):
                 continue
             facts = {"output_wt": rounded(value, 3), "minimum_wt": minimum}
             if value < minimum:
-                yield i, self.fire(ctx, f"开采规模 {value:g} 万吨/年，低于最低 {minimum:g} 万吨/年",
-                                   f"output {value:g} 10kt/yr is below the minimum {minimum:g}", **facts)
+                yield i, self.fire(ctx, f"开采规模 {value:.4g} 万吨/年，低于最低 {minimum:g} 万吨/年",
+                                   f"output {value:.4g} 10kt/yr is below the minimum {minimum:g}", **facts)
             else:
-                yield i, self.ok(ctx, f"开采规模 {value:g} 万吨/年，不低于 {minimum:g} 万吨/年",
-                                 f"output {value:g} 10kt/yr meets the minimum {minimum:g}", **facts)
+                yield i, self.ok(ctx, f"开采规模 {value:.4g} 万吨/年，不低于 {minimum:g} 万吨/年",
+                                 f"output {value:.4g} 10kt/yr meets the minimum {minimum:g}", **facts)
 
 
 class LicenceTerm(Rule):

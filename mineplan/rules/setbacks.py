@@ -75,22 +75,24 @@ class RailwaySetback(Rule):
     def evaluate(self, ctx):
         limit = float(ctx.param("railway_setback_m"))
         near = ctx.railway_distances()
-        closest = {int(a): g.sort_values("distance").iloc[0] for a, g in near.groupby("app", sort=False)}
         for i, _app, missing in _open_pits(self, ctx):
             if missing is not None:
                 yield i, missing
                 continue
-            row = closest.get(i)
+            row = near.loc[i] if i in near.index else None
             if row is not None and row["distance"] <= limit:
                 desc = _describe(ctx, row["feature"])
                 yield i, self.fire(ctx, f"距“{desc['name_zh']}”{row['distance']:.0f} 米（应大于 {limit:g} 米）",
                                    f"{row['distance']:.0f} m from {desc['name_en']} (must be more than {limit:g} m)",
                                    railway=desc["code"], distance_m=rounded(row["distance"]), limit_m=limit)
             else:
-                facts = {"limit_m": limit}
-                if row is not None:
-                    facts.update(railway=_describe(ctx, row["feature"])["code"], distance_m=rounded(row["distance"]))
-                yield i, self.ok(ctx, f"距铁路大于 {limit:g} 米", f"more than {limit:g} m from any railway", **facts)
+                if row is None:
+                    yield i, self.ok(ctx, "规划包中无铁路要素", "the plan pack has no railway", limit_m=limit)
+                    continue
+                desc = _describe(ctx, row["feature"])
+                yield i, self.ok(ctx, f"距最近铁路“{desc['name_zh']}”{row['distance']:.0f} 米（应大于 {limit:g} 米）",
+                                 f"{row['distance']:.0f} m from the nearest railway, {desc['name_en']} (limit {limit:g} m)",
+                                 railway=desc["code"], distance_m=rounded(row["distance"]), limit_m=limit)
 
 
 class BridgeSetback(Rule):

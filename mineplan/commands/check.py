@@ -1,0 +1,82 @@
+"""``mineplan check FILE``: the verdict on one application file, with every reason."""
+
+from __future__ import annotations
+
+import click
+
+from mineplan.commands.options import console, crs_opt, lang_opt, layer_opt
+
+
+def _constraint(value: str) -> tuple[str, str]:
+    path, _, severity = value.partition("=")
+    return path, severity or "forbidden"
+
+
+@click.command()
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=True, exists=True))
+@click.option("--id", "id_", help="Application id (overrides the file's).")
+@click.option("--right-type", type=click.Choice(["exploration", "mining", "site"]), help="探矿权, 采矿权 or a site.")
+@click.option("--mineral", help="Mineral, e.g. 建筑石料用灰岩, 地热, 矿泉水, limestone.")
+@click.option("--method", type=click.Choice(["open_pit", "underground", "well"]), help="Mining method.")
+@click.option("--stage", help="Exploration stage: 普查, 详查, 勘探.")
+@click.option("--annual-output", type=float, help="Design output per year (see --output-unit).")
+@click.option("--output-unit", type=click.Choice(["万吨/年", "万立方米/年", "wt", "wm3"]), help="Unit of --annual-output.")
+@click.option("--licence-years", type=float, help="Licence term in years.")
+@click.option("--green-mine/--no-green-mine", default=None, help="Green-mine (or green-exploration) commitment.")
+@click.option("--grant", help="Grant method: 招标, 拍卖, 挂牌, 协议.")
+@click.option("--applicant", help="Applicant.")
+@click.option("--radius", type=float, help="Check a point as a disc of this radius (m).")
+@click.option("--constraints", "constraints", multiple=True, metavar="FILE[=SEVERITY]",
+              help="A constraint layer (ecological red line, farmland …) and the verdict it gives "
+                   "(forbidden by default; or restricted). Repeatable.")
+@click.option("--fix", is_flag=True, help="Repair invalid geometries with make_valid (reported as a finding).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "geojson"]), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write json/geojson here.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True),
+              help="Also write a one-page report (.html or .pdf).")
+@click.option("--registry", "registry_path", type=click.Path(dir_okay=False),
+              help="Rights registry (GeoPackage) to check against: overlaps, holders, caps.")
+@click.option("--all/--problems-only", "show_passes", default=True, help="Show passing findings in the table.")
+@layer_opt
+@crs_opt
+@lang_opt
+@click.pass_context
+def check(ctx, path, id_, right_type, mineral, method, stage, annual_output, output_unit, licence_years,
+          green_mine, grant, applicant, radius, constraints, fix, fmt, output, report_path, registry_path, show_passes,
+          layer, input_crs, lang):
+    """Check an application (a right or a site) against the plan.
+
+    Exit status: 0 allowed, 3 restricted, 4 forbidden, 2 unusable input, 1 internal error.
+    """
+    from mineplan.checker import check_file
+    from mineplan.commands.options import pack_from
+    from mineplan.findings import EXIT_CODES
+    from mineplan.output import render, to_geojson, to_json
+
+    overrides = {"id": id_, "right_type": right_type, "mineral": mineral, "method": method, "stage": stage,
+                 "annual_output": annual_output, "output_unit": output_unit, "licence_years": licence_years,
+                 "green_mine": green_mine, "grant": grant, "applicant": applicant}
+    pack = pack_from(ctx)
+    existing = None
+    if registry_path:
+        from mineplan.registry import open_registry
+
+        existing = open_registry(registry_path).existing_rights()
+    report = check_file(path, pack=pack, overrides=overrides, layer=layer, crs=input_crs, fix=fix, radius=radius,
+                        constraints=[_constraint(c) for c in constraints], existing=existing)
+    if report_path:
+        from mineplan.report import write_report
+
+        write_report(report, report_path, lang=lang)
+    if fmt == "table":
+        render(console(), report, lang=lang, show_passes=show_passes)
+    else:
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+        text = to_json(report) if fmt == "json" else to_geojson(report, report.frame)
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+        else:
+            click.echo(text)
+    ctx.exit(EXIT_CODES[report.verdict])

@@ -1,0 +1,64 @@
+"""``mineplan plan``: show the plan pack's layers; ``mineplan plan validate``: check a pack."""
+
+from __future__ import annotations
+
+import click
+
+from mineplan.commands.options import console, lang_opt
+
+
+@click.group(invoke_without_command=True)
+@lang_opt
+@click.pass_context
+def plan(ctx: click.Context, lang: str) -> None:
+    """List the plan pack's layers: code, name, stated and measured area, provenance."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.table import Table
+
+    from mineplan.commands.options import pack_from
+
+    pack = pack_from(ctx)
+    out = console()
+    meta = pack.plan
+    out.print(f"[bold]{meta['name_zh'] if lang == 'zh' else meta['name_en']}[/]  {meta['document']}  "
+              f"{meta['issued']}  {meta['period'][0]}–{meta['period'][1]}  adcode {meta['adcode']}")
+    out.print(f"pack {meta['id']} version {meta['version']}  sha256 {pack.data_sha256[:16]}…  {pack.root}")
+    table = Table(expand=True)
+    for col in ("layer", "code", "name", "kind", "mineral", "stated km²", "measured km²", "provenance"):
+        table.add_column(col, justify="right" if "km²" in col else "left")
+    for layer in pack.layers.values():
+        for row in layer.frame.itertuples():
+            measured = row.geometry.area / 1e6 if row.geometry.area > 0 else None
+            stated = row.stated_area_km2
+            table.add_row(
+                layer.name, row.code, row.name_zh if lang == "zh" else (row.name_en or row.name_zh),
+                row.kind or "", row.mineral or "",
+                "" if stated is None or stated != stated else f"{stated:g}",
+                "" if measured is None else f"{measured:.3f}",
+                row.provenance or "",
+            )
+    out.print(table)
+
+
+@plan.command()
+@click.pass_context
+def validate(ctx: click.Context) -> None:
+    """Check a plan pack's layers and invariants; one line per problem, exit 1 on any."""
+    from mineplan.validate import validate_pack
+
+    data_dir = ctx.find_root().obj.get("data_dir")
+    result = validate_pack(data_dir)
+    out = console()
+    county = [a for a in result.areas if a["layer"] and a["stated_km2"] and a["code"] and "county" in a["layer"]]
+    for area in county:
+        out.print(f"county {area['code']}: measured {area['measured_km2']:.1f} km² (EPSG:4549) vs the plan's "
+                  f"{area['stated_km2']:g} km²")
+    if result.ok:
+        out.print(f"[green]ok[/]: {len(result.pack.layers)} layers, "
+                  f"{sum(len(la.frame) for la in result.pack.layers.values())} features, every invariant holds")
+        return
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    click.echo(f"{len(result.problems)} problem(s) in the plan pack", err=True)
+    ctx.exit(1)

@@ -1,0 +1,41 @@
+"""``mineplan rules [CODE]``: the rule catalogue, or one rule explained with the plan's sentence."""
+
+from __future__ import annotations
+
+import click
+
+from mineplan.commands.options import console, lang_opt
+
+
+@click.command()
+@click.argument("code", required=False)
+@lang_opt
+@click.pass_context
+def rules(ctx: click.Context, code: str | None, lang: str) -> None:
+    """List the rules (code, severity, clause, title) or explain one."""
+    from rich.table import Table
+
+    from mineplan.commands.options import pack_from
+    from mineplan.rules import BY_CODE, CATALOGUE
+
+    pack = pack_from(ctx)
+    catalogue = pack.config.get("catalogue", {})
+    out = console()
+    if code is None:
+        table = Table(expand=True)
+        for col in ("code", "severity", "applies to", "clause", "title"):
+            table.add_column(col)
+        for rule in CATALOGUE:
+            table.add_row(rule.code, rule.severity, ", ".join(rule.applies_to), catalogue.get(rule.code, {}).get("clause", ""),
+                          rule.title_zh if lang == "zh" else rule.title_en)
+        out.print(table)
+        return
+    rule = BY_CODE.get(code.upper())
+    if rule is None:
+        raise click.BadParameter(f"unknown rule {code!r} (known: {', '.join(BY_CODE)})", param_hint="CODE")
+    entry = catalogue.get(rule.code, {})
+    out.print(f"[bold]{rule.code}[/]  {rule.title_zh} — {rule.title_en}")
+    out.print(f"severity when it fires: {rule.severity}; applies to: {', '.join(rule.applies_to)}")
+    out.print(f"clause: {entry.get('clause', '')}")
+    out.print(f"plan: 「{entry.get('text_zh', '')}」")
+    out.print(f"what it checks: {rule.what}")

@@ -1,0 +1,100 @@
+"""Write examples/: an allowed, a restricted and a forbidden application of each right type.
+
+The geometries are derived from the bundled plan pack (a right that takes a whole block, a
+quarry beside the railway …), so the examples stay true when the layers are regenerated.
+Run: python scripts/make_examples.py  (then the README's verdict table is checked by
+tests/test_examples.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import shapely
+from pyproj import Transformer
+from shapely.geometry import Point, box, mapping
+from shapely.ops import transform
+
+from mineplan.index import index_for
+from mineplan.pack import load_pack
+
+OUT = Path(__file__).resolve().parent.parent / "examples"
+TO_WGS = Transformer.from_crs("EPSG:4549", "EPSG:4326", always_xy=True)
+
+
+def feature_by(index, role, mineral=None, n=0):
+    f = index.features
+    rows = f[(f["role"] == role) & ((f["mineral"] == mineral) if mineral else True)]
+    return rows.iloc[n]
+
+
+def write(name: str, props: dict, geom, description: str) -> None:
+    wgs = transform(TO_WGS.transform, geom)
+    wgs = shapely.set_precision(wgs, 1e-7)
+    doc = {
+        "type": "FeatureCollection",
+        "name": name,
+        "description": description,
+        "features": [{"type": "Feature", "properties": props, "geometry": mapping(wgs)}],
+    }
+    (OUT / f"{name}.geojson").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    pack = load_pack()
+    index = index_for(pack)
+    OUT.mkdir(exist_ok=True)
+    geothermal = feature_by(index, "exploration_block", "地热")
+    water = feature_by(index, "exploration_block", "矿泉水")
+    oil = feature_by(index, "exploration_block", "油页岩")
+    xingshan, panlong = feature_by(index, "mining_block", n=0), feature_by(index, "mining_block", n=1)
+    county = pack.county_geometry
+    railway = index.features[index.features["class"] == "railway"].iloc[0]
+
+    write("exploration-allowed", {"id": "EXP-A", "right_type": "探矿权", "mineral": "地热", "stage": "普查",
+                                  "green_mine": "是", "grant": "挂牌", "applicant": "示例地热勘查有限公司"},
+          geothermal.geometry, f"Geothermal survey right taking the whole block {geothermal['code']}: allowed")
+    write("exploration-restricted", {"id": "EXP-R", "right_type": "exploration", "mineral": "矿泉水", "stage": "详查",
+                                     "green_mine": True, "grant": "协议", "applicant": "Example Water Co."},
+          water.geometry, f"Mineral-water right on block {water['code']}, granted by agreement: restricted")
+    write("exploration-forbidden", {"id": "EXP-F", "right_type": "exploration", "mineral": "膨润土", "stage": "普查",
+                                    "green_mine": True, "grant": "招标"},
+          oil.geometry.centroid.buffer(1500, quad_segs=8),
+          "Bentonite exploration (a prohibited mineral) off every block boundary: forbidden")
+    mine = {"right_type": "采矿权", "mineral": "建筑石料用灰岩", "method": "露天", "annual_output": 250,
+            "output_unit": "万吨/年", "licence_years": 15, "green_mine": "是", "grant": "拍卖"}
+    write("mining-allowed", {"id": "MIN-A", **mine, "applicant": "示例建材有限公司"}, xingshan.geometry,
+          f"Open-pit limestone quarry taking the whole block {xingshan['code']}, 250万吨/年, 15 years: allowed")
+    write("mining-restricted", {"id": "MIN-R", **mine, "licence_years": 6, "applicant": "示例石料有限公司"},
+          panlong.geometry, f"Quarry on block {panlong['code']} with a 6-year licence: restricted")
+    # a quarry 600 m from the railway, outside every block and the key mining zone
+    rail_pt = railway.geometry.interpolate(0.5, normalized=True)
+    quarry = Point(rail_pt.x, rail_pt.y - 600).buffer(250, quad_segs=8)
+    if not county.contains(quarry):
+        quarry = Point(rail_pt.x, rail_pt.y + 600).buffer(250, quad_segs=8)
+    write("mining-forbidden", {"id": "MIN-F", **mine, "annual_output": 80, "applicant": "示例采石场"}, quarry,
+          "Limestone quarry 600 m from the Jiaoji railway, outside the key mining zone: forbidden")
+    # sites: away from any planned resource / across a block / across the county boundary
+    minx, miny, maxx, maxy = county.bounds
+    free = None
+    for dx in range(0, 20000, 500):
+        candidate = Point(minx + 8000 + dx, maxy - 9000).buffer(300, quad_segs=8)
+        if county.contains(candidate) and not index.overlaps([candidate], roles=(
+                "exploration_block", "mining_block", "key_exploration_zone", "key_mining_zone")).shape[0]:
+            free = candidate
+            break
+    write("site-allowed", {"id": "SITE-A", "right_type": "site", "applicant": "示例物流园"}, free,
+          "A logistics park that covers no planned mineral resource: allowed")
+    c = water.geometry.centroid
+    write("site-restricted", {"id": "SITE-R", "right_type": "建设项目", "applicant": "示例光伏电站"},
+          box(c.x - 400, c.y - 300, c.x + 400, c.y + 300),
+          f"A solar farm inside the mineral-water block {water['code']}: restricted (压覆 assessment)")
+    edge = county.exterior if county.geom_type == "Polygon" else max(county.geoms, key=lambda g: g.area).exterior
+    p = edge.interpolate(0.3, normalized=True)
+    write("site-forbidden", {"id": "SITE-F", "right_type": "site", "applicant": "示例项目"},
+          p.buffer(400, quad_segs=8), "A project straddling the county boundary: forbidden")
+
+
+if __name__ == "__main__":
+    main()

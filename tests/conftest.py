@@ -1,0 +1,32 @@
+"""Shared fixtures: the bundled plan pack and its index, and paths the tests own."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+EXAMPLES = REPO / "examples"
+FIXTURES = TESTS / "fixtures"
+
+
+def shared_dir() -> Path:
+    """The workplace's shared/ folder (a sibling of the repository, in CI too)."""
+    return Path(os.environ.get("MINEPLAN_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def pack():
+    from mineplan.pack import load_pack
+
+    return load_pack()
+
+
+@pytest.fixture(scope="session")
+def index(pack):
+    from mineplan.index import index_for
+
+    return index_for(pack)
