@@ -19,6 +19,7 @@ __all__ = ["read_applications", "ReadResult", "FORMATS"]
 FORMATS = {
     ".geojson": "geojson", ".json": "geojson",
     ".wkt": "wkt",
+    ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".txt": "text",
 }
 
 
@@ -53,6 +54,9 @@ def read_applications(path, *, layer=None, crs=None, fix: bool = False, on_error
             raise InputError("no geometries (empty file?)", path=str(p))
         return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
                       on_error=on_error, notes=notes, declared_how="SRID in the file")
+    if fmt in ("csv", "xlsx", "text"):
+        return _read_corners(p, fmt, layer=layer, crs=crs, fix=fix, on_error=on_error,
+                             plan_area=plan_area, notes=notes)
     raise InputError(f"unknown format (suffix {p.suffix or 'none'!r}; supported: "
                      + ", ".join(sorted(set(FORMATS))) + ")", path=str(p))
 
@@ -74,3 +78,38 @@ def _read_text(p: Path, notes: list[str]) -> str:
             raise InputError("text is neither UTF-8 nor GBK", path=str(p)) from None
         notes.append("decoded as GBK (not UTF-8)")
         return text
+
+
+def _read_corners(p: Path, fmt: str, *, layer, crs, fix, on_error, plan_area, notes) -> ReadResult:
+    from mineplan.readers import corners
+
+    path_s = str(p)
+    declared = None
+    how = "declared in the file"
+    if fmt == "xlsx":
+        rows, sheet = corners.read_xlsx_rows(p, layer, path_s)
+        parcels = corners.parse_table(rows, path_s, unit=f"sheet {sheet} row")
+        text = ""
+    else:
+        text = _read_text(p, notes)
+        if fmt == "csv":
+            parcels = corners.parse_table(corners.read_csv_rows(text), path_s, unit="line")
+        elif "[地块坐标]" in text:
+            parcels, header = corners.parse_bubiao(text.splitlines(), path_s)
+            notes.append("read as 部标 land-parcel text")
+            if crs is None:
+                declared = corners.bubiao_crs(header, parcels, path_s)
+                how = "[属性描述] of the file"
+        elif any(corners._BAOPAN.match(line) for line in text.splitlines()):
+            parcels, _attrs = corners.parse_baopan(text.splitlines(), path_s)
+            notes.append("read as 报盘 registration text (XYnnn= lines)")
+        else:
+            parcels = corners.parse_notice(text.splitlines(), path_s)
+            notes.append("read as corner-point text (point, X, Y lines)")
+    datum = corners.datum_hint(text[:2000]) if text else None
+    if crs is None and declared is None and datum in ("Xian 1980", "Beijing 1954"):
+        raise InputError(f"the file says {datum}: name its EPSG code with --crs "
+                         "(e.g. Beijing 1954 zone 40: EPSG:2416, Xian 1980 zone 40: EPSG:2364)", path=path_s)
+    raws = corners.to_raws(parcels, notes)
+    return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
+                  on_error=on_error, notes=notes, declared_how=how)
