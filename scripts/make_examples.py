@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely.geometry import Point, box, mapping
-from shapely.ops import transform
 
 from mineplan.index import index_for
 from mineplan.pack import load_pack
@@ -30,7 +30,7 @@ def feature_by(index, role, mineral=None, n=0):
 
 
 def write(name: str, props: dict, geom, description: str) -> None:
-    wgs = transform(TO_WGS.transform, geom)
+    wgs = shapely.transform(geom, lambda xy: np.column_stack(TO_WGS.transform(xy[:, 0], xy[:, 1])))
     wgs = shapely.set_precision(wgs, 1e-7)
     doc = {
         "type": "FeatureCollection",
