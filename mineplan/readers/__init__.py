@@ -19,6 +19,8 @@ __all__ = ["read_applications", "ReadResult", "FORMATS"]
 FORMATS = {
     ".geojson": "geojson", ".json": "geojson",
     ".wkt": "wkt",
+    ".shp": "shp", ".zip": "zip", ".gpkg": "gpkg", ".kml": "kml", ".kmz": "kmz", ".fgb": "fgb",
+    ".parquet": "parquet", ".geoparquet": "parquet", ".dxf": "dxf",
     ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".txt": "text",
 }
 
@@ -54,6 +56,12 @@ def read_applications(path, *, layer=None, crs=None, fix: bool = False, on_error
             raise InputError("no geometries (empty file?)", path=str(p))
         return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
                       on_error=on_error, notes=notes, declared_how="SRID in the file")
+    if fmt in ("shp", "shp-dir", "zip", "gpkg", "kml", "kmz", "fgb", "parquet", "dxf"):
+        from mineplan.readers import ogr
+
+        raws, declared = ogr.read(p, fmt, layer=layer, notes=notes)
+        return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
+                      on_error=on_error, notes=notes, declared_how=f"declared in the {fmt.upper()} file")
     if fmt in ("csv", "xlsx", "text"):
         return _read_corners(p, fmt, layer=layer, crs=crs, fix=fix, on_error=on_error,
                              plan_area=plan_area, notes=notes)
@@ -62,6 +70,8 @@ def read_applications(path, *, layer=None, crs=None, fix: bool = False, on_error
 
 
 def _format_of(p: Path) -> str | None:
+    if p.is_dir():
+        return "shp-dir"
     return FORMATS.get(p.suffix.lower())
 
 
