@@ -761,7 +761,8 @@ def write_readme(out: Path, ctx: dict, res: dict, amap_x):
              "5 km). Roads have no public geometry: G20 is drawn along the railway corridor north of the county "
              "seat, G309 along the corridor through the seat, 济青中线 WSW–ENE through the 马宋 service-area "
              "point, 潍蒋路 north–south from the seat through 五图 and the estimated 鄌郚 seat to 高崖村 by the "
-             "reservoir. **These courses are schematic**; bridges are their computed crossings with the rivers.")
+             "reservoir. **These courses are schematic**; bridges are their computed crossings with the rivers. "
+             "G20 and G309 cross no mapped river (丹河 and 桂河 have no public geometry), so they have no bridge points.")
     t.append("- 杏山/秦家庄, 蟠龙山/李官庄, 西上疃村/the former 五图煤矿 are not locatable in any public source; "
              "the blocks are placed inside the named town's approximate territory, as each `anchors` says.\n")
     t.append("## Anchors (`anchors.csv`)\n")
@@ -784,7 +785,7 @@ def write_readme(out: Path, ctx: dict, res: dict, amap_x):
              ", ".join(f"{n} {v * 100:.0f} %" for n, v in sorted(res["shares"].items(), key=lambda kv: -kv[1])
                        if v > 0.001) + ". The 鄌郚 and 营丘 cells meet only near (118.90, 36.48), where the 乔官 and "
              "红河 cells also meet, so a zone spanning both also crosses parts of those two.")
-    t.append("\n## Mining-block clearances (nearest feature per class group)\n")
+    t.append("\n## Mining-block clearances (the six smallest spares per block; the check covers every feature)\n")
     t.append("| block | feature | class | required m | distance m | spare m |\n|---|---|---|---|---|---|")
     for code in ("CL-MB-01", "CL-MB-02"):
         cl = sorted([c for c in res["clear"] if c[0] == code], key=lambda c: c[6])[:6]
