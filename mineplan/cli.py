@@ -20,6 +20,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "plan": "mineplan.commands.plan:plan",
     "rules": "mineplan.commands.rules:rules",
     "check": "mineplan.commands.check:check",
+    "convert": "mineplan.commands.convert:convert",
 }
 
 

@@ -1,0 +1,49 @@
+"""``mineplan convert IN OUT``: read any supported input, write it in another format and CRS."""
+
+from __future__ import annotations
+
+import click
+
+from mineplan.commands.options import crs_opt, layer_opt
+
+
+@click.command()
+@click.argument("src", metavar="IN", type=click.Path(exists=True, dir_okay=True))
+@click.argument("dst", metavar="OUT", type=click.Path(dir_okay=False))
+@click.option("--to-crs", default="EPSG:4490", show_default=True, metavar="CRS",
+              help="CRS of the output: EPSG:4490, EPSG:4528 (zone-prefixed eastings), EPSG:4549 …")
+@crs_opt
+@layer_opt
+@click.option("--out-layer", default=None, help="Layer name in a GeoPackage output (default: the file name).")
+@click.option("--fix", is_flag=True, help="Repair invalid polygons with make_valid.")
+@click.pass_context
+def convert(ctx: click.Context, src: str, dst: str, to_crs: str, input_crs: str | None, layer: str | None,
+            out_layer: str | None, fix: bool) -> None:
+    """Convert IN (GeoJSON, Shapefile, GeoPackage, KML/KMZ, corner-point CSV/XLSX/TXT …) to OUT
+    (.geojson, .gpkg, .shp, .kml or corner-point .csv), reprojected to --to-crs."""
+    from mineplan.readers import read_applications
+    from mineplan.writers import write_frame
+
+    plan_area, why = _plan_area(ctx)
+    res = read_applications(src, layer=layer, crs=input_crs, fix=fix, plan_area=plan_area)
+    click.echo(f"read {len(res.frame)} feature(s) from {src}: {res.source_crs}", err=True)
+    if why:
+        click.echo(f"note: {why}", err=True)
+    for note in res.notes:
+        click.echo(f"note: {note}", err=True)
+    for note in write_frame(res.frame, dst, to_crs=to_crs, layer=out_layer):
+        click.echo(note, err=True)
+
+
+def _plan_area(ctx: click.Context):
+    """The county boundary from the plan pack (to decide unlabeled coordinates), or None."""
+    from mineplan.errors import MineplanError
+
+    try:
+        from mineplan.pack import load_pack
+    except ImportError:
+        return None, "no plan pack module: coordinates without a CRS cannot be inferred"
+    try:
+        return load_pack((ctx.find_root().obj or {}).get("data_dir")).county_geometry, None
+    except MineplanError as exc:
+        return None, f"plan pack not loaded ({exc}): coordinates without a CRS cannot be inferred"
