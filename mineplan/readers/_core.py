@@ -195,34 +195,55 @@ def finish(path, raws: list[Raw], *, declared: crsmod.SourceCRS | None, user_crs
 
     geographic = reading.src.is_geographic
     repaired: dict[int, bool] = {}
-    for i, r in enumerate(raws):
-        if r.geom is None:
-            continue
-        g = r.geom
-        if not np.all(np.isfinite(shapely.get_coordinates(g))):
-            fail(r, "coordinate is not a finite number")
-            continue
+    # Vectorised checks over all geometries; a Python loop only over the few that fail.
+    idx = [i for i, r in enumerate(raws) if r.geom is not None]
+    geoms = np.array([raws[i].geom for i in idx], dtype=object)
+    if len(idx):
+        n = len(idx)
+        xy, gi = shapely.get_coordinates(geoms, return_index=True)
+        nonfinite = np.bincount(gi, weights=~np.isfinite(xy).all(axis=1), minlength=n) > 0
         if reading.swap or reading.pre is not None:
-            g = shapely.transform(g, lambda p: np.column_stack(reading.xy(p[:, 0], p[:, 1])))
-        problem = _range_problem(g, geographic)
-        if problem:
-            fail(r, problem)
-            continue
-        if not shapely.is_valid(g):
-            reason = _where(shapely.is_valid_reason(g))
-            if fix and g.geom_type in ("Polygon", "MultiPolygon"):
-                fixed = _polygonal_part(shapely.make_valid(g))
-                if fixed is None:
-                    fail(r, f"{reason}; nothing polygonal is left after repair")
+            with np.errstate(all="ignore"):
+                geoms = shapely.transform(geoms, lambda q: np.column_stack(reading.xy(q[:, 0], q[:, 1])))
+            xy, gi = shapely.get_coordinates(geoms, return_index=True)
+        suspect = nonfinite.copy()
+        if geographic:
+            with np.errstate(invalid="ignore"):
+                out_of_range = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+            suspect |= np.bincount(gi, weights=out_of_range, minlength=n) > 0
+            lo = np.full(n, np.inf)
+            hi = np.full(n, -np.inf)
+            np.minimum.at(lo, gi, xy[:, 0])
+            np.maximum.at(hi, gi, xy[:, 0])
+            with np.errstate(invalid="ignore"):
+                suspect |= (hi - lo) > 180
+        valid = shapely.is_valid(geoms)
+        for k, i in enumerate(idx):
+            r = raws[i]
+            g = geoms[k]
+            if suspect[k]:
+                if nonfinite[k]:
+                    fail(r, "coordinate is not a finite number")
                     continue
-                g = fixed
-                repaired[i] = True
-                notes.append(f"repaired {r.label}: {reason}")
-            else:
+                problem = _range_problem(g, geographic)
+                if problem:
+                    fail(r, problem)
+                    continue
+            if not valid[k]:
+                reason = _where(shapely.is_valid_reason(g))
                 polygonal = g.geom_type in ("Polygon", "MultiPolygon")
-                fail(r, reason + (" (--fix repairs it)" if polygonal and not fix else ""))
-                continue
-        r.geom = g
+                if fix and polygonal:
+                    fixed = _polygonal_part(shapely.make_valid(g))
+                    if fixed is None:
+                        fail(r, f"{reason}; nothing polygonal is left after repair")
+                        continue
+                    g = fixed
+                    repaired[i] = True
+                    notes.append(f"repaired {r.label}: {reason}")
+                else:
+                    fail(r, reason + (" (--fix repairs it)" if polygonal and not fix else ""))
+                    continue
+            r.geom = g
 
     work = [r for r in raws if r.geom is not None]
     if work:
