@@ -89,9 +89,9 @@ def _render_one(console, result: Result, lang, title, show_passes, Panel, Table,
     table = Table(show_lines=False, expand=True)
     table.add_column("rule" if lang == "en" else "规则", no_wrap=True)
     table.add_column("severity" if lang == "en" else "结果", no_wrap=True)
-    table.add_column("clause" if lang == "en" else "条款")
-    table.add_column("message" if lang == "en" else "说明", ratio=3)
-    table.add_column("facts" if lang == "en" else "量测事实", ratio=2)
+    table.add_column("clause" if lang == "en" else "条款", ratio=1, overflow="fold")
+    table.add_column("message" if lang == "en" else "说明", ratio=4, overflow="fold")
+    table.add_column("facts" if lang == "en" else "量测事实", ratio=3, overflow="fold")
     for f in result.findings:
         if not show_passes and f.severity == "pass":
             continue

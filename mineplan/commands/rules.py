@@ -34,8 +34,12 @@ def rules(ctx: click.Context, code: str | None, lang: str) -> None:
     if rule is None:
         raise click.BadParameter(f"unknown rule {code!r} (known: {', '.join(BY_CODE)})", param_hint="CODE")
     entry = catalogue.get(rule.code, {})
-    out.print(f"[bold]{rule.code}[/]  {rule.title_zh} — {rule.title_en}")
-    out.print(f"severity when it fires: {rule.severity}; applies to: {', '.join(rule.applies_to)}")
-    out.print(f"clause: {entry.get('clause', '')}")
-    out.print(f"plan: 「{entry.get('text_zh', '')}」")
-    out.print(f"what it checks: {rule.what}")
+    lines = [
+        f"{rule.code}  {rule.title_zh} — {rule.title_en}",
+        f"severity when it fires: {rule.severity}; applies to: {', '.join(rule.applies_to)}",
+        f"clause: {entry.get('clause', '')}",
+        f"plan: 「{entry.get('text_zh', '')}」",
+        f"what it checks: {rule.what}",
+    ]
+    for line in lines:
+        out.print(line, markup=False, soft_wrap=True)

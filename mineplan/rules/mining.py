@@ -105,7 +105,7 @@ class MediumScale(Rule):
             scale = "large" if value >= large else "medium" if value >= medium else "small"
             zh_scale = {"large": "大型", "medium": "中型", "small": "小型"}[scale]
             facts = {"output": rounded(value, 3), "unit": table["unit"], "scale": scale,
-                     "medium_threshold": medium, "table": table.get("source", mineral.scale_table)}
+                     "medium_threshold": medium, "scale_table": mineral.scale_table}
             if scale == "small":
                 yield i, self.fire(ctx, f"设计规模 {value:.4g} {table['unit']} 为小型（中型下限 {medium:g}）",
                                    f"design output {value:.4g} {UNIT_NAMES[unit][1]} is small scale (medium from {medium:g})", **facts)

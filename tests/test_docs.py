@@ -1,0 +1,22 @@
+"""Documentation that cannot drift: the README's rule table and every rule's clause."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_readme_rule_table_is_generated_from_the_catalogue():
+    spec = importlib.util.spec_from_file_location("gen_docs", REPO / "scripts" / "gen_docs.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert gen.rendered(text) == text, "README rule table is stale: run python scripts/gen_docs.py"
+
+
+def test_every_catalogue_entry_is_a_known_rule(pack):
+    from mineplan.rules import BY_CODE
+
+    assert set(pack.config["catalogue"]) == set(BY_CODE)
