@@ -196,3 +196,12 @@ def test_wkt_lines_and_srid(tmp_path):
     assert "EPSG:4528" in res.source_crs and len(f) == 2
     assert np.allclose(shapely.get_coordinates(f.geometry[0]), [TO_WORK.transform(118.75, 36.6)], atol=0.01)
     assert f["_error"][1].startswith("line 4: not valid WKT")
+
+
+def test_lat_lon_swapped_geojson_with_plan_area(tmp_path):
+    p = write(tmp_path, fc(feat([[[lat, lon] for lon, lat in RING]])))
+    with pytest.raises(InputError, match="latitude 118.75 outside"):
+        read_applications(p)
+    res = read_applications(p, plan_area=changle_area())
+    assert "lat/lon swapped" in res.source_crs
+    assert np.allclose(shapely.get_coordinates(res.frame.geometry[0]), expected_work(), atol=0.01)

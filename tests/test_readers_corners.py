@@ -218,3 +218,14 @@ def test_unlabeled_survey_without_plan_area_is_ambiguous(tmp_path):
     p.write_text("\n".join(f"{i} {a} {b}" for i, (a, b) in enumerate(survey(P1), 1)), encoding="utf-8")
     with pytest.raises(AmbiguousCRSError):
         read_applications(p)
+
+
+def test_notice_packed_dms_degrees(tmp_path):
+    # 纬度 36°36′00″ / 36°36′45″, 经度 118°45′00″ / 118°45′45″ written as ddd.mmss, X = latitude.
+    pts = [(118.75, 36.60), (118.7625, 36.60), (118.7625, 36.6125), (118.75, 36.6125)]
+    text = "1 36.3600 118.4500\n2 36.3600 118.4545\n3 36.3645 118.4545\n4 36.3645 118.4500\n"
+    p = tmp_path / "dms.txt"
+    p.write_text(text, encoding="utf-8")
+    res = read_applications(p, plan_area=AREA)
+    assert "ddd.mmss" in res.source_crs
+    check(res.frame, 0, pts, tol=0.01)

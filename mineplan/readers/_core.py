@@ -175,8 +175,10 @@ def finish(path, raws: list[Raw], *, declared: crsmod.SourceCRS | None, user_crs
                          "only that reading falls in the plan area")
         source_desc = f"{reading.describe()} ({how})"
     elif not clearly_metres and default_geographic is not None:
-        reading = crsmod.Reading(default_geographic)
-        source_desc = f"{default_geographic.describe()} (no CRS in the file: the format's default)"
+        reading = crsmod.swap_check(default_geographic, a_f, b_f, plan_area)
+        source_desc = f"{reading.describe()} (no CRS in the file: the format's default)"
+        if reading.swap:
+            notes.append("pairs read as lat/lon: only that reading falls in the plan area")
     elif not len(a_f):
         reading = crsmod.Reading(default_geographic or crsmod.parse_crs("EPSG:4490"))
         source_desc = reading.describe()
