@@ -11,7 +11,6 @@ import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -121,15 +120,10 @@ class PlanPack:
 
 def bundled_data_dir() -> Path:
     """The bundled Changle plan pack: ``mineplan._data`` when installed, ``data/`` in a checkout."""
-    try:
-        root = Path(str(resources.files("mineplan._data")))
+    here = Path(__file__).resolve().parent
+    for root in (here / "_data", here.parent / "data"):  # installed wheel, then a source checkout
         if (root / "plan.toml").is_file():
             return root
-    except (ModuleNotFoundError, TypeError):
-        pass
-    checkout = Path(__file__).resolve().parent.parent / "data"
-    if (checkout / "plan.toml").is_file():
-        return checkout
     raise PlanPackError("the bundled plan pack was not found; pass --data DIR or set MINEPLAN_DATA")
 
 
