@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from mineplan.errors import InputError
 from mineplan.minerals import MineralCatalog
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: canonical key -> accepted property names (case-insensitive; the first match wins).
 KEY_ALIASES: dict[str, tuple[str, ...]] = {

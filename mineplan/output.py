@@ -84,7 +84,8 @@ def _render_one(console, result: Result, lang, title, show_passes, Panel, Table,
     if result.error:
         body.append(f"\n{result.error}", style="magenta")
     console.print(Panel(body, title=f"{result.id}", subtitle=title, expand=True))
-    if not result.findings:
+    shown = [f for f in result.findings if show_passes or f.severity != "pass"]
+    if not shown:
         return
     table = Table(show_lines=False, expand=True)
     table.add_column("rule" if lang == "en" else "规则", no_wrap=True)
@@ -92,9 +93,7 @@ def _render_one(console, result: Result, lang, title, show_passes, Panel, Table,
     table.add_column("clause" if lang == "en" else "条款", ratio=1, overflow="fold")
     table.add_column("message" if lang == "en" else "说明", ratio=4, overflow="fold")
     table.add_column("facts" if lang == "en" else "量测事实", ratio=3, overflow="fold")
-    for f in result.findings:
-        if not show_passes and f.severity == "pass":
-            continue
+    for f in shown:
         sev = f.severity if lang == "en" else SEVERITY_ZH[f.severity]
         table.add_row(f.rule, Text(sev, style=SEVERITY_STYLE[f.severity]), f.clause,
                       f.message_en if lang == "en" else f.message_zh, _facts_text(f.facts))

@@ -204,6 +204,19 @@ def test_real_subprocess_from_another_directory(tmp_path):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
-def test_help_does_not_import_geopandas():
-    code = "import sys; from mineplan.cli import cli; assert 'geopandas' not in sys.modules and 'shapely' not in sys.modules"
+def test_help_does_not_import_heavy_modules():
+    """`mineplan --help` stays instant: no geopandas, shapely or pandas behind it."""
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom mineplan.cli import cli\n"
+            "r = CliRunner().invoke(cli, ['--help'])\nassert r.exit_code == 0 and 'check' in r.output, r.output\n"
+            "heavy = {'geopandas', 'shapely', 'pandas', 'matplotlib'} & set(sys.modules)\nassert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_chinese_option_values(runner):
+    result = runner.invoke(cli, ["check", str(EXAMPLES / "mining-allowed.geojson"), "--right-type", "采矿权",
+                                 "--method", "地下", "--output-unit", "万立方米/年", "--annual-output", "100",
+                                 "--format", "json"])
+    attrs = {f["rule"] for f in json.loads(result.stdout)["results"][0]["findings"]}
+    assert result.exit_code == 0 and "V230" not in attrs  # underground: no open-pit visibility rule
+    bad = runner.invoke(cli, ["check", str(EXAMPLES / "mining-allowed.geojson"), "--method", "blasting"])
+    assert bad.exit_code == 2 and "--method" in bad.output

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
+from mineplan.applications import METHODS, RIGHT_TYPES, UNITS
 from mineplan.commands.options import console, crs_opt, lang_opt, layer_opt
+
+
+def aliases(table: dict[str, tuple[str, ...]]) -> click.Choice:
+    """A choice of the canonical values and their aliases (Chinese included)."""
+    return click.Choice([name for names in table.values() for name in names], case_sensitive=False)
 
 
 def _constraint(value: str) -> tuple[str, str]:
@@ -15,12 +21,12 @@ def _constraint(value: str) -> tuple[str, str]:
 @click.command()
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=True, exists=True))
 @click.option("--id", "id_", help="Application id (overrides the file's).")
-@click.option("--right-type", type=click.Choice(["exploration", "mining", "site"]), help="探矿权, 采矿权 or a site.")
+@click.option("--right-type", type=aliases(RIGHT_TYPES), help="exploration 探矿权, mining 采矿权 or site 建设项目.")
 @click.option("--mineral", help="Mineral, e.g. 建筑石料用灰岩, 地热, 矿泉水, limestone.")
-@click.option("--method", type=click.Choice(["open_pit", "underground", "well"]), help="Mining method.")
+@click.option("--method", type=aliases(METHODS), help="open_pit 露天, underground 地下 or well 钻井.")
 @click.option("--stage", help="Exploration stage: 普查, 详查, 勘探.")
 @click.option("--annual-output", type=float, help="Design output per year (see --output-unit).")
-@click.option("--output-unit", type=click.Choice(["万吨/年", "万立方米/年", "wt", "wm3"]), help="Unit of --annual-output.")
+@click.option("--output-unit", type=aliases(UNITS), help="Unit of --annual-output: 万吨/年 (wt) or 万立方米/年 (wm3).")
 @click.option("--licence-years", type=float, help="Licence term in years.")
 @click.option("--green-mine/--no-green-mine", default=None, help="Green-mine (or green-exploration) commitment.")
 @click.option("--grant", help="Grant method: 招标, 拍卖, 挂牌, 协议.")
