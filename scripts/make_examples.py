@@ -41,6 +41,18 @@ def write(name: str, props: dict, geom, description: str) -> None:
     (OUT / f"{name}.geojson").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+def write_notice(block) -> None:
+    """The 杏山 block as the corner-point table of a mining-right notice (CGCS2000 GK zone 40)."""
+    to_4528 = Transformer.from_crs("EPSG:4549", "EPSG:4528", always_xy=True)
+    ring = list(block.geometry.exterior.coords)[:-1]
+    lines = [f"矿区范围由{len(ring)}个拐点圈定，拐点坐标一览表（2000国家大地坐标系）", "拐点编号  X坐标  Y坐标"]
+    for n, (x, y) in enumerate(ring, 1):
+        east, north = to_4528.transform(x, y)
+        lines.append(f"{n}  {north:.2f}  {east:.2f}")
+    lines.append("开采深度为 +180.0 米至 +60.0 米")
+    (OUT / "mining-notice.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     pack = load_pack()
     index = index_for(pack)
@@ -75,6 +87,7 @@ def main() -> None:
         quarry = Point(rail_pt.x, rail_pt.y + 600).buffer(250, quad_segs=8)
     write("mining-forbidden", {"id": "MIN-F", **mine, "annual_output": 80, "applicant": "示例采石场"}, quarry,
           "Limestone quarry 600 m from the Jiaoji railway, outside the key mining zone: forbidden")
+    write_notice(xingshan)
     # sites: away from any planned resource / across a block / across the county boundary
     minx, miny, maxx, maxy = county.bounds
     free = None

@@ -220,3 +220,13 @@ def test_chinese_option_values(runner):
     assert result.exit_code == 0 and "V230" not in attrs  # underground: no open-pit visibility rule
     bad = runner.invoke(cli, ["check", str(EXAMPLES / "mining-allowed.geojson"), "--method", "blasting"])
     assert bad.exit_code == 2 and "--method" in bad.output
+
+
+def test_notice_text_example_with_options(runner):
+    result = runner.invoke(cli, ["check", str(EXAMPLES / "mining-notice.txt"), "--id", "XS-1", "--right-type", "采矿权",
+                                 "--mineral", "建筑石料用灰岩", "--method", "露天", "--annual-output", "250",
+                                 "--output-unit", "万吨/年", "--licence-years", "15", "--green-mine", "--grant", "挂牌",
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "EPSG:4528" in result.stderr  # the inferred reading is printed
+    assert json.loads(result.stdout)["results"][0]["id"] == "XS-1"
