@@ -24,6 +24,6 @@ def test_every_catalogue_entry_is_a_known_rule(pack):
 
 def test_ci_runs_the_readme_test_command_word_for_word():
     readme = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
-    install, test = [line for line in readme[:6] if line.startswith("python3 -m venv")]
+    install, test = [line for line in readme[:8] if line.startswith("python3 -m venv")]
     assert "mineplan check examples/" in install and "pytest" in test
     assert test in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
