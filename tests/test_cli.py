@@ -161,6 +161,8 @@ def test_plan_table_and_validate(runner, tmp_path):
     (root / "zones" / "county.geojson").unlink()
     bad = runner.invoke(cli, ["--data", str(root), "plan", "validate"])
     assert bad.exit_code == 1 and "county.geojson: layer 'county': file not found" in bad.stderr
+    also = runner.invoke(cli, ["plan", "validate", "--data", str(root)])
+    assert also.exit_code == 1 and also.stderr == bad.stderr
 
 
 def test_data_option_and_env_point_at_another_pack(runner, tmp_path):

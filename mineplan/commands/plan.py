@@ -42,12 +42,14 @@ def plan(ctx: click.Context, lang: str) -> None:
 
 
 @plan.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True),
+              help="The pack to check (default: the one chosen by mineplan --data / MINEPLAN_DATA, or the bundled one).")
 @click.pass_context
-def validate(ctx: click.Context) -> None:
+def validate(ctx: click.Context, data_dir: str | None) -> None:
     """Check a plan pack's layers and invariants; one line per problem, exit 1 on any."""
     from mineplan.validate import validate_pack
 
-    data_dir = ctx.find_root().obj.get("data_dir")
+    data_dir = data_dir or ctx.find_root().obj.get("data_dir")
     result = validate_pack(data_dir)
     out = console()
     county = [a for a in result.areas if a["layer"] and a["stated_km2"] and a["code"] and "county" in a["layer"]]
