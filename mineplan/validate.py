@@ -36,6 +36,7 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
     result = Validation(pack=pack, problems=list(problems))
     if any(role not in {la.role for la in pack.layers.values()} for role in ("county",)):
         return result
+    _check_catalogue(pack, result)
     settings = pack.config.get("validation", {})
     tolerance = float(settings.get("area_tolerance", 0.005))
     county = pack.county_geometry
@@ -104,6 +105,19 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
     # the plan's own mining blocks are minable: outside every visibility range and legal setback
     _check_minable(pack, result)
     return result
+
+
+def _check_catalogue(pack: PlanPack, result: Validation) -> None:
+    """Every rule has its clause in the pack, and the pack names no rule mineplan lacks."""
+    from mineplan.rules import BY_CODE
+
+    toml = pack.root / "plan.toml"
+    catalogue = pack.config.get("catalogue", {})
+    for code in sorted(set(catalogue) - set(BY_CODE)):
+        result.problems.append(f"{toml}: [catalogue.{code}]: unknown rule code (known: {', '.join(BY_CODE)})")
+    for code in BY_CODE:
+        if not catalogue.get(code, {}).get("clause"):
+            result.problems.append(f"{toml}: [catalogue.{code}]: missing, or has no clause")
 
 
 def _check_minable(pack: PlanPack, result: Validation) -> None:

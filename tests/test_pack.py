@@ -228,3 +228,13 @@ def test_official_layers_in_another_format_and_crs_with_field_mapping(tmp_path):
     pack = load_pack(root)
     assert set(pack.layers["mining_blocks"].frame["code"]) == {"CL-MB-01", "CL-MB-02"}
     shutil.rmtree(root)
+
+
+def test_catalogue_must_match_the_rules(tmp_path):
+    root = copy_pack(tmp_path, load=False)
+    toml = (root / "plan.toml").read_text(encoding="utf-8")
+    toml = toml.replace("[catalogue.V230]", "[catalogue.V999]")
+    (root / "plan.toml").write_text(toml, encoding="utf-8")
+    problems = validate_pack(root).problems
+    assert any("[catalogue.V999]: unknown rule code" in p for p in problems)
+    assert any("[catalogue.V230]: missing, or has no clause" in p for p in problems)
