@@ -21,6 +21,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "rules": "mineplan.commands.rules:rules",
     "check": "mineplan.commands.check:check",
     "convert": "mineplan.commands.convert:convert",
+    "registry": "mineplan.commands.registry:registry",
+    "report": "mineplan.commands.report:report",
 }
 
 

@@ -64,6 +64,10 @@ EXTRA_ALIASES = {
 }
 
 
+#: Columns that name a parcel in corner-point tables, used as the id when there is no id column.
+ID_FALLBACKS = ("区块号", "区块编号", "地块号", "地块编号", "block", "parcel")
+
+
 class RegistryError(MineplanError):
     """The registry file cannot be used (missing, not a registry, newer schema) or a change is refused."""
 
@@ -130,7 +134,7 @@ def from_blob(blob: bytes | None):
 
 
 def blob_bounds(blob: bytes) -> tuple[float, float, float, float] | None:
-    envelope, wkb = _blob_parts(blob)
+    envelope, _wkb = _blob_parts(blob)
     if envelope is None:
         geom = from_blob(blob)
         return None if geom.is_empty else tuple(geom.bounds)
@@ -188,7 +192,7 @@ def _missing(value) -> bool:
 
 
 def rights_from_file(path, *, pack, status: str | None = None, layer: str | None = None, crs: str | None = None,
-                     fix: bool = False) -> list[dict]:
+                     fix: bool = False, overrides: dict | None = None) -> list[dict]:
     """Read any input the readers accept and normalise it into registry records (dicts with
     :data:`COLUMNS` and ``geometry`` in EPSG:4549). ``status`` overrides the file's status
     column; without either a right is "granted". Raises :class:`InputError` on the first bad
@@ -201,7 +205,7 @@ def rights_from_file(path, *, pack, status: str | None = None, layer: str | None
     frame = read.frame
     if not len(frame):
         raise InputError("no features", path=str(path))
-    apps, _ = Normaliser(MineralCatalog(pack.config), pack.rules).frame(frame, path=str(path))
+    apps, _ = Normaliser(MineralCatalog(pack.config), pack.rules).frame(frame, overrides, path=str(path))
     lowered = {str(c).strip().lower(): c for c in frame.columns if not str(c).startswith("_") and c != "geometry"}
     extra_cols = {}
     for key, names in EXTRA_ALIASES.items():
@@ -212,14 +216,20 @@ def rights_from_file(path, *, pack, status: str | None = None, layer: str | None
     from mineplan.applications import find_columns
 
     id_col = find_columns(frame.columns).get("id")
+    if id_col is None:  # corner-point tables name each parcel in a 区块号 column
+        id_col = next((lowered[k] for k in ID_FALLBACKS if k in lowered), None)
     labels = frame["_label"].tolist() if "_label" in frame.columns else [f"#{i + 1}" for i in range(len(frame))]
     records = []
     for i, app in enumerate(apps):
         label = labels[i]
         geom = frame.geometry.iloc[i]
         try:
-            if id_col is None or _missing(frame[id_col].iloc[i]):
+            if (overrides or {}).get("id") is not None:
+                right_id = str(overrides["id"]).strip()
+            elif id_col is None or _missing(frame[id_col].iloc[i]):
                 raise ValueError("no id: a registered right needs one (an id / 编号 / 矿业权编号 property)")
+            else:
+                right_id = str(frame[id_col].iloc[i]).strip()
             if app.right_type is None:
                 raise ValueError("no right type (right_type / 矿业权类型: exploration, mining or site)")
             if geom is None or geom.is_empty:
@@ -235,7 +245,7 @@ def rights_from_file(path, *, pack, status: str | None = None, layer: str | None
         except ValueError as exc:
             raise InputError(str(exc), path=str(path), feature=label) from None
         records.append({
-            "id": app.id, "holder": app.applicant, "right_type": app.right_type, "mineral": app.mineral,
+            "id": right_id, "holder": app.applicant, "right_type": app.right_type, "mineral": app.mineral,
             "method": app.method, "stage": app.stage, "annual_output": app.annual_output,
             "output_unit": app.output_unit, "status": the_status, "licence_start": start, "licence_end": end,
             "green_mine": app.green_mine, "geometry": geom,
@@ -262,7 +272,8 @@ def _srs_rows() -> list[tuple]:
     return [
         ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
         ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-        ("WGS 84 geodetic", 4326, "EPSG", 4326, wkt(4326), "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+        ("WGS 84 geodetic", 4326, "EPSG", 4326, wkt(4326),
+         "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
         ("CGCS2000 / 3-degree Gauss-Kruger CM 120E", SRS_ID, "EPSG", SRS_ID, wkt(SRS_ID), "mineplan's work CRS"),
     ]
 
@@ -452,7 +463,8 @@ class Registry:
         from rtree import index
 
         side = self._read_sidecar()
-        if side.get("uuid") == self.uuid and side.get("changes") == before and all(p.exists() for p in self._index_files()):
+        files_there = all(p.exists() for p in self._index_files())
+        if side.get("uuid") == self.uuid and side.get("changes") == before and files_there:
             try:
                 idx = index.Index(self.index_base)
                 try:
@@ -688,8 +700,8 @@ class _Tx:
         self.inserted: list[tuple[int, tuple]] = []
 
     def audit(self, action: str, right_id: str | None, field: str | None, old, new) -> None:
-        self.conn.execute('INSERT INTO audit ("when", who, action, right_id, field, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)',
-                          (_now(), self.who, action, right_id, field, old, new))
+        self.conn.execute('INSERT INTO audit ("when", who, action, right_id, field, old, new) '
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)", (_now(), self.who, action, right_id, field, old, new))
         self.dirty = True
 
     def insert(self, rec: dict, *, action: str = "add", source: str | None = None) -> int:
