@@ -13,6 +13,15 @@ from mineplan.rules.blocks import (
     OneDepositManyMines,
 )
 from mineplan.rules.conduct import CompetitiveGrant, GreenExploration, GreenMine
+from mineplan.rules.cross import (
+    ExplorationRightsCap,
+    GeothermalCap,
+    MineralWaterCap,
+    MinesCap,
+    OneExplorationHolder,
+    OneMinePerBlock,
+    RightsOverlap,
+)
 from mineplan.rules.general import GeometryRepaired, PlanningArea, ProhibitedMineral, RightTypeGiven
 from mineplan.rules.mining import LicenceTerm, LimestoneMinimumOutput, MediumScale, SandGravelOutsideKeyZone
 from mineplan.rules.setbacks import BridgeSetback, RailwaySetback, ThreeZonesTwoLines
@@ -42,6 +51,13 @@ CATALOGUE: tuple[Rule, ...] = (
     GreenExploration(),
     SiteCoversPlannedResources(),
     ConstraintLayers(),
+    OneExplorationHolder(),
+    OneMinePerBlock(),
+    RightsOverlap(),
+    ExplorationRightsCap(),
+    MinesCap(),
+    GeothermalCap(),
+    MineralWaterCap(),
 )
 
 BY_CODE = {rule.code: rule for rule in CATALOGUE}

@@ -1,0 +1,393 @@
+"""Cross-application rules: what one application means for the others in the batch and for the
+rights already granted or pending (``ctx.existing``, e.g. from the registry).
+
+* one exploration holder per exploration block (K300, 4.2.2(2))
+* one mining right per mining block (K301, 一矿多开, 4.2.4(2))
+* no right overlapping another application or an existing right (K302, 矿业权重叠)
+* the caps of the indicator table (K310 exploration rights, K311 mines) and its extraction
+  limits (K312 geothermal, K313 mineral water)
+
+**Ranking.** Where the first comers take a place (a block's holder, a cap), existing rights come
+first, then the applications in their order in the batch (``ctx.apps``): input order for
+``mineplan check``; ``mineplan screen --priority FIELD`` sorts the batch by FIELD (ascending,
+ties in input order) before these rules run. An existing right whose id is also an application's
+id is the same right (a pending application already in the registry) and counts once, as the
+application.
+
+These rules have ``cross = True``: a chunked screen runs the other rules chunk by chunk and these
+once over every exploration and mining application of the whole batch, so the verdicts do not
+depend on the chunking.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from mineplan.applications import Application
+from mineplan.context import CheckContext
+from mineplan.findings import rounded
+from mineplan.rules.base import Rule
+from mineplan.rules.blocks import _name, block_matches, mining_block_role
+from mineplan.rules.mining import _missing_output, output_in
+
+RIGHTS = ("exploration", "mining")
+#: statuses of existing rights that count (registry.COUNTING)
+COUNTING = ("granted", "pending")
+
+
+def existing_rights(ctx: CheckContext):
+    """The existing rights that count (granted or pending), minus the batch's own ids, with
+    a positional index; None without a registry."""
+    key = "_cross_existing"
+    if key in ctx.__dict__:
+        return ctx.__dict__[key]
+    frame = ctx.existing
+    if frame is not None and len(frame):
+        if "status" in frame.columns:
+            frame = frame[frame["status"].isin(COUNTING) | frame["status"].isna()]
+        ids = {app.id for app in ctx.apps if app is not None}
+        frame = frame[~frame["id"].astype(str).isin(ids)]
+        geoms = frame.geometry
+        frame = frame[geoms.notna() & ~geoms.is_empty].reset_index(drop=True)
+        if frame.crs is not None and str(frame.crs) != "EPSG:4549":
+            frame = frame.to_crs("EPSG:4549")
+    else:
+        frame = None
+    ctx.__dict__[key] = frame if frame is not None and len(frame) else None
+    return ctx.__dict__[key]
+
+
+def _existing_apps(ctx: CheckContext, right_type: str) -> list[tuple[int, Application]]:
+    """(row, Application) for the existing rights of ``right_type``, in the registry's order."""
+    frame = existing_rights(ctx)
+    if frame is None:
+        return []
+    out = []
+    for row, rec in enumerate(frame.to_dict("records")):
+        if rec.get("right_type") != right_type:
+            continue
+        output = rec.get("annual_output")
+        out.append((row, Application(
+            index=-1, id=str(rec["id"]), right_type=right_type, mineral=_clean(rec.get("mineral")),
+            method=_clean(rec.get("method")), annual_output=None if _clean(output) is None else float(output),
+            output_unit=_clean(rec.get("output_unit")), applicant=_clean(rec.get("holder")))))
+    return out
+
+
+def _clean(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value
+
+
+def _existing_block(ctx: CheckContext, role: str) -> dict[int, int]:
+    """Existing right (row) -> the feature of ``role`` it overlaps most."""
+    key = f"_cross_existing_block_{role}"
+    if key not in ctx.__dict__:
+        frame = existing_rights(ctx)
+        out: dict[int, int] = {}
+        if frame is not None:
+            table = ctx.index.overlaps(np.asarray(frame.geometry.values, dtype=object), (role,))
+            table = table.sort_values(["app", "overlap"], ascending=[True, False]).drop_duplicates("app")
+            out = dict(zip(table["app"].astype(int), table["feature"].astype(int), strict=True))
+        ctx.__dict__[key] = out
+    return ctx.__dict__[key]
+
+
+def _app_block(ctx: CheckContext, i: int, role: str) -> int | None:
+    hits = block_matches(ctx, role).get(i)
+    return None if hits is None else int(hits.iloc[0]["feature"])
+
+
+class CrossRule(Rule):
+    """A rule that compares applications with each other: run once over the whole batch."""
+
+    cross = True
+    applies_to = RIGHTS
+
+
+class OneExplorationHolder(CrossRule):
+    code = "K300"
+    title_zh = "每个勘查规划区块只设一个勘查主体"
+    title_en = "One exploration holder per exploration block"
+    applies_to = ("exploration",)
+    what = ("Each exploration planning block has one exploration holder. The block's holder is the holder of "
+            "an existing exploration right in it, else the applicant of the first exploration application in "
+            "it (ranked: existing rights, then batch order); another applicant is forbidden. An application "
+            "without an applicant in a block sought by others cannot be judged.")
+
+    def evaluate(self, ctx):
+        role = "exploration_block"
+        members: dict[int, list[tuple[str, str | None, bool]]] = {}  # block -> (id, holder, existing)
+        for row, right in _existing_apps(ctx, "exploration"):
+            block = _existing_block(ctx, role).get(row)
+            if block is not None:
+                members.setdefault(block, []).append((right.id, right.applicant, True))
+        located = []
+        for i, app in ctx.valid(self.applies_to):
+            block = _app_block(ctx, i, role)
+            if block is None:
+                continue  # E200 forbids a right outside every block
+            members.setdefault(block, []).append((app.id, app.applicant, False))
+            located.append((i, app, block))
+        for i, app, block in located:
+            code, zh, en = _name(ctx, block)
+            entries = members[block]
+            first = next(((rid, h, ex) for rid, h, ex in entries if h is not None), None)
+            others = [rid for rid, _h, _ex in entries if rid != app.id]
+            facts = {"block": code, "others_in_block": others[:20], "others_count": len(others)}
+            if app.applicant is None:
+                if others:
+                    yield i, self.cannot(ctx, f"未给出申请人，区块“{zh}”另有 {len(others)} 个探矿权或申请",
+                                         f"applicant not given; block {en} has {len(others)} other rights or "
+                                         "applications", **facts)
+                else:
+                    yield i, self.ok(ctx, f"区块“{zh}”内无其他探矿权或申请", f"no other right or application in block {en}",
+                                     **facts)
+                continue
+            holder_id, holder, existing = first
+            facts.update(block_holder=holder, block_holder_right=holder_id, block_holder_existing=existing)
+            if holder == app.applicant:
+                yield i, self.ok(ctx, f"区块“{zh}”的勘查主体为本申请人（{holder}）",
+                                 f"the applicant ({holder}) is block {en}'s exploration holder", **facts)
+            else:
+                what_zh = "已有探矿权" if existing else "排序在前的申请"
+                what_en = "existing right" if existing else "earlier-ranked application"
+                yield i, self.fire(ctx, f"区块“{zh}”已有勘查主体“{holder}”（{what_zh} {holder_id}），不得另设勘查主体",
+                                   f"block {en} already has an exploration holder, {holder} ({what_en} {holder_id}): "
+                                   "no second holder", **facts)
+
+
+class OneMinePerBlock(CrossRule):
+    code = "K301"
+    title_zh = "严禁一矿多开（同一规划区块第二个采矿权）"
+    title_en = "No second mining right in the same block (一矿多开)"
+    applies_to = ("mining",)
+    what = ("One mining right per mining planning block (geothermal and mineral water: per exploration block of "
+            "the mineral, 探转采). The first right in a block (ranked: existing rights, then batch order) keeps "
+            "it; every later application in the block is forbidden, whoever the holder.")
+
+    def evaluate(self, ctx):
+        members: dict[int, list[tuple[str, bool]]] = {}
+        for row, right in _existing_apps(ctx, "mining"):
+            block = _existing_block(ctx, mining_block_role(ctx, right.mineral)).get(row)
+            if block is not None:
+                members.setdefault(block, []).append((right.id, True))
+        located = []
+        for i, app in ctx.valid(self.applies_to):
+            block = _app_block(ctx, i, mining_block_role(ctx, app.mineral))
+            if block is None:
+                continue  # X210 forbids a right outside every block
+            members.setdefault(block, []).append((app.id, False))
+            located.append((i, app, block))
+        for i, app, block in located:
+            code, zh, en = _name(ctx, block)
+            entries = members[block]
+            first_id, existing = entries[0]
+            others = [rid for rid, _ex in entries if rid != app.id]
+            facts = {"block": code, "others_in_block": others[:20], "others_count": len(others)}
+            if first_id == app.id:
+                yield i, self.ok(ctx, f"区块“{zh}”内无在先的采矿权或申请", f"no earlier mining right or application in block {en}",
+                                 **facts)
+            else:
+                what_zh = "已有采矿权" if existing else "排序在前的申请"
+                what_en = "existing right" if existing else "earlier-ranked application"
+                facts.update(first_right=first_id, first_existing=existing)
+                yield i, self.fire(ctx, f"一矿多开：区块“{zh}”已有{what_zh} {first_id}",
+                                   f"several mines on one deposit: block {en} already has {what_en} {first_id}", **facts)
+
+
+class RightsOverlap(CrossRule):
+    code = "K302"
+    title_zh = "矿业权范围不得重叠"
+    title_en = "No overlapping mineral rights"
+    min_overlap_m2 = 1.0
+    what = ("An exploration or mining application must not overlap another application of the batch or an "
+            "existing right by more than 1 m² (edges may touch). A mining application over its own holder's "
+            "exploration right is 探转采 and does not count. Every application in an overlap is forbidden; the "
+            "finding names the others and the overlap areas.")
+
+    def evaluate(self, ctx):
+        rows = [(i, app) for i, app in ctx.valid(self.applies_to)]
+        areal = [(i, app) for i, app in rows if ctx.is_areal[i]]
+        pos = np.array([i for i, _ in areal], dtype=int)
+        geoms = ctx.geoms[pos] if len(pos) else np.array([], dtype=object)
+        hits: dict[int, list[dict]] = {}
+
+        def conflicting(a: Application, b: Application) -> bool:
+            if a.right_type != b.right_type and a.applicant is not None and a.applicant == b.applicant:
+                return False  # 探转采: the holder's own exploration right under its mining right
+            return True
+
+        if len(pos):
+            tree = shapely.STRtree(geoms)
+            left, right = tree.query(geoms, predicate="intersects")
+            keep = left < right
+            left, right = left[keep], right[keep]
+            if len(left):
+                areas = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+                for a, b, area in zip(left, right, areas, strict=True):
+                    if area <= self.min_overlap_m2:
+                        continue
+                    ia, ib = int(pos[a]), int(pos[b])
+                    if not conflicting(ctx.apps[ia], ctx.apps[ib]):
+                        continue
+                    hits.setdefault(ia, []).append({"id": ctx.apps[ib].id, "existing": False, "overlap_m2": rounded(area)})
+                    hits.setdefault(ib, []).append({"id": ctx.apps[ia].id, "existing": False, "overlap_m2": rounded(area)})
+            frame = existing_rights(ctx)
+            if frame is not None:
+                ex_geoms = np.asarray(frame.geometry.values, dtype=object)
+                ex_recs = frame[[c for c in ("id", "right_type", "holder") if c in frame.columns]].to_dict("records")
+                app_idx, ex_idx = shapely.STRtree(ex_geoms).query(geoms, predicate="intersects")
+                if len(app_idx):
+                    areas = shapely.area(shapely.intersection(geoms[app_idx], ex_geoms[ex_idx]))
+                    for a, e, area in zip(app_idx, ex_idx, areas, strict=True):
+                        if area <= self.min_overlap_m2:
+                            continue
+                        rec = ex_recs[int(e)]
+                        ia = int(pos[a])
+                        other = Application(index=-1, id=str(rec["id"]), right_type=rec.get("right_type"),
+                                            applicant=_clean(rec.get("holder")))
+                        if not conflicting(ctx.apps[ia], other):
+                            continue
+                        hits.setdefault(ia, []).append({"id": other.id, "existing": True, "overlap_m2": rounded(area)})
+        for i, app in rows:
+            if not ctx.is_areal[i]:
+                yield i, self.needs_area(ctx, i)
+                continue
+            found = hits.get(i)
+            if not found:
+                yield i, self.ok(ctx, "与其他申请及已有矿业权均不重叠", "overlaps no other application or existing right")
+                continue
+            found.sort(key=lambda h: (-h["overlap_m2"], h["id"]))
+            first = found[0]
+            kind_zh = "已有矿业权" if first["existing"] else "申请"
+            kind_en = "existing right" if first["existing"] else "application"
+            more_zh = f"等 {len(found)} 处" if len(found) > 1 else ""
+            more_en = f" and {len(found) - 1} more" if len(found) > 1 else ""
+            yield i, self.fire(ctx, f"与{kind_zh} {first['id']} 重叠 {first['overlap_m2']:g} 平方米{more_zh}",
+                               f"overlaps {kind_en} {first['id']} by {first['overlap_m2']:g} m²{more_en}",
+                               overlaps=found[:20], overlaps_count=len(found),
+                               overlap_total_m2=rounded(sum(h["overlap_m2"] for h in found)))
+
+
+class _CountCap(CrossRule):
+    severity = "restricted"
+    right_type = ""
+    indicator = ""
+    noun_zh = ""
+    noun_en = ""
+
+    def evaluate(self, ctx):
+        cap = int(ctx.pack.indicators.get(self.indicator, 0) or 0)
+        if not cap:
+            return
+        existing = [right.id for _row, right in _existing_apps(ctx, self.right_type)]
+        holders = list(existing)  # the rights that take the places, in rank order
+        for rank, (i, app) in enumerate(ctx.valid((self.right_type,)), start=1):
+            count = len(existing) + rank
+            facts = {"rank": rank, "count_with_this": count, "cap": cap, "existing": len(existing)}
+            if count <= cap:
+                holders.append(app.id)
+                yield i, self.ok(ctx, f"{self.noun_zh}第 {count} 个（上限 {cap} 个）",
+                                 f"{self.noun_en} number {count} (at most {cap})", **facts)
+            else:
+                facts["within_cap"] = holders[:cap]
+                yield i, self.fire(ctx, f"超出规划{self.noun_zh}上限 {cap} 个：排在 {'、'.join(holders[:cap])} 之后（第 {count} 个）",
+                                   f"beyond the plan's cap of {cap} {self.noun_en}s: ranked after "
+                                   f"{', '.join(holders[:cap])} (number {count})", **facts)
+
+
+class ExplorationRightsCap(_CountCap):
+    code = "K310"
+    title_zh = "探矿权投放最大数"
+    title_en = "Cap on exploration rights"
+    applies_to = ("exploration",)
+    right_type = "exploration"
+    indicator = "max_exploration_rights"
+    noun_zh = "探矿权"
+    noun_en = "exploration right"
+    what = ("The indicator table caps exploration rights ([indicators].max_exploration_rights, 3). Existing "
+            "rights count first, then applications in rank order; those beyond the cap are restricted and the "
+            "finding names the rights within it.")
+
+
+class MinesCap(_CountCap):
+    code = "K311"
+    title_zh = "采矿权（矿山）最大数"
+    title_en = "Cap on mines (mining rights)"
+    applies_to = ("mining",)
+    right_type = "mining"
+    indicator = "max_mines"
+    noun_zh = "采矿权"
+    noun_en = "mining right"
+    what = ("The indicator table caps mines ([indicators].max_mines, 5). Existing mining rights count first, "
+            "then applications in rank order; those beyond the cap are restricted and the finding names the "
+            "rights within it.")
+
+
+class _ExtractionCap(CrossRule):
+    severity = "restricted"
+    applies_to = ("mining",)
+    mineral = ""
+    indicator = ""
+
+    def evaluate(self, ctx):
+        limit = ctx.pack.indicators.get(self.indicator)
+        if limit is None:
+            return
+        limit = float(limit)
+        total, holders = 0.0, []
+        for _row, right in _existing_apps(ctx, "mining"):
+            if right.mineral == self.mineral:
+                value, _why = output_in(ctx, right, "wm3")
+                if value is not None:
+                    total += value
+                    holders.append(right.id)
+        existing_total = total
+        for i, app in ctx.valid(self.applies_to):
+            if app.mineral != self.mineral:
+                continue
+            value, why = output_in(ctx, app, "wm3")
+            if value is None:
+                yield i, _missing_output(self, ctx, why, app)
+                continue
+            before = total
+            total += value
+            facts = {"output_wm3": rounded(value, 3), "total_before_wm3": rounded(before, 3),
+                     "total_with_this_wm3": rounded(total, 3), "limit_wm3": limit,
+                     "existing_total_wm3": rounded(existing_total, 3), "counted_before": holders[:20]}
+            if total > limit + 1e-9:
+                total = before  # a refused application does not use the allowance
+                yield i, self.fire(
+                    ctx, f"{self.mineral}开采总量将达 {before + value:.4g} 万立方米/年，超过规划上限 {limit:g}"
+                    f"（在先：{'、'.join(holders[:5]) or '无'}）",
+                    f"total {self.mineral} extraction would reach {before + value:.4g} 10k m³/yr, above the plan's "
+                    f"{limit:g} (counted before: {', '.join(holders[:5]) or 'none'})", **facts)
+            else:
+                holders.append(app.id)
+                yield i, self.ok(ctx, f"{self.mineral}开采总量 {total:.4g} 万立方米/年，不超过 {limit:g}",
+                                 f"total {self.mineral} extraction {total:.4g} 10k m³/yr, within {limit:g}", **facts)
+
+
+class GeothermalCap(_ExtractionCap):
+    code = "K312"
+    title_zh = "地热开采总量上限"
+    title_en = "Geothermal extraction total"
+    mineral = "地热"
+    indicator = "geothermal_max_wm3"
+    what = ("Total geothermal extraction of existing mining rights and applications (in rank order) at most "
+            "[indicators].geothermal_max_wm3 (10万 m³/年). An application that would pass it is restricted and "
+            "does not use the allowance; the finding names the rights counted before it.")
+
+
+class MineralWaterCap(_ExtractionCap):
+    code = "K313"
+    title_zh = "矿泉水开采总量上限"
+    title_en = "Mineral-water extraction total"
+    mineral = "矿泉水"
+    indicator = "mineral_water_max_wm3"
+    what = ("Total mineral-water extraction of existing mining rights and applications (in rank order) at most "
+            "[indicators].mineral_water_max_wm3 (5万 m³/年, 1 m³ ≈ 1 t). An application that would pass it is "
+            "restricted and does not use the allowance; the finding names the rights counted before it.")
