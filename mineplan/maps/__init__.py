@@ -1,0 +1,37 @@
+"""Maps of the plan: static sheets (matplotlib) and one-page interactive maps (folium).
+
+``render_map(pack, path, ...)`` picks the renderer by the file's extension: ``.png``, ``.svg``,
+``.pdf`` (:mod:`mineplan.maps.static`) or ``.html`` (:mod:`mineplan.maps.web`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mineplan.maps.static import STATIC_SUFFIXES, MapResult
+
+
+def render_map(pack, path: str | Path, *, dpi: int = 150, lang: str = "zh", applications: str | Path | None = None,
+               extent: str | None = None, layer: str | None = None, crs: str | None = None) -> MapResult:
+    """Write the plan map to ``path`` (format from the suffix), with ``applications`` overlaid."""
+    from mineplan.errors import InputError
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    apps = None
+    if applications is not None:
+        from mineplan.maps.overlay import applications_frame
+
+        apps = applications_frame(applications, pack, layer=layer, crs=crs)
+    if suffix in STATIC_SUFFIXES:
+        from mineplan.maps.static import render_static
+
+        return render_static(pack, path, dpi=dpi, lang=lang, apps=apps, extent=extent)
+    if suffix in (".html", ".htm"):
+        from mineplan.maps.web import render_web
+
+        return render_web(pack, path, lang=lang, apps=apps, extent=extent)
+    raise InputError(f"unknown map format {suffix or 'none'!r} (use .png, .svg, .pdf or .html)", path=str(path))
+
+
+__all__ = ["MapResult", "render_map"]
