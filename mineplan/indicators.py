@@ -205,7 +205,7 @@ def _axis_label(unit: str, cjk: bool) -> str:
     return f"{unit} ({english[unit]})" if cjk else english[unit]
 
 
-def write_chart(indicators: list[Indicator], path, *, title: str = "") -> None:
+def write_chart(indicators: list[Indicator], path, *, title: str = "", note: str = "") -> None:
     """A PNG: one panel per indicator, the registry's value beside the plan's limit (or floor),
     the value's bar coloured by status."""
     import matplotlib
@@ -243,6 +243,9 @@ def write_chart(indicators: list[Indicator], path, *, title: str = "") -> None:
                 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         for ax in list(axes.flat)[n:]:
             ax.axis("off")
+        if note and n < rows * cols:
+            list(axes.flat)[n].text(0.05, 0.9, note, va="top", fontsize=9, transform=list(axes.flat)[n].transAxes,
+                                    wrap=True)
         if title:
             fig.suptitle(title if font else title.encode("ascii", "ignore").decode().strip(" —/"), fontsize=12)
         fig.tight_layout()

@@ -22,14 +22,16 @@ def report(ctx, registry_path, fmt, chart_path, lang):
     in the registry (granted + pending) against the plan's indicator table."""
     from mineplan.commands.options import pack_from
     from mineplan.indicators import STATUS_TEXT, evaluate, report_dict, write_chart
-    from mineplan.registry import open_registry
+    from mineplan.registry import _now, open_registry
 
     pack = pack_from(ctx)
     reg = open_registry(registry_path)
     indicators = evaluate(reg.existing_rights(), pack)
     if chart_path:
         title = f"{pack.plan.get('name_zh', '')} — 规划实施情况 / plan implementation"
-        write_chart(indicators, chart_path, title=title)
+        note = (f"counted: granted + pending rights\nregistry: {reg.path.name} (change {reg.changes()})\n"
+                f"plan pack: {pack.plan['id']} {pack.plan['version']}\ndrawn: {_now()[:16].replace('T', ' ')} UTC")
+        write_chart(indicators, chart_path, title=title, note=note)
     if fmt == "json":
         click.echo(json.dumps(report_dict(indicators, pack, reg), ensure_ascii=False, indent=1))
         if chart_path:
