@@ -73,14 +73,15 @@ def constraint_layers(pack: PlanPack, extra: list[tuple[str, str]] | None = None
 
 def check_frame(frame, *, pack: PlanPack | None = None, overrides: dict | None = None, path: str | None = None,
                 collect: bool = False, radius: float | None = None, constraints: list | None = None,
-                existing=None, rules=None) -> list[Result]:
+                existing=None, rules=None, contexts: list | None = None) -> list[Result]:
     """Check every row of ``frame`` (a GeoDataFrame in EPSG:4549 as returned by
     :func:`mineplan.readers.read_applications`). Returns one :class:`Result` per row, in order.
 
     With ``collect``, a row whose attributes or geometry are unusable becomes an error result;
     otherwise the first such row raises :class:`InputError`. ``existing`` holds rights already
     granted (a GeoDataFrame in EPSG:4549, e.g. from the registry) for the rules that compare
-    with them; ``rules`` limits the run to some rules (default: the whole catalogue).
+    with them; ``rules`` limits the run to some rules (default: the whole catalogue). A list
+    given as ``contexts`` receives the :class:`CheckContext` (batch screening reads its measures).
     """
     pack = pack or load_pack()
     if frame.crs is not None and frame.crs != WORK_CRS:

@@ -21,6 +21,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "rules": "mineplan.commands.rules:rules",
     "check": "mineplan.commands.check:check",
     "convert": "mineplan.commands.convert:convert",
+    "screen": "mineplan.commands.screen:screen",
     "map": "mineplan.commands.map:map_",
     "registry": "mineplan.commands.registry:registry",
     "report": "mineplan.commands.report:report",

@@ -1,0 +1,135 @@
+"""``mineplan screen INPUT -o OUTPUT``: screen a batch of applications, one row each out."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from mineplan.commands.options import console, crs_opt, layer_opt
+
+
+def _constraint(value: str) -> tuple[str, str]:
+    path, _, severity = value.partition("=")
+    return path, severity or "forbidden"
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True, exists=True))
+@click.option("-o", "--output", "output_path", required=True, type=click.Path(dir_okay=False),
+              help="Output file; format by suffix: .gpkg, .geojson, .parquet, .csv, .xlsx.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=50_000, show_default=True,
+              help="Applications per chunk (memory is bounded by the chunk, not the input).")
+@click.option("--priority", metavar="FIELD",
+              help="Rank applications for the cross rules (caps, one holder per block) by this attribute, "
+                   "ascending; default: input order.")
+@click.option("--registry", "registry_path", type=click.Path(dir_okay=False),
+              help="Rights registry (GeoPackage): existing rights for overlaps, holders and caps.")
+@click.option("--radius", type=float, help="Screen points as discs of this radius (m).")
+@click.option("--constraints", "constraints", multiple=True, metavar="FILE[=SEVERITY]",
+              help="A constraint layer and the verdict it gives (forbidden by default). Repeatable.")
+@click.option("--fix", is_flag=True, help="Repair invalid geometries with make_valid (reported as a finding).")
+@click.option("--problems-only", is_flag=True, help="Leave passing findings out of the findings column.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: stream on this machine; dask: dask-geopandas partitions (GeoParquet in and out).")
+@click.option("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler (default: a LocalCluster).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
+@layer_opt
+@crs_opt
+@click.pass_context
+def screen(ctx, input_path, output_path, chunk_size, priority, registry_path, radius, constraints, fix, problems_only,
+           engine, scheduler, quiet, layer, input_crs):
+    """Screen every application in INPUT against the plan and write one row each to OUTPUT.
+
+    Each row: the id and attributes, verdict, worst rule, findings (JSON text) and key measures.
+    A bad record becomes an "error" row; the others are still screened. Exit status: 0 when the
+    screen ran (whatever the verdicts), 2 for unusable input, 1 for an internal error.
+    """
+    from mineplan.commands.options import pack_from
+
+    pack = pack_from(ctx)
+    existing = None
+    if registry_path:
+        from mineplan.registry import open_registry
+
+        existing = open_registry(registry_path).existing_rights()
+    out = console(stderr=True)
+    show = not quiet and sys.stderr.isatty()
+    kwargs = dict(pack=pack, chunk_size=chunk_size, layer=layer, crs=input_crs, fix=fix, radius=radius,
+                  constraints=[_constraint(c) for c in constraints], existing=existing, priority=priority,
+                  problems_only=problems_only)
+    if engine == "dask":
+        from mineplan.engine_dask import screen_dask
+
+        summary = screen_dask(input_path, output_path, scheduler=scheduler, **kwargs)
+    else:
+        from mineplan.screen import screen as run
+
+        if show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            with Progress(TextColumn("screening"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=out, transient=True) as bar:
+                task = bar.add_task("screen", total=_count_rows(input_path, layer))
+                summary = run(input_path, output_path, progress=lambda done: bar.update(task, completed=done),
+                              **kwargs)
+        else:
+            summary = run(input_path, output_path, **kwargs)
+    if not quiet:
+        for note in summary.notes:
+            click.echo(f"note: {note}", err=True)
+        render_summary(console(), summary)
+
+
+def _count_rows(path: str, layer) -> int | None:
+    """The number of features, when the format says it cheaply (for the progress bar)."""
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        if suffix in (".gpkg", ".fgb", ".shp"):
+            import pyogrio
+
+            return int(pyogrio.read_info(path, layer=layer)["features"])
+    except Exception:
+        return None
+    return None
+
+
+def render_summary(out, summary) -> None:
+    from rich.table import Table
+
+    from mineplan.rules import BY_CODE
+
+    head = Table(title=f"{summary.rows} applications screened in {summary.seconds:.1f} s → {summary.output}")
+    head.add_column("verdict")
+    head.add_column("rows", justify="right")
+    for verdict in ("allowed", "restricted", "forbidden", "error"):
+        head.add_row(verdict, str(summary.verdicts.get(verdict, 0)))
+    out.print(head)
+    types = Table(title="per right type")
+    types.add_column("right type")
+    types.add_column("rows", justify="right")
+    for name, n in sorted(summary.right_types.items()):
+        types.add_row(name, str(n))
+    out.print(types)
+    if summary.rules:
+        rules = Table(title="per rule (rows where it fired)")
+        for col in ("rule", "title", "forbidden", "restricted", "cannot judge"):
+            rules.add_column(col, justify="right" if col not in ("rule", "title") else "left")
+        for code, counts in sorted(summary.rules.items()):
+            rule = BY_CODE.get(code)
+            rules.add_row(code, rule.title_zh if rule else "", str(counts.get("forbidden", 0)),
+                          str(counts.get("restricted", 0)), str(counts.get("cannot_judge", 0)))
+        out.print(rules)
+    if summary.errors:
+        errs = Table(title=f"errors: {summary.error_count} rows")
+        errs.add_column("reason")
+        errs.add_column("rows", justify="right")
+        for reason, n in summary.errors.most_common(10):
+            errs.add_row(reason, str(n))
+        out.print(errs)

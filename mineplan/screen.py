@@ -1,0 +1,689 @@
+"""Batch screening: many applications in, one row per application out, every reason kept.
+
+``screen(INPUT, OUTPUT)`` streams the input in chunks (GeoParquet through pyarrow, GeoPackage and
+FlatGeobuf through pyogrio's Arrow reader; any other format through
+:func:`mineplan.readers.read_applications` and then sliced), runs
+:func:`mineplan.checker.check_frame` on each chunk with every rule that is not a cross rule,
+spills the chunk's rows to a temporary GeoParquet file, then runs the cross rules (``cross =
+True``, :mod:`mineplan.rules.cross`) once over every exploration and mining application of the
+whole batch and writes the merged rows to OUTPUT atomically (a temporary file in OUTPUT's folder,
+then :func:`os.replace`). The verdicts equal ``mineplan check`` on the same features whatever the
+chunk size. See ``docs/screening.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from mineplan import WORK_CRS
+from mineplan import crs as crsmod
+from mineplan.errors import InputError
+from mineplan.findings import SEVERITIES, VERDICT_OF, worst_verdict
+
+#: output suffix -> writer kind
+OUTPUTS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".parquet": "parquet",
+           ".geoparquet": "parquet", ".csv": "csv", ".xlsx": "xlsx"}
+#: input suffixes read in chunks (the others are read whole, then sliced)
+STREAMED = {".parquet": "parquet", ".geoparquet": "parquet", ".gpkg": "ogr", ".fgb": "ogr"}
+RIGHTS = ("exploration", "mining")
+#: roles whose overlap share is a key measure (share of the application inside the role's features)
+SHARE_ROLES = ("county", "key_exploration_zone", "key_mining_zone", "exploration_block", "mining_block")
+RESULT_COLUMNS = ("verdict", "worst_rule", "worst_severity", "error", "findings")
+MEASURE_COLUMNS = (*(f"share_{r}" for r in SHARE_ROLES), "nearest_3z2l", "nearest_3z2l_name", "nearest_3z2l_m")
+DEFAULT_CHUNK = 50_000
+_SEV = {s: n for n, s in enumerate(SEVERITIES)}
+
+
+@dataclass
+class ScreenSummary:
+    """What a screen did: counts per verdict, per rule (fired findings by severity), per right type."""
+
+    input: str
+    output: str
+    rows: int = 0
+    verdicts: Counter = field(default_factory=Counter)
+    rules: dict = field(default_factory=dict)  # code -> Counter(severity -> rows)
+    right_types: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)  # reason -> rows
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def error_count(self) -> int:
+        return int(self.verdicts.get("error", 0))
+
+    def as_dict(self) -> dict:
+        return {"input": self.input, "output": self.output, "rows": self.rows, "verdicts": dict(self.verdicts),
+                "rules": {k: dict(v) for k, v in sorted(self.rules.items())}, "right_types": dict(self.right_types),
+                "errors": self.error_count, "seconds": round(self.seconds, 3), "notes": self.notes}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading in chunks
+# ---------------------------------------------------------------------------------------------
+def _labels(props: pd.DataFrame, start: int) -> np.ndarray:
+    """The readers' feature labels (first non-empty of LABEL_KEYS, else #n), column-wise."""
+    from mineplan.readers._core import LABEL_KEYS
+
+    labels = np.array([f"#{start + k + 1}" for k in range(len(props))], dtype=object)
+    todo = np.ones(len(props), dtype=bool)
+    for key in LABEL_KEYS:
+        if key not in props.columns or not todo.any():
+            continue
+        col = props[key]
+        ok = col.notna().to_numpy()
+        text = np.array([str(v).strip() if o else "" for v, o in zip(col.to_numpy(), ok, strict=True)], dtype=object)
+        use = todo & ok & (text != "")
+        labels[use] = text[use]
+        todo &= ~use
+    return labels
+
+
+class _ChunkFinisher:
+    """The readers' ``finish`` for a chunk of an already-tabular input, vectorised: structural
+    errors, Z dropped, CRS reading (decided on the first chunk), validity (repaired with ``fix``),
+    projection to EPSG:4549. Error texts are the readers' own."""
+
+    def __init__(self, path: str, declared, user_crs, plan_area, fix: bool, notes: list[str]):
+        self.path = path
+        self.src = declared or (crsmod.parse_crs(user_crs, path=path) if user_crs is not None else None)
+        if self.src is None:
+            raise InputError("no CRS in the file: name it with --crs", path=path)
+        self.plan_area = plan_area
+        self.fix = fix
+        self.notes = notes
+        self.reading = None
+
+    def __call__(self, props: pd.DataFrame, geoms: np.ndarray, start: int):
+        import geopandas as gpd
+
+        from mineplan.readers._core import _polygonal_part, _range_problem, _where
+
+        n = len(geoms)
+        geoms = np.asarray(geoms, dtype=object).copy()
+        errors = np.full(n, None, dtype=object)
+        repaired = np.zeros(n, dtype=bool)
+        labels = _labels(props, start)
+        missing = shapely.is_missing(geoms)
+        errors[missing] = "no geometry"
+        empty = ~missing & shapely.is_empty(geoms)
+        errors[empty] = "empty geometry"
+        collection = ~missing & ~empty & (shapely.get_type_id(geoms) == 7)
+        errors[collection] = "GeometryCollection is not supported (one geometry per feature)"
+        geoms[missing | empty | collection] = None
+        good = np.flatnonzero(errors == None)  # noqa: E711
+        g = geoms[good]
+        if len(g) and shapely.has_z(g).any():
+            g = shapely.force_2d(g)
+            if "Z coordinates dropped (2D only)" not in self.notes:
+                self.notes.append("Z coordinates dropped (2D only)")
+        if self.reading is None:
+            xy = shapely.get_coordinates(g)
+            fin = np.isfinite(xy).all(axis=1)
+            a, b = xy[fin, 0], xy[fin, 1]
+            if not self.src.is_geographic and len(a) and crsmod.looks_like_degrees(a, b):
+                raise InputError(f"coordinates look like degrees, but the CRS {self.src.describe()} is projected",
+                                 path=self.path)
+            clearly_metres = bool(len(a)) and bool(np.any(np.abs(a) > 1000) or np.any(np.abs(b) > 1000))
+            inside = not (self.src.is_geographic and clearly_metres)
+            self.reading = crsmod.swap_check(self.src, a, b, self.plan_area) if inside else crsmod.Reading(self.src)
+            if self.reading.swap:
+                self.notes.append("pairs read swapped: only that reading falls in the plan area (decided on the first chunk)")
+        reading = self.reading
+        if len(g):
+            xy, gi = shapely.get_coordinates(g, return_index=True)
+            nonfinite = np.bincount(gi, weights=~np.isfinite(xy).all(axis=1), minlength=len(g)) > 0
+            if reading.swap or reading.pre is not None:
+                with np.errstate(all="ignore"):
+                    g = shapely.transform(g, lambda q: np.column_stack(reading.xy(q[:, 0], q[:, 1])))
+                xy, gi = shapely.get_coordinates(g, return_index=True)
+            suspect = nonfinite.copy()
+            if reading.src.is_geographic:
+                with np.errstate(invalid="ignore"):
+                    bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+                suspect |= np.bincount(gi, weights=bad, minlength=len(g)) > 0
+            valid = shapely.is_valid(g)
+            for k in np.flatnonzero(suspect | ~valid):  # the few failing features
+                geom = g[k]
+                if suspect[k]:
+                    problem = "coordinate is not a finite number" if nonfinite[k] else _range_problem(
+                        geom, reading.src.is_geographic)
+                    if problem:
+                        errors[good[k]], g[k] = problem, None
+                        continue
+                if not valid[k]:
+                    reason = _where(shapely.is_valid_reason(geom))
+                    polygonal = geom.geom_type in ("Polygon", "MultiPolygon")
+                    if self.fix and polygonal:
+                        fixed = _polygonal_part(shapely.make_valid(geom))
+                        if fixed is None:
+                            errors[good[k]], g[k] = f"{reason}; nothing polygonal is left after repair", None
+                            continue
+                        g[k] = fixed
+                        repaired[good[k]] = True
+                    else:
+                        errors[good[k]] = reason + (" (--fix repairs it)" if polygonal and not self.fix else "")
+                        g[k] = None
+            keep = ~shapely.is_missing(g)
+            if keep.any():
+                def project(p):
+                    with np.errstate(all="ignore"):
+                        x, y = crsmod.to_work(reading.src, p[:, 0], p[:, 1])
+                    return np.column_stack([x, y])
+
+                if reading.src.crs is not None and reading.src.crs.to_epsg() == 4549 and not reading.src.web:
+                    projected = g[keep]
+                else:
+                    projected = shapely.transform(g[keep], project)
+                xy, gi = shapely.get_coordinates(projected, return_index=True)
+                bad = np.bincount(gi, weights=~np.isfinite(xy).all(axis=1), minlength=len(projected)) > 0
+                pos = np.flatnonzero(keep)
+                projected[bad] = None
+                g[pos] = projected
+                errors[good[pos[bad]]] = f"cannot be projected to {WORK_CRS} (coordinates outside the projection's range)"
+            geoms[good] = g
+        df = props.copy()
+        if "geometry" in df.columns:
+            df = df.rename(columns={"geometry": "geometry_"})
+        df.index = pd.RangeIndex(start, start + n)
+        df["_label"] = labels
+        df["_error"] = pd.Series(errors, index=df.index, dtype=object)
+        df["_repaired"] = repaired
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index, crs=WORK_CRS), crs=WORK_CRS)
+
+
+def _parquet_chunks(path: str, chunk_size: int) -> tuple[object, Iterator]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+        geo = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"{}"))
+    except Exception as exc:
+        raise InputError(f"not a readable GeoParquet file: {str(exc).splitlines()[0]}", path=path) from None
+    if not geo:
+        raise InputError("not a GeoParquet file (no 'geo' metadata)", path=path)
+    col = geo["primary_column"]
+    meta = geo["columns"][col]
+    if meta.get("encoding", "WKB").upper() != "WKB":
+        raise InputError(f"GeoParquet geometry encoding {meta.get('encoding')!r} is not supported (WKB only)", path=path)
+    crs = meta.get("crs", "OGC:CRS84")  # GeoParquet: a missing crs means OGC:CRS84
+    declared = None if crs is None else crsmod.SourceCRS(__import__("pyproj").CRS.from_user_input(crs))
+
+    def batches():
+        for batch in pf.iter_batches(batch_size=chunk_size):
+            wkb = batch.column(col)
+            props = batch.drop_columns([col]).to_pandas() if batch.num_columns > 1 else pd.DataFrame(index=range(len(wkb)))
+            yield props, shapely.from_wkb(np.asarray(wkb.to_numpy(zero_copy_only=False), dtype=object))
+
+    return declared, batches()
+
+
+def _ogr_chunks(path: str, layer, chunk_size: int) -> tuple[object, Iterator]:
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:
+        raise InputError(f"not readable: {str(exc).splitlines()[0]}", path=path) from None
+    names = [str(n) for n in layers[:, 0]]
+    if not names:
+        raise InputError("no layers", path=path)
+    if layer is not None and layer not in names:
+        raise InputError(f"no layer {layer!r} (layers: {', '.join(names)})", path=path)
+    use = layer if layer is not None else names[0]
+    info = pyogrio.read_info(path, layer=use)
+    declared = crsmod.SourceCRS(__import__("pyproj").CRS.from_user_input(info["crs"])) if info.get("crs") else None
+
+    def batches():
+        with pyogrio.open_arrow(path, layer=use, batch_size=chunk_size, use_pyarrow=True) as (meta, reader):
+            gcol = meta.get("geometry_name") or "wkb_geometry"
+            for batch in reader:
+                if batch.num_rows == 0:
+                    continue
+                wkb = batch.column(gcol)
+                rest = [c for c in batch.schema.names if c != gcol]
+                props = batch.select(rest).to_pandas() if rest else pd.DataFrame(index=range(batch.num_rows))
+                yield props, shapely.from_wkb(np.asarray(wkb.to_numpy(zero_copy_only=False), dtype=object))
+
+    return declared, batches()
+
+
+def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=None, fix: bool = False,
+                notes: list[str] | None = None) -> Iterator:
+    """Yield the input as GeoDataFrames of at most ``chunk_size`` rows in EPSG:4549, shaped like
+    :func:`mineplan.readers.read_applications`'s frame (``_label``, ``_error``, ``_repaired``),
+    with a global RangeIndex (row numbers in the input)."""
+    from mineplan.readers import read_applications
+
+    notes = [] if notes is None else notes
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found", path=str(path))
+    kind = STREAMED.get(p.suffix.lower()) if p.is_file() else None
+    source = None
+    if kind is not None:
+        declared, batches = _parquet_chunks(str(p), chunk_size) if kind == "parquet" else _ogr_chunks(
+            str(p), layer, chunk_size)
+        if declared is not None or crs is not None:
+            source = (declared, batches)
+    if source is None:  # small or odd formats, or no CRS to stream with: the readers, whole
+        read = read_applications(p, layer=layer, crs=crs, fix=fix, on_error="collect", plan_area=pack.county_geometry)
+        notes.extend(read.notes)
+        frame = read.frame
+        for start in range(0, len(frame), chunk_size):
+            yield frame.iloc[start:start + chunk_size]
+        return
+    declared, batches = source
+    finisher = _ChunkFinisher(str(p), declared, crs, pack.county_geometry, fix, notes)
+    start = 0
+    for props, geoms in batches:
+        for s in range(0, len(geoms), chunk_size):  # GDAL may hand over bigger batches
+            part = props.iloc[s:s + chunk_size].reset_index(drop=True)
+            yield finisher(part, geoms[s:s + chunk_size], start)
+            start += len(part)
+    if start == 0:
+        raise InputError("no features", path=str(p))
+
+
+# ---------------------------------------------------------------------------------------------
+# Screening
+# ---------------------------------------------------------------------------------------------
+def split_rules(rules=None) -> tuple[list, list]:
+    """(per-chunk rules, cross rules) of the catalogue (or of ``rules``), catalogue order kept."""
+    from mineplan.rules import CATALOGUE
+
+    rules = list(CATALOGUE if rules is None else rules)
+    return [r for r in rules if not getattr(r, "cross", False)], [r for r in rules if getattr(r, "cross", False)]
+
+
+def _finding_dict(f) -> dict:
+    return {"rule": f.rule, "severity": f.severity, "message_zh": f.message_zh, "message_en": f.message_en,
+            "facts": f.facts}
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _verdict_worst(findings: list[dict], error) -> tuple[str, str | None, str | None]:
+    if error is not None:
+        return "error", None, None
+    verdict = worst_verdict(VERDICT_OF[f["severity"]] for f in findings)
+    if not findings:
+        return verdict, None, None
+    worst = max(findings, key=lambda f: _SEV[f["severity"]])
+    if worst["severity"] in ("pass", "info"):
+        return verdict, None, None  # nothing against it
+    return verdict, worst["rule"], worst["severity"]
+
+
+def _measures(ctx, n: int) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    usable = np.array([a is not None and g is not None for a, g in zip(ctx.apps, ctx.geoms, strict=True)], dtype=bool)
+    for role in SHARE_ROLES:
+        share = ctx.share_inside(role).astype(float)
+        share[~usable] = np.nan
+        out[f"share_{role}"] = np.round(share, 4)
+    dist = np.full(n, np.inf)
+    feat = np.full(n, -1)
+    for role in ("three_zones", "two_lines"):
+        table = ctx.nearest(role)
+        if len(table):
+            apps = table.index.to_numpy(dtype=int)
+            d = table["distance"].to_numpy(dtype=float)
+            closer = d < dist[apps]
+            dist[apps[closer]] = d[closer]
+            feat[apps[closer]] = table["feature"].to_numpy(dtype=int)[closer]
+    has = (feat >= 0) & usable
+    codes = ctx.index.features["code"].astype(object).to_numpy()
+    names = ctx.index.features["name_zh"].astype(object).to_numpy()
+    out["nearest_3z2l"] = np.where(has, codes[np.maximum(feat, 0)], None)
+    out["nearest_3z2l_name"] = np.where(has, names[np.maximum(feat, 0)], None)
+    out["nearest_3z2l_m"] = np.where(has, np.round(dist, 1), np.nan)
+    return out
+
+
+def screen_chunk(chunk, *, pack, rules, constraints=None, existing=None, radius=None, problems_only=False):
+    """Check one chunk with the (non-cross) ``rules``. Returns (result frame, rights) where the
+    result frame holds the chunk's attributes, geometry, result columns and key measures, and
+    ``rights`` is (positions, apps, geoms) of its usable exploration and mining applications."""
+    from mineplan.applications import Application
+    from mineplan.checker import check_frame
+
+    if radius is not None:
+        if radius <= 0:
+            raise InputError(f"--radius must be positive, got {radius:g}")
+        geoms = np.asarray(chunk.geometry.values, dtype=object)
+        points = ~shapely.is_missing(geoms) & np.isin(shapely.get_type_id(geoms), (0, 4))
+        if points.any():
+            geoms = geoms.copy()
+            geoms[points] = shapely.buffer(geoms[points], radius, quad_segs=32)
+            chunk = chunk.set_geometry(pd.Series(geoms, index=chunk.index).pipe(
+                lambda s: __import__("geopandas").GeoSeries(s, crs=WORK_CRS)))
+    contexts: list = []
+    results = check_frame(chunk, pack=pack, collect=True, rules=rules, constraints=constraints, existing=existing,
+                          contexts=contexts)
+    ctx = contexts[0]
+    n = len(results)
+    verdict, worst_rule, worst_sev, errors, findings = [], [], [], [], []
+    right_pos, right_apps = [], []
+    for k, r in enumerate(results):
+        dicts = [_finding_dict(f) for f in r.findings if not (problems_only and f.severity == "pass")]
+        v, w, ws = _verdict_worst(dicts, r.error)
+        verdict.append(v)
+        worst_rule.append(w)
+        worst_sev.append(ws)
+        errors.append(r.error)
+        findings.append(_json(dicts))
+        if r.error is None and r.attributes.get("right_type") in RIGHTS:
+            right_pos.append(k)
+            right_apps.append(Application(index=k, **r.attributes))
+    out = chunk.drop(columns=[c for c in ("_error", "_repaired") if c in chunk.columns])
+    out["_row"] = chunk.index.to_numpy()
+    out["id"] = [r.id for r in results]
+    out["_right_type"] = [r.attributes.get("right_type") for r in results]
+    for col, values in (("verdict", verdict), ("worst_rule", worst_rule), ("worst_severity", worst_sev),
+                        ("error", errors), ("findings", findings)):
+        out[col] = pd.Series(values, index=out.index, dtype=object)
+    for col, values in _measures(ctx, n).items():
+        out[col] = values
+    pos = np.array(right_pos, dtype=int)
+    return out, (pos, right_apps, ctx.geoms[pos] if len(pos) else np.array([], dtype=object))
+
+
+def run_cross(pack, apps, geoms, *, rules, existing=None, constraints=None) -> dict[int, list]:
+    """Run the cross ``rules`` once over the batch's rights (in rank order). -> position -> findings."""
+    from mineplan.checker import catalog_for
+    from mineplan.context import CheckContext
+    from mineplan.index import index_for
+
+    out: dict[int, list] = {}
+    if not rules or not apps:
+        return out
+    ctx = CheckContext(pack, index_for(pack), catalog_for(pack), list(apps), np.asarray(geoms, dtype=object),
+                       constraints=constraints, existing=existing)
+    for rule in rules:
+        for i, finding in rule.evaluate(ctx):
+            out.setdefault(int(i), []).append(finding)
+    return out
+
+
+def _rank(priority_values: list, n: int) -> np.ndarray:
+    """Positions 0..n-1 sorted by priority (ascending, missing last), ties in input order."""
+    if priority_values is None:
+        return np.arange(n)
+    s = pd.Series(priority_values)
+    return np.asarray(s.sort_values(kind="stable", na_position="last").index, dtype=int)
+
+
+def screen(input_path, output_path, *, pack=None, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=None,
+           fix: bool = False, radius: float | None = None, constraints: list | None = None, existing=None,
+           priority: str | None = None, problems_only: bool = False, rules=None,
+           progress: Callable[[int], None] | None = None) -> ScreenSummary:
+    """Screen every application of ``input_path`` and write one row each to ``output_path``
+    (format by suffix: .gpkg, .geojson, .parquet, .csv, .xlsx). Returns a :class:`ScreenSummary`.
+
+    ``priority`` names an attribute that ranks the applications for the cross rules (ascending;
+    default: input order). ``progress`` is called with the number of rows done after each chunk.
+    """
+    from mineplan.checker import constraint_layers
+    from mineplan.pack import load_pack
+    from mineplan.rules import ORDER
+
+    t0 = time.perf_counter()
+    pack = pack or load_pack()
+    out_path = Path(output_path)
+    kind = OUTPUTS.get(out_path.suffix.lower())
+    if kind is None:
+        raise InputError(f"unknown output format {out_path.suffix or 'none'!r} (supported: "
+                         + ", ".join(sorted(OUTPUTS)) + ")", path=str(output_path))
+    if chunk_size < 1:
+        raise InputError(f"chunk size must be at least 1, got {chunk_size}")
+    layers = constraint_layers(pack, constraints)
+    local_rules, cross_rules = split_rules(rules)
+    summary = ScreenSummary(input=str(input_path), output=str(output_path))
+    out_dir = out_path.parent if str(out_path.parent) else Path(".")
+    spill = tempfile.NamedTemporaryFile(prefix=f".{out_path.name}.", suffix=".spill.parquet", dir=out_dir, delete=False)
+    spill.close()
+    spill_path = Path(spill.name)
+    try:
+        right_apps, right_geoms, right_rows, right_prio = [], [], [], []
+        writer = _ParquetSpill(spill_path)
+        done = 0
+        for chunk in iter_chunks(input_path, pack=pack, chunk_size=chunk_size, layer=layer, crs=crs, fix=fix,
+                                 notes=summary.notes):
+            if priority is not None and priority not in chunk.columns:
+                raise InputError(f"--priority: no attribute {priority!r} (attributes: "
+                                 + ", ".join(c for c in chunk.columns if not str(c).startswith("_") and c != "geometry")
+                                 + ")", path=str(input_path))
+            frame, (pos, apps, geoms) = screen_chunk(chunk, pack=pack, rules=local_rules, constraints=layers,
+                                                     existing=existing, radius=radius, problems_only=problems_only)
+            right_rows.extend((chunk.index[pos]).tolist())
+            right_apps.extend(apps)
+            right_geoms.extend(geoms.tolist())
+            if priority is not None:
+                right_prio.extend(chunk[priority].iloc[pos].tolist())
+            writer.write(frame)
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+        writer.close()
+        if done == 0:
+            raise InputError("no features", path=str(input_path))
+        # cross rules, once over every right of the batch, ranked
+        order = _rank(right_prio if priority is not None else None, len(right_apps))
+        cross = run_cross(pack, [right_apps[k] for k in order], [right_geoms[k] for k in order], rules=cross_rules,
+                          existing=existing, constraints=layers)
+        by_row = {int(right_rows[int(order[i])]): fs for i, fs in cross.items()}
+        _write_output(spill_path, out_path, kind, by_row, ORDER, problems_only, summary)
+    finally:
+        spill_path.unlink(missing_ok=True)
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+class _ParquetSpill:
+    """Chunk frames to one GeoParquet file (schema of the first chunk; object columns as text)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.writer = None
+        self.schema = None
+
+    def write(self, frame) -> None:
+        import pyarrow.parquet as pq
+
+        table = _to_arrow(frame, self.schema)
+        if self.writer is None:
+            self.schema = table.schema
+            self.writer = pq.ParquetWriter(str(self.path), self.schema, compression="zstd")
+        self.writer.write_table(table.cast(self.schema) if table.schema != self.schema else table)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _to_arrow(frame, schema=None):
+    """A result frame -> Arrow table; geometry as WKB with GeoParquet metadata; object columns as text."""
+    import pyarrow as pa
+
+    cols = {}
+    for c in frame.columns:
+        if c == frame.geometry.name:
+            continue
+        s = frame[c]
+        if s.dtype == object or str(s.dtype) in ("str", "string"):
+            cols[str(c)] = pa.array([None if _na(v) else (v if isinstance(v, str) else _text(v)) for v in s.tolist()],
+                                    type=pa.string())
+        else:
+            cols[str(c)] = pa.array(s, from_pandas=True)
+    cols["geometry"] = pa.array(shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object)), type=pa.binary())
+    table = pa.table(cols)
+    if schema is not None:
+        return table
+    crs = frame.crs.to_json_dict() if frame.crs is not None else None
+    geo = {"version": "1.0.0", "primary_column": "geometry",
+           "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": crs}}}
+    # fields that are all-null in the first chunk become text, so later chunks fit the schema
+    fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields, metadata={b"geo": json.dumps(geo).encode()}))
+
+
+def _na(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+def _text(v) -> str:
+    if isinstance(v, (dict, list)):
+        return _json(v)
+    return str(v.item() if isinstance(v, np.generic) else v)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+def _merge(frame, by_row: dict[int, list], order: dict, problems_only: bool) -> None:
+    """Add the cross findings to the rows that have them; recompute verdict and worst rule."""
+    rows = frame["_row"].to_numpy()
+    hit = np.flatnonzero(np.isin(rows, np.fromiter(by_row.keys(), dtype=np.int64, count=len(by_row))))
+    if not len(hit):
+        return
+    fcol = frame.columns.get_loc("findings")
+    for k in hit:
+        extra = by_row[int(rows[k])]
+        findings = json.loads(frame.iat[k, fcol])
+        allf = findings + [_finding_dict(f) for f in extra]
+        allf.sort(key=lambda f: order[f["rule"]])
+        shown = [f for f in allf if not (problems_only and f["severity"] == "pass")]
+        v, w, ws = _verdict_worst(shown, None)
+        frame.iat[k, frame.columns.get_loc("verdict")] = v
+        frame.iat[k, frame.columns.get_loc("worst_rule")] = w
+        frame.iat[k, frame.columns.get_loc("worst_severity")] = ws
+        frame.iat[k, fcol] = _json(shown)
+
+
+def _count(summary: ScreenSummary, frame) -> None:
+    summary.rows += len(frame)
+    summary.verdicts.update(frame["verdict"].tolist())
+    summary.right_types.update("error" if v == "error" else (t if isinstance(t, str) else "unknown")
+                               for t, v in zip(frame["_right_type"].tolist(), frame["verdict"].tolist(), strict=True))
+    errs = frame["error"].dropna()
+    summary.errors.update(str(e).split(":")[0][:60] for e in errs.tolist())
+    # per rule: rows where it fired (any severity above pass/info)
+    for text in frame["findings"].tolist():
+        if text == "[]" or text is None:
+            continue
+        for f in json.loads(text):
+            if f["severity"] not in ("pass", "info"):
+                summary.rules.setdefault(f["rule"], Counter())[f["severity"]] += 1
+
+
+def _write_output(spill_path: Path, out_path: Path, kind: str, by_row: dict, order: dict, problems_only: bool,
+                  summary: ScreenSummary) -> None:
+    import geopandas as gpd
+    import pyarrow.parquet as pq
+
+    tmp = tempfile.NamedTemporaryFile(prefix=f".{out_path.stem}.", suffix=out_path.suffix, dir=out_path.parent or ".",
+                                      delete=False)
+    tmp.close()
+    tmp_path = Path(tmp.name)
+    tmp_path.unlink()  # the writers create it
+    try:
+        pf = pq.ParquetFile(str(spill_path))
+        sink = _Sink(tmp_path, kind)
+        for batch in pf.iter_batches(batch_size=100_000):
+            table = batch.to_pandas()
+            geoms = shapely.from_wkb(np.asarray(table.pop("geometry").to_numpy(), dtype=object))
+            frame = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=WORK_CRS), crs=WORK_CRS)
+            _merge(frame, by_row, order, problems_only)
+            _count(summary, frame)
+            sink.write(_final_columns(frame))
+        sink.close()
+        os.replace(tmp_path, out_path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def _final_columns(frame):
+    """id first, then the input's attributes, results, measures, geometry; helper columns dropped."""
+    head = ["id"]
+    results = list(RESULT_COLUMNS)
+    measures = [c for c in MEASURE_COLUMNS if c in frame.columns]
+    skip = set(head) | set(results) | set(measures) | {"_row", "_label", "_right_type", "geometry"}
+    attrs = [c for c in frame.columns if c not in skip]
+    out = frame[head + attrs + results + measures + ["geometry"]]
+    return out
+
+
+class _Sink:
+    """Writes result chunks to one file of ``kind``; GeoJSON and XLSX are written at close."""
+
+    def __init__(self, path: Path, kind: str):
+        self.path, self.kind = path, kind
+        self.first = True
+        self.held: list = []
+        self.parquet = None
+
+    def write(self, frame) -> None:
+        if self.kind == "parquet":
+            if self.parquet is None:
+                self.parquet = _ParquetSpill(self.path)
+            self.parquet.write(frame)
+        elif self.kind == "gpkg":
+            import pyogrio
+
+            pyogrio.write_dataframe(_ogr_safe(frame), str(self.path), layer="screen", driver="GPKG",
+                                    append=not self.first)
+        elif self.kind == "csv":
+            flat = pd.DataFrame(frame.drop(columns="geometry"))
+            flat["wkt"] = shapely.to_wkt(np.asarray(frame.geometry.values, dtype=object), rounding_precision=3)
+            flat.to_csv(self.path, mode="w" if self.first else "a", header=self.first, index=False,
+                        encoding="utf-8-sig" if self.first else "utf-8")
+        else:
+            self.held.append(frame)
+        self.first = False
+
+    def close(self) -> None:
+        if self.kind == "parquet" and self.parquet is not None:
+            self.parquet.close()
+        if self.kind in ("geojson", "xlsx") and self.held:
+            frame = pd.concat(self.held) if len(self.held) > 1 else self.held[0]
+            if self.kind == "geojson":
+                import pyogrio
+
+                pyogrio.write_dataframe(_ogr_safe(frame).to_crs("EPSG:4326"), str(self.path), driver="GeoJSON")
+            else:
+                if len(frame) > 1_048_575:
+                    raise InputError(f"{len(frame)} rows do not fit in an XLSX sheet: write .parquet or .gpkg")
+                flat = pd.DataFrame(frame.drop(columns="geometry"))
+                flat["wkt"] = shapely.to_wkt(np.asarray(frame.geometry.values, dtype=object), rounding_precision=3)
+                flat["findings"] = flat["findings"].map(lambda s: s if s is None or len(s) < 32000 else s[:31990] + "…")
+                flat.to_excel(self.path, index=False, sheet_name="screen")
+
+
+def _ogr_safe(frame):
+    """Object columns as text (GDAL wants one type per field)."""
+    out = frame.copy()
+    for c in out.columns:
+        if c != "geometry" and out[c].dtype == object:
+            out[c] = out[c].map(lambda v: None if _na(v) else (v if isinstance(v, str) else _text(v)))
+    return out
