@@ -676,6 +676,9 @@ class _Sink:
                     raise InputError(f"{len(frame)} rows do not fit in an XLSX sheet: write .parquet or .gpkg")
                 flat = pd.DataFrame(frame.drop(columns="geometry"))
                 flat["wkt"] = shapely.to_wkt(np.asarray(frame.geometry.values, dtype=object), rounding_precision=3)
+                for c in flat.columns:
+                    if isinstance(flat[c].dtype, pd.DatetimeTZDtype):
+                        flat[c] = flat[c].dt.tz_convert("UTC").dt.tz_localize(None)  # Excel has no time zones
                 flat["findings"] = flat["findings"].map(lambda s: s if s is None or len(s) < 32000 else s[:31990] + "…")
                 flat.to_excel(self.path, index=False, sheet_name="screen")
 

@@ -1,0 +1,216 @@
+"""Batch screening: same verdicts and findings as ``check`` whatever the chunking and order; error
+rows; every output format; atomic writes; the command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from generate import generate  # noqa: E402
+
+from mineplan.checker import check_frame  # noqa: E402
+from mineplan.cli import cli  # noqa: E402
+from mineplan.readers import read_applications  # noqa: E402
+from mineplan.screen import _finding_dict, _json, _verdict_worst, screen  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def apps(pack, index):
+    """~120 synthetic applications plus hand-made conflicts and bad records."""
+    frame = generate(100, seed=7, pack=pack)
+    f = index.features
+    geo = f[(f["role"] == "exploration_block") & (f["mineral"] == "地热")].iloc[0].geometry
+    mine = f[f["role"] == "mining_block"].iloc[0].geometry
+    extra = [
+        {"id": "X-E1", "right_type": "exploration", "mineral": "地热", "stage": "普查", "applicant": "甲",
+         "submitted": pd.Timestamp("2025-03-01"), "geometry": geo},
+        {"id": "X-E2", "right_type": "探矿权", "mineral": "地热", "stage": "普查", "applicant": "乙",
+         "submitted": pd.Timestamp("2025-01-01"), "geometry": geo},
+        {"id": "X-M1", "right_type": "mining", "mineral": "建筑石料用灰岩", "method": "open_pit", "annual_output": 250,
+         "output_unit": "万吨/年", "applicant": "丙", "submitted": pd.Timestamp("2025-02-01"), "geometry": mine},
+        {"id": "X-M2", "right_type": "mining", "mineral": "建筑石料用灰岩", "method": "open_pit", "annual_output": 250,
+         "output_unit": "万吨/年", "applicant": "丁", "submitted": pd.Timestamp("2025-01-15"),
+         "geometry": shapely.affinity.translate(mine, 50, 0)},
+        {"id": "BAD-MINERAL", "right_type": "mining", "mineral": "unobtainium", "submitted": pd.Timestamp("2025-01-02"),
+         "geometry": mine.centroid.buffer(100)},
+        {"id": "BAD-BOWTIE", "right_type": "mining", "mineral": "地热", "submitted": pd.Timestamp("2025-01-03"),
+         "geometry": shapely.Polygon([(mine.centroid.x, mine.centroid.y), (mine.centroid.x + 100, mine.centroid.y + 100),
+                                      (mine.centroid.x + 100, mine.centroid.y), (mine.centroid.x, mine.centroid.y + 100)])},
+    ]
+    add = gpd.GeoDataFrame(extra, geometry="geometry", crs="EPSG:4549")
+    return pd.concat([frame, add], ignore_index=True)
+
+
+def write(frame, path):
+    frame = frame.copy()
+    frame["green_mine"] = frame["green_mine"].astype(object)
+    frame.to_parquet(path) if str(path).endswith(".parquet") else frame.to_file(path, engine="pyogrio")
+    return path
+
+
+def expected(pack, path):
+    """What ``check`` says on the same file: id -> (verdict, worst rule, findings as JSON values)."""
+    read = read_applications(path, on_error="collect", plan_area=pack.county_geometry)
+    out = {}
+    for r in check_frame(read.frame, pack=pack, collect=True):
+        dicts = [_finding_dict(f) for f in r.findings]
+        verdict, worst, _ = _verdict_worst(dicts, r.error)
+        assert verdict == r.verdict
+        out[r.id] = (r.verdict, worst, json.loads(_json(dicts)), r.error)
+    return out
+
+
+def screened(path):
+    frame = gpd.read_parquet(path) if str(path).endswith(".parquet") else gpd.read_file(path)
+    return {row["id"]: (row["verdict"], None if pd.isna(row["worst_rule"]) else row["worst_rule"],
+                        json.loads(row["findings"]), None if pd.isna(row["error"]) else row["error"])
+            for _, row in frame.iterrows()}
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10_000])
+def test_same_as_check_whatever_the_chunking(pack, apps, tmp_path, chunk):
+    src = write(apps, tmp_path / "in.parquet")
+    want = expected(pack, src)
+    out = tmp_path / "out.parquet"
+    summary = screen(src, out, pack=pack, chunk_size=chunk)
+    got = screened(out)
+    assert got.keys() == want.keys()
+    for key in want:
+        assert got[key] == want[key], key
+    assert summary.rows == len(apps) and summary.error_count == 2
+    # the hand-made conflicts fire, in input order
+    assert got["X-E2"][1] == "K300" or any(f["rule"] == "K300" and f["severity"] == "forbidden" for f in got["X-E2"][2])
+    assert any(f["rule"] == "K301" and f["severity"] == "forbidden" for f in got["X-M2"][2])
+    assert got["BAD-MINERAL"][0] == "error" and "unknown mineral" in got["BAD-MINERAL"][3]
+    assert got["BAD-BOWTIE"][0] == "error" and "self-intersection" in got["BAD-BOWTIE"][3]
+
+
+def test_shuffled_input_and_priority(pack, apps, tmp_path):
+    shuffled = apps.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    src = write(shuffled, tmp_path / "shuffled.parquet")
+    out = tmp_path / "out.parquet"
+    screen(src, out, pack=pack, chunk_size=7)
+    assert screened(out) == expected(pack, src)
+    # with --priority the ranking no longer depends on the input order
+    by_date = write(apps.sort_values("submitted", kind="stable").reset_index(drop=True), tmp_path / "by_date.parquet")
+    want = expected(pack, by_date)
+    for source in (src, write(apps, tmp_path / "orig.parquet")):
+        screen(source, out, pack=pack, chunk_size=13, priority="submitted")
+        assert screened(out) == want
+    got = screened(out)
+    # X-E2 was submitted first: it holds the block now, X-E1 is the second holder
+    assert any(f["rule"] == "K300" and f["severity"] == "forbidden" for f in got["X-E1"][2])
+    assert all(f["severity"] == "pass" for f in got["X-E2"][2] if f["rule"] == "K300")
+
+
+def test_gpkg_input_streamed_and_every_output_format(pack, apps, tmp_path):
+    src = write(apps, tmp_path / "in.gpkg")
+    want = expected(pack, src)
+    for suffix in (".parquet", ".gpkg", ".geojson", ".csv", ".xlsx"):
+        out = tmp_path / f"out{suffix}"
+        summary = screen(src, out, pack=pack, chunk_size=50)
+        assert out.exists() and summary.rows == len(apps)
+        if suffix == ".csv":
+            frame = pd.read_csv(out, encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            frame = pd.read_excel(out)
+        else:
+            frame = gpd.read_file(out) if suffix != ".parquet" else gpd.read_parquet(out)
+        assert len(frame) == len(apps)
+        verdicts = dict(zip(frame["id"].astype(str), frame["verdict"], strict=True))
+        assert verdicts == {k: v[0] for k, v in want.items()}, suffix
+        for col in ("worst_rule", "findings", "share_county", "nearest_3z2l", "nearest_3z2l_m"):
+            assert col in frame.columns
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_geojson_input_through_the_readers(pack, apps, tmp_path):
+    src = tmp_path / "in.geojson"
+    apps.head(30).assign(submitted=apps["submitted"].astype(str)).to_crs("EPSG:4326").to_file(src)
+    out = tmp_path / "out.parquet"
+    screen(src, out, pack=pack, chunk_size=8)
+    got, want = screened(out), expected(pack, src)
+    assert {k: v[0] for k, v in got.items()} == {k: v[0] for k, v in want.items()}
+
+
+def test_interrupted_write_leaves_the_old_file(pack, apps, tmp_path, monkeypatch):
+    import mineplan.screen as mod
+
+    src = write(apps, tmp_path / "in.parquet")
+    out = tmp_path / "out.gpkg"
+    out.write_bytes(b"old")
+    calls = {"n": 0}
+    real = mod._Sink.write
+
+    def boom(self, frame):
+        calls["n"] += 1
+        real(self, frame)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(mod._Sink, "write", boom)
+    with pytest.raises(RuntimeError):
+        screen(src, out, pack=pack, chunk_size=40)
+    assert out.read_bytes() == b"old" and calls["n"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.gpkg"]
+    fresh = tmp_path / "fresh.parquet"
+    with pytest.raises(RuntimeError):
+        screen(src, fresh, pack=pack)
+    assert not fresh.exists()
+
+
+def test_problems_only_keeps_the_verdicts(pack, apps, tmp_path):
+    src = write(apps, tmp_path / "in.parquet")
+    screen(src, tmp_path / "all.parquet", pack=pack, chunk_size=30)
+    screen(src, tmp_path / "few.parquet", pack=pack, chunk_size=30, problems_only=True)
+    a, b = screened(tmp_path / "all.parquet"), screened(tmp_path / "few.parquet")
+    assert {k: v[:2] for k, v in a.items()} == {k: v[:2] for k, v in b.items()}
+    assert all(f["severity"] != "pass" for v in b.values() for f in v[2])
+
+
+def test_cli_screen(pack, apps, tmp_path):
+    src = write(apps, tmp_path / "in.parquet")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(cli, ["screen", str(src), "-o", str(out), "--chunk-size", "25"])
+    assert result.exit_code == 0, result.output
+    assert "forbidden" in result.output and "K301" in result.output and "error" in result.output
+    assert len(pd.read_csv(out, encoding="utf-8-sig")) == len(apps)
+    quiet = CliRunner().invoke(cli, ["screen", str(src), "-o", str(tmp_path / "q.parquet"), "--quiet"])
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_cli_unusable_input_exits_2(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet")
+    result = CliRunner().invoke(cli, ["screen", str(bad), "-o", str(tmp_path / "o.parquet")])
+    assert result.exit_code == 2 and "GeoParquet" in result.output
+    assert not (tmp_path / "o.parquet").exists()
+    result = CliRunner().invoke(cli, ["screen", str(bad), "-o", str(tmp_path / "o.shp")])
+    assert result.exit_code == 2 and "output format" in result.output
+    frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.box(400000, 4050000, 400100, 4050100)], crs="EPSG:4549")
+    frame.to_parquet(tmp_path / "ok.parquet")
+    result = CliRunner().invoke(cli, ["screen", str(tmp_path / "ok.parquet"), "-o", str(tmp_path / "o.parquet"),
+                                      "--priority", "nope"])
+    assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_measures_are_the_contexts(pack, index, tmp_path):
+    f = index.features
+    mine = f[f["role"] == "mining_block"].iloc[0].geometry
+    frame = gpd.GeoDataFrame([{"id": "m", "right_type": "mining"}], geometry=[mine], crs="EPSG:4549")
+    src = write(frame.assign(green_mine=None, submitted=pd.Timestamp("2025-01-01")), tmp_path / "one.parquet")
+    screen(src, tmp_path / "o.parquet", pack=pack)
+    row = gpd.read_parquet(tmp_path / "o.parquet").iloc[0]
+    assert row["share_mining_block"] == pytest.approx(1.0) and row["share_county"] == pytest.approx(1.0)
+    near = min(shapely.distance(mine, g) for g in f[f["role"].isin(["three_zones", "two_lines"])].geometry)
+    assert row["nearest_3z2l_m"] == pytest.approx(near, abs=0.1)
+    assert np.isfinite(row["nearest_3z2l_m"])
