@@ -95,6 +95,25 @@ class CheckContext:
             self.__dict__[key] = self.index.nearest(self.geoms, role).set_index("app")
         return self.__dict__[key]
 
+    def nearest_of(self, role: str, i: int) -> tuple[float, int] | None:
+        """(distance, feature) of the nearest feature of ``role`` to application ``i`` (a dict
+        lookup: rules call it once per application)."""
+        key = f"_nearest_map_{role}"
+        if key not in self.__dict__:
+            table = self.nearest(role)
+            self.__dict__[key] = dict(zip(table.index.tolist(), zip(table["distance"].tolist(),
+                                                                      table["feature"].astype(int).tolist())))
+        return self.__dict__[key].get(i)
+
+    def feature(self, position: int) -> dict:
+        """The attributes of one plan feature (code, name_zh, name_en, mineral, stage, class …),
+        from a list built once per index (``features.iloc`` per lookup is slow)."""
+        records = self.index.__dict__.get("_records")
+        if records is None:
+            records = self.index.features.drop(columns="geometry").to_dict("records")
+            self.index.__dict__["_records"] = records
+        return records[int(position)]
+
     def railway_distances(self) -> pd.DataFrame:
         """The nearest railway (classes in [rules].railway_classes) per application, indexed by app."""
         key = "_railways"

@@ -562,22 +562,21 @@ def _text(v) -> str:
 # ---------------------------------------------------------------------------------------------
 def _merge(frame, by_row: dict[int, list], order: dict, problems_only: bool) -> None:
     """Add the cross findings to the rows that have them; recompute verdict and worst rule."""
+    if not by_row:
+        return
     rows = frame["_row"].to_numpy()
     hit = np.flatnonzero(np.isin(rows, np.fromiter(by_row.keys(), dtype=np.int64, count=len(by_row))))
     if not len(hit):
         return
-    fcol = frame.columns.get_loc("findings")
+    cols = {c: frame[c].to_numpy(dtype=object).copy() for c in ("verdict", "worst_rule", "worst_severity", "findings")}
     for k in hit:
-        extra = by_row[int(rows[k])]
-        findings = json.loads(frame.iat[k, fcol])
-        allf = findings + [_finding_dict(f) for f in extra]
+        allf = json.loads(cols["findings"][k]) + [_finding_dict(f) for f in by_row[int(rows[k])]]
         allf.sort(key=lambda f: order[f["rule"]])
         shown = [f for f in allf if not (problems_only and f["severity"] == "pass")]
-        v, w, ws = _verdict_worst(shown, None)
-        frame.iat[k, frame.columns.get_loc("verdict")] = v
-        frame.iat[k, frame.columns.get_loc("worst_rule")] = w
-        frame.iat[k, frame.columns.get_loc("worst_severity")] = ws
-        frame.iat[k, fcol] = _json(shown)
+        cols["verdict"][k], cols["worst_rule"][k], cols["worst_severity"][k] = _verdict_worst(shown, None)
+        cols["findings"][k] = _json(shown)
+    for c, values in cols.items():  # whole columns: setting cells of Arrow-backed columns is slow
+        frame[c] = pd.Series(values, index=frame.index, dtype=object)
 
 
 def _count(summary: ScreenSummary, frame) -> None:

@@ -19,7 +19,7 @@ def block_matches(ctx: CheckContext, role: str) -> dict[int, pd.DataFrame]:
 
 
 def _name(ctx: CheckContext, feature: int) -> tuple[str, str, str]:
-    row = ctx.index.features.iloc[int(feature)]
+    row = ctx.feature(feature)
     return str(row["code"]), str(row["name_zh"]), str(row["name_en"])
 
 
@@ -28,11 +28,12 @@ def mining_block_role(ctx: CheckContext, mineral: str | None) -> str:
     exploration block (geothermal, mineral water) is mined where it was explored (5.3.1 探转采)."""
     if mineral is None:
         return "mining_block"
-    features = ctx.index.features
-    has = lambda role: bool(((features["role"] == role) & (features["mineral"] == mineral)).any())  # noqa: E731
-    if not has("mining_block") and has("exploration_block"):
-        return "exploration_block"
-    return "mining_block"
+    cache = ctx.index.__dict__.setdefault("_mining_block_role", {})  # per mineral, once per index
+    if mineral not in cache:
+        features = ctx.index.features
+        has = lambda role: bool(((features["role"] == role) & (features["mineral"] == mineral)).any())  # noqa: E731
+        cache[mineral] = "exploration_block" if not has("mining_block") and has("exploration_block") else "mining_block"
+    return cache[mineral]
 
 
 class ExplorationCoincidesWithBlock(Rule):
@@ -53,11 +54,11 @@ class ExplorationCoincidesWithBlock(Rule):
                 continue
             hits = matches.get(i)
             if hits is None:
-                near = ctx.nearest("exploration_block")
+                near = ctx.nearest_of("exploration_block", i)
                 facts = {}
-                if i in near.index:
-                    code, zh, en = _name(ctx, near.loc[i, "feature"])
-                    facts = {"nearest_block": code, "distance_m": rounded(near.loc[i, "distance"])}
+                if near is not None:
+                    code, zh, en = _name(ctx, near[1])
+                    facts = {"nearest_block": code, "distance_m": rounded(near[0])}
                 yield i, self.fire(ctx, "不在任何勘查规划区块内", "not in any exploration planning block", **facts)
                 continue
             best = hits.iloc[0]
@@ -103,7 +104,7 @@ class ExplorationKeepsMineral(Rule):
             if hits is None:
                 continue  # E200 already forbids a right outside every block
             code, zh, en = _name(ctx, hits.iloc[0]["feature"])
-            block_mineral = ctx.index.features.iloc[int(hits.iloc[0]["feature"])]["mineral"]
+            block_mineral = ctx.feature(hits.iloc[0]["feature"])["mineral"]
             if app.mineral is None:
                 yield i, self.cannot(ctx, "未给出矿种", "mineral not given", block=code, block_mineral=block_mineral)
             elif app.mineral != block_mineral:
@@ -130,7 +131,7 @@ class ExplorationStage(Rule):
             if hits is None:
                 continue  # E200 already forbids a right outside every block
             code, zh, en = _name(ctx, hits.iloc[0]["feature"])
-            block_stage = ctx.index.features.iloc[int(hits.iloc[0]["feature"])]["stage"]
+            block_stage = ctx.feature(hits.iloc[0]["feature"])["stage"]
             if block_stage not in stages:
                 yield i, self.cannot(ctx, f"区块“{zh}”未给出勘查阶段", f"block {en} states no stage", block=code)
             elif app.stage is None:
@@ -163,11 +164,10 @@ class MiningInsideBlock(Rule):
             role = mining_block_role(ctx, app.mineral)
             hits = block_matches(ctx, role).get(i)
             if hits is None:
-                near = ctx.nearest(role)
+                near = ctx.nearest_of(role, i)
                 facts = {"block_layer": role}
-                if i in near.index:
-                    facts.update(nearest_block=_name(ctx, near.loc[i, "feature"])[0],
-                                 distance_m=rounded(near.loc[i, "distance"]))
+                if near is not None:
+                    facts.update(nearest_block=_name(ctx, near[1])[0], distance_m=rounded(near[0]))
                 yield i, self.fire(ctx, "不在任何开采规划区块内", "not inside any mining planning block", **facts)
                 continue
             best = hits.iloc[0]
@@ -196,7 +196,7 @@ class MiningKeepsMineral(Rule):
             if hits is None:
                 continue  # X210 already forbids a right outside every block
             code, zh, en = _name(ctx, hits.iloc[0]["feature"])
-            block_mineral = ctx.index.features.iloc[int(hits.iloc[0]["feature"])]["mineral"]
+            block_mineral = ctx.feature(hits.iloc[0]["feature"])["mineral"]
             if app.mineral is None:
                 yield i, self.cannot(ctx, "未给出矿种", "mineral not given", block=code, block_mineral=block_mineral)
             elif app.mineral != block_mineral:

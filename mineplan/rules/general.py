@@ -38,8 +38,8 @@ class PlanningArea(Rule):
             if ctx.is_areal[i]:
                 facts["area_outside_m2"] = rounded(outside * ctx.areas[i])
             if share_in[i] <= 0:
-                dist = ctx.nearest("county")
-                facts["distance_to_county_m"] = rounded(dist.loc[i, "distance"]) if i in dist.index else None
+                dist = ctx.nearest_of("county", i)
+                facts["distance_to_county_m"] = rounded(dist[0]) if dist is not None else None
                 yield i, self.fire(ctx, "位于县域（规划范围）之外", "outside the county (the planning area)", **facts)
             elif outside > tolerance:
                 yield i, self.fire(

@@ -3,6 +3,8 @@ the setbacks of national law that stand beside the plan (railways, road bridges)
 
 from __future__ import annotations
 
+import numpy as np
+
 from mineplan.findings import rounded
 from mineplan.rules.base import Rule
 from mineplan.rules.mining import is_open_pit_sensitive
@@ -18,8 +20,22 @@ def _open_pits(rule: Rule, ctx):
             yield i, app, verdict
 
 
+def _by_app(table, columns: tuple[str, ...]) -> dict[int, tuple]:
+    """Per application, the columns of its rows sorted by distance, as arrays (one sort for the
+    whole table instead of a groupby of small frames)."""
+    apps = table["app"].to_numpy()
+    if not len(apps):
+        return {}
+    order = np.lexsort((table["distance"].to_numpy(), apps))
+    apps = apps[order]
+    cols = [table[c].to_numpy()[order] for c in columns]
+    starts = np.flatnonzero(np.r_[True, apps[1:] != apps[:-1]])
+    ends = np.r_[starts[1:], len(apps)].astype(int)
+    return {int(apps[s]): tuple(c[s:e] for c in cols) for s, e in zip(starts, ends, strict=True)}
+
+
 def _describe(ctx, feature: int) -> dict:
-    row = ctx.index.features.iloc[int(feature)]
+    row = ctx.feature(feature)
     return {"code": str(row["code"]), "name_zh": str(row["name_zh"]), "name_en": str(row["name_en"]),
             "class": None if row["class"] is None else str(row["class"])}
 
@@ -33,9 +49,8 @@ class ThreeZonesTwoLines(Rule):
             "a distance per feature class from [visibility.distance_m] (no official width exists).")
 
     def evaluate(self, ctx):
-        table = ctx.visibility
-        by_app = {int(a): g.sort_values("distance") for a, g in table.groupby("app", sort=False)}
-        nearest_tables = [ctx.nearest(role) for role in ("three_zones", "two_lines")]
+        by_app = _by_app(ctx.visibility, ("feature", "distance", "limit"))
+        roles = ("three_zones", "two_lines")
         for i, _app, missing in _open_pits(self, ctx):
             if missing is not None:
                 yield i, missing
@@ -43,7 +58,7 @@ class ThreeZonesTwoLines(Rule):
             hits = by_app.get(i)
             if hits is not None:
                 features = [dict(_describe(ctx, f), distance_m=rounded(d), limit_m=rounded(lim))
-                            for f, d, lim in zip(hits["feature"], hits["distance"], hits["limit"], strict=True)]
+                            for f, d, lim in zip(*hits, strict=True)]
                 first = features[0]
                 yield i, self.fire(
                     ctx,
@@ -53,7 +68,7 @@ class ThreeZonesTwoLines(Rule):
                     features=features,
                 )
                 continue
-            candidates = [(t.loc[i, "distance"], t.loc[i, "feature"]) for t in nearest_tables if i in t.index]
+            candidates = [c for c in (ctx.nearest_of(role, i) for role in roles) if c is not None]
             if not candidates:
                 yield i, self.ok(ctx, "规划包中无“三区两线”要素", "the plan pack has no three-zones/two-lines feature")
                 continue

@@ -29,17 +29,16 @@ class SiteCoversPlannedResources(Rule):
         for i, _app in ctx.valid(self.applies_to):
             hits = by_app.get(i)
             if hits is None:
-                near = [(ctx.nearest(r).loc[i, "distance"], ctx.nearest(r).loc[i, "feature"])
-                        for r in PLANNED_RESOURCE_ROLES if i in ctx.nearest(r).index]
+                near = [c for c in (ctx.nearest_of(r, i) for r in PLANNED_RESOURCE_ROLES) if c is not None]
                 facts = {}
                 if near:
                     dist, feat = min(near)
-                    facts = {"nearest": str(ctx.index.features.iloc[int(feat)]["code"]), "distance_m": rounded(dist)}
+                    facts = {"nearest": str(ctx.feature(feat)["code"]), "distance_m": rounded(dist)}
                 yield i, self.ok(ctx, "不压覆规划区块或重点区", "covers no planning block or key zone", **facts)
                 continue
             covered = []
             for f, overlap, share in zip(hits["feature"], hits["overlap"], hits["app_share"], strict=True):
-                row = ctx.index.features.iloc[int(f)]
+                row = ctx.feature(f)
                 covered.append({"code": str(row["code"]), "name_zh": str(row["name_zh"]), "name_en": str(row["name_en"]),
                                 "overlap_m2": rounded(overlap) if ctx.is_areal[i] else None,
                                 "share_of_site": rounded(share, 4)})
