@@ -595,7 +595,7 @@ def _count(summary: ScreenSummary, frame) -> None:
                 summary.rules.setdefault(f["rule"], Counter())[f["severity"]] += 1
 
 
-def _write_output(spill_path: Path, out_path: Path, kind: str, by_row: dict, order: dict, problems_only: bool,
+def _write_output(spill_paths, out_path: Path, kind: str, by_row: dict, order: dict, problems_only: bool,
                   summary: ScreenSummary) -> None:
     import geopandas as gpd
     import pyarrow.parquet as pq
@@ -606,9 +606,10 @@ def _write_output(spill_path: Path, out_path: Path, kind: str, by_row: dict, ord
     tmp_path = Path(tmp.name)
     tmp_path.unlink()  # the writers create it
     try:
-        pf = pq.ParquetFile(str(spill_path))
         sink = _Sink(tmp_path, kind)
-        for batch in pf.iter_batches(batch_size=100_000):
+        paths = [spill_paths] if isinstance(spill_paths, (str, Path)) else list(spill_paths)
+        batches = (b for p in paths for b in pq.ParquetFile(str(p)).iter_batches(batch_size=100_000))
+        for batch in batches:
             table = batch.to_pandas()
             geoms = shapely.from_wkb(np.asarray(table.pop("geometry").to_numpy(), dtype=object))
             frame = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=WORK_CRS), crs=WORK_CRS)

@@ -1,0 +1,99 @@
+"""Time end-to-end ``mineplan screen`` (read, check, write) and the per-feature ``check`` loop.
+
+    python benchmarks/run.py 10000 100000 [--loop 10000] [--dir /tmp/mineplan-bench] [--engine local]
+
+For each N: generates ``applications_N.parquet`` (seeded, benchmarks/generate.py) if missing, runs
+``mineplan screen IN -o OUT.parquet --quiet`` in a subprocess and reports wall time, throughput
+and the child's peak RSS (``resource.getrusage(RUSAGE_CHILDREN)``, one child per run). With
+``--loop M`` it also times single-application ``check_frame`` calls over the first M features
+of the smallest input (the way a caller without batch screening would do it) and prints the
+ratio. A benchmark, not a test: numbers vary between runs by ~10 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def run_screen(src: Path, out: Path, engine: str, chunk: int) -> dict:
+    code = ("import resource, sys, time\n"
+            "from mineplan.cli import cli\n"
+            "t = time.perf_counter()\n"
+            "try:\n"
+            f"    cli([\"screen\", {str(src)!r}, \"-o\", {str(out)!r}, \"--quiet\", \"--engine\", {engine!r}, "
+            f"\"--chunk-size\", \"{chunk}\"], standalone_mode=False)\n"
+            "finally:\n"
+            "    wall = time.perf_counter() - t\n"
+            "    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "    print('BENCH', wall, rss, file=sys.stderr)\n")
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    total = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-2000:])
+    line = [x for x in proc.stderr.splitlines() if x.startswith("BENCH")][-1].split()
+    wall, rss_kb = float(line[1]), int(line[2])
+    return {"screen_s": wall, "process_s": total, "peak_rss_mib": rss_kb / 1024}
+
+
+def loop_check(src: Path, m: int) -> float:
+    """Seconds for single-feature check_frame calls over the first m features."""
+    import pyarrow.parquet as pq
+
+    from mineplan.checker import check_frame
+    from mineplan.pack import load_pack
+    from mineplan.screen import iter_chunks
+
+    pack = load_pack()
+    frame = next(iter_chunks(src, pack=pack, chunk_size=m))
+    del pq
+    check_frame(frame.iloc[:1], pack=pack, collect=True)  # warm the index
+    t = time.perf_counter()
+    for k in range(len(frame)):
+        check_frame(frame.iloc[k:k + 1], pack=pack, collect=True)
+    return time.perf_counter() - t
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("sizes", type=int, nargs="+")
+    ap.add_argument("--dir", default="/tmp/mineplan-bench")
+    ap.add_argument("--loop", type=int, default=0, help="also time a check_frame loop over this many features")
+    ap.add_argument("--engine", default="local")
+    ap.add_argument("--chunk-size", type=int, default=50_000)
+    args = ap.parse_args(argv)
+    d = Path(args.dir)
+    d.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(HERE))
+    from generate import generate
+
+    rows = []
+    for n in args.sizes:
+        src = d / f"applications_{n}.parquet"
+        if not src.exists():
+            generate(n).to_parquet(src, row_group_size=100_000)
+        out = d / f"screened_{n}.parquet"
+        res = run_screen(src, out, args.engine, args.chunk_size)
+        res.update(n=n, per_s=n / res["screen_s"], engine=args.engine, output_mib=os.path.getsize(out) / 2**20)
+        rows.append(res)
+        print(json.dumps(res), flush=True)
+    if args.loop:
+        n0 = min(args.sizes)
+        src = d / f"applications_{n0}.parquet"
+        m = min(args.loop, n0)
+        secs = loop_check(src, m)
+        screen_rate = rows[0]["per_s"]
+        print(json.dumps({"loop_n": m, "loop_s": secs, "loop_per_s": m / secs,
+                          "screen_per_s_at_" + str(n0): screen_rate, "ratio": screen_rate / (m / secs)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
