@@ -39,7 +39,7 @@ STREAMED = {".parquet": "parquet", ".geoparquet": "parquet", ".gpkg": "ogr", ".f
 RIGHTS = ("exploration", "mining")
 #: roles whose overlap share is a key measure (share of the application inside the role's features)
 SHARE_ROLES = ("county", "key_exploration_zone", "key_mining_zone", "exploration_block", "mining_block")
-RESULT_COLUMNS = ("verdict", "worst_rule", "worst_severity", "error", "findings")
+RESULT_COLUMNS = ("verdict", "worst_rule", "worst_severity", "fired", "error", "findings")
 MEASURE_COLUMNS = (*(f"share_{r}" for r in SHARE_ROLES), "nearest_3z2l", "nearest_3z2l_name", "nearest_3z2l_m")
 DEFAULT_CHUNK = 50_000
 _SEV = {s: n for n, s in enumerate(SEVERITIES)}
@@ -382,7 +382,7 @@ def screen_chunk(chunk, *, pack, rules, constraints=None, existing=None, radius=
                           contexts=contexts)
     ctx = contexts[0]
     n = len(results)
-    verdict, worst_rule, worst_sev, errors, findings = [], [], [], [], []
+    verdict, worst_rule, worst_sev, errors, findings, fired = [], [], [], [], [], []
     right_pos, right_apps = [], []
     for k, r in enumerate(results):
         dicts = [_finding_dict(f) for f in r.findings if not (problems_only and f.severity == "pass")]
@@ -392,6 +392,7 @@ def screen_chunk(chunk, *, pack, rules, constraints=None, existing=None, radius=
         worst_sev.append(ws)
         errors.append(r.error)
         findings.append(_json(dicts))
+        fired.append(_fired(dicts))
         if r.error is None and r.attributes.get("right_type") in RIGHTS:
             right_pos.append(k)
             right_apps.append(Application(index=k, **r.attributes))
@@ -400,7 +401,7 @@ def screen_chunk(chunk, *, pack, rules, constraints=None, existing=None, radius=
     out["id"] = [r.id for r in results]
     out["_right_type"] = [r.attributes.get("right_type") for r in results]
     for col, values in (("verdict", verdict), ("worst_rule", worst_rule), ("worst_severity", worst_sev),
-                        ("error", errors), ("findings", findings)):
+                        ("fired", fired), ("error", errors), ("findings", findings)):
         out[col] = pd.Series(values, index=out.index, dtype=object)
     for col, values in _measures(ctx, n).items():
         out[col] = values
@@ -568,15 +569,22 @@ def _merge(frame, by_row: dict[int, list], order: dict, problems_only: bool) -> 
     hit = np.flatnonzero(np.isin(rows, np.fromiter(by_row.keys(), dtype=np.int64, count=len(by_row))))
     if not len(hit):
         return
-    cols = {c: frame[c].to_numpy(dtype=object).copy() for c in ("verdict", "worst_rule", "worst_severity", "findings")}
+    cols = {c: frame[c].to_numpy(dtype=object).copy()
+            for c in ("verdict", "worst_rule", "worst_severity", "fired", "findings")}
     for k in hit:
         allf = json.loads(cols["findings"][k]) + [_finding_dict(f) for f in by_row[int(rows[k])]]
         allf.sort(key=lambda f: order[f["rule"]])
         shown = [f for f in allf if not (problems_only and f["severity"] == "pass")]
         cols["verdict"][k], cols["worst_rule"][k], cols["worst_severity"][k] = _verdict_worst(shown, None)
         cols["findings"][k] = _json(shown)
+        cols["fired"][k] = _fired(allf)
     for c, values in cols.items():  # whole columns: setting cells of Arrow-backed columns is slow
         frame[c] = pd.Series(values, index=frame.index, dtype=object)
+
+
+def _fired(findings: list[dict]) -> str:
+    """The rules that fired (severity above info), as "CODE:severity;…" (for filtering and counting)."""
+    return ";".join(f"{f['rule']}:{f['severity']}" for f in findings if _SEV[f["severity"]] > 1)
 
 
 def _count(summary: ScreenSummary, frame) -> None:
@@ -586,13 +594,13 @@ def _count(summary: ScreenSummary, frame) -> None:
                                for t, v in zip(frame["_right_type"].tolist(), frame["verdict"].tolist(), strict=True))
     errs = frame["error"].dropna()
     summary.errors.update(str(e).split(":")[0][:60] for e in errs.tolist())
-    # per rule: rows where it fired (any severity above pass/info)
-    for text in frame["findings"].tolist():
-        if text == "[]" or text is None:
+    # per rule: rows where it fired
+    for text in frame["fired"].tolist():
+        if not isinstance(text, str) or not text:
             continue
-        for f in json.loads(text):
-            if f["severity"] not in ("pass", "info"):
-                summary.rules.setdefault(f["rule"], Counter())[f["severity"]] += 1
+        for item in text.split(";"):
+            code, _, severity = item.partition(":")
+            summary.rules.setdefault(code, Counter())[severity] += 1
 
 
 def _write_output(spill_paths, out_path: Path, kind: str, by_row: dict, order: dict, problems_only: bool,
