@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +28,22 @@ def _colours(img: np.ndarray) -> int:
 
 
 def test_cjk_font_found_where_installed():
-    from mineplan.maps.fonts import find_cjk_font
+    """In CI (.ci/run installs fonts-noto-cjk) and wherever Debian's Noto CJK is installed, the
+    Chinese font path must be taken."""
+    from mineplan.maps.fonts import SAMPLE, _covers, find_cjk_font
 
     family = find_cjk_font()
-    if family is None and (os.environ.get("CI") or shutil.which("fc-list")
-                           and Path("/usr/share/fonts/opentype/noto").is_dir()):
-        pytest.fail("fonts-noto-cjk is installed (or this is CI) but no CJK font was found")
+    noto = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
     if family is None:
+        if os.environ.get("CI") or noto.exists():
+            pytest.fail("fonts-noto-cjk is installed (or this is CI) but no CJK font was found")
         pytest.skip("no CJK font installed")
-    assert "CJK" in family or "Han" in family or "WenQuanYi" in family or family
+    from matplotlib import font_manager
+
+    path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    assert _covers(path), f"{family} ({path}) lacks {SAMPLE}"
+    if noto.exists():
+        assert family.startswith("Noto Sans CJK")
 
 
 def test_png_map_non_trivial_and_sized(tmp_path, pack):
@@ -128,3 +134,11 @@ def test_extent(tmp_path, extent):
 def test_unknown_format(tmp_path):
     res = CliRunner().invoke(cli, ["map", "-o", str(tmp_path / "m.txt")])
     assert res.exit_code == 2
+
+
+def test_every_style_is_documented():
+    from mineplan.maps.style import STYLES
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "maps.md").read_text(encoding="utf-8")
+    missing = [key for key, s in STYLES.items() if f"| `{key}` | {s.zh} |" not in doc or s.color not in doc]
+    assert not missing, f"docs/maps.md lacks the style of {missing}"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tests.browser import offline_page
+from browser import offline_page
 
 pytest.importorskip("folium")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from mineplan.cli import cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_pdf_without_a_browser(tmp_path, forbidden, monkeypatch):
 
 
 def test_pdf_printed_by_chromium_is_one_a4_page(tmp_path, forbidden):
-    from tests.browser import require_browser
+    from browser import require_browser
 
     require_browser()
     from mineplan.report import write_report
@@ -91,8 +91,9 @@ def test_pdf_printed_by_chromium_is_one_a4_page(tmp_path, forbidden):
 
 
 def test_report_in_offline_chromium(tmp_path, forbidden):
+    from browser import offline_page
+
     from mineplan.report import write_report
-    from tests.browser import offline_page
 
     out = write_report(forbidden, tmp_path / "r.html", now=NOW)
     with offline_page(out, tmp_path, viewport=(794, 1123)) as (page, log):

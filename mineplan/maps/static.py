@@ -385,7 +385,7 @@ def draw_north_arrow(ax, *, lang: str, font_scale: float = 1.0, at=(0.93, 0.9)) 
 
 
 def _dms(value: float, axis: str, lang: str) -> str:
-    deg = int(math.floor(value + 1e-9))
+    deg = math.floor(value + 1e-9)
     minutes = round((value - deg) * 60)
     if minutes == 60:
         deg, minutes = deg + 1, 0
@@ -522,7 +522,8 @@ def _titles(fig, pack, lang: str, cjk: bool = True) -> None:
     if lang == "zh":
         title = f"{plan['name_zh']} 规划图"
         sub = f"{plan.get('issuer_zh', '')} {plan.get('document', '')}　（{plan.get('issued', '')} 印发）".strip()
-        crs = "坐标系：2000国家大地坐标系（CGCS2000），高斯—克吕格投影 3° 带第 40 带（中央经线 120°E，EPSG:4549）；经纬网为 CGCS2000 地理坐标"
+        crs = ("坐标系：2000国家大地坐标系（CGCS2000），高斯—克吕格投影 3° 带第 40 带（中央经线 120°E，EPSG:4549）；"
+               "经纬网为 CGCS2000 地理坐标")
     else:
         title = f"{plan.get('name_en', plan['name_zh'])}: planning map"
         doc = plan.get("document", "") if cjk else latin(plan.get("document", ""))
