@@ -18,6 +18,7 @@ def render_map(pack, path: str | Path, *, dpi: int = 150, lang: str = "zh", appl
 
     path = Path(path)
     suffix = path.suffix.lower()
+    _require("folium" if suffix in (".html", ".htm") else "matplotlib")
     apps = None
     if applications is not None:
         from mineplan.maps.overlay import applications_frame
@@ -32,6 +33,16 @@ def render_map(pack, path: str | Path, *, dpi: int = 150, lang: str = "zh", appl
 
         return render_web(pack, path, lang=lang, apps=apps, extent=extent)
     raise InputError(f"unknown map format {suffix or 'none'!r} (use .png, .svg, .pdf or .html)", path=str(path))
+
+
+def _require(module: str) -> None:
+    """A one-line error naming the extra to install when a map library is missing."""
+    import importlib.util
+
+    from mineplan.errors import MineplanError
+
+    if importlib.util.find_spec(module) is None:
+        raise MineplanError(f"maps need {module}: pip install 'mineplan[maps]'")
 
 
 __all__ = ["MapResult", "render_map"]
