@@ -79,3 +79,17 @@ def test_offline_page_layers_popup(html_map, tmp_path):
         page.wait_for_selector(".leaflet-popup-content", timeout=5000)
         assert "CL-MB-" in page.locator(".leaflet-popup-content").inner_text()
     assert not log.problems, log.problems
+
+
+def test_basemaps(tmp_path, pack, monkeypatch):
+    from mineplan.maps import render_map
+
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    render_map(pack, tmp_path / "a.html", lang="en")
+    text = (tmp_path / "a.html").read_text(encoding="utf-8")
+    assert "tile.openstreetmap.org" in text and "tianditu.gov.cn" not in text
+    assert "TIANDITU_KEY is not set" in text and "GCJ-02" in text
+    monkeypatch.setenv("TIANDITU_KEY", "abc123")
+    render_map(pack, tmp_path / "b.html")
+    text = (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert "tianditu.gov.cn/vec_w/wmts" in text and "tk=abc123" in text and "cva_w" in text
