@@ -3,7 +3,7 @@
     python benchmarks/generate.py N OUT.parquet [--seed 42]
 
 A realistic mix: 40 % sites (建设项目), 40 % mining rights, 20 % exploration rights; 20 % points,
-65 % small polygons (50–300 m squares, rotated), 15 % large polygons (1–3 km); 5 % of the rights
+70 % small polygons (50–200 m squares, rotated), 10 % large polygons (0.5–1.5 km); 5 % of the rights
 sit on a planning block of their mineral; ~0.1 % bow-tie (invalid) polygons and ~0.05 % unknown
 minerals become error rows. Coordinates are EPSG:4549 (CGCS2000 3-degree zone 40, metres);
 written as GeoParquet in row groups of 100 000.
@@ -57,8 +57,8 @@ def generate(n: int, seed: int = 42, pack=None):
         xs[k], ys[k] = p.x, p.y
         if row["mineral"]:
             mineral[k] = row["mineral"]
-    kind = rng.choice(np.array(["point", "small", "large"]), size=n, p=[0.2, 0.65, 0.15])
-    half = np.where(kind == "small", rng.uniform(25, 150, n), rng.uniform(500, 1500, n))
+    kind = rng.choice(np.array(["point", "small", "large"]), size=n, p=[0.2, 0.7, 0.1])
+    half = np.where(kind == "small", rng.uniform(25, 100, n), rng.uniform(250, 750, n))
     angle = rng.uniform(0, np.pi / 2, n)
     c, s = np.cos(angle) * half, np.sin(angle) * half
     ring = np.stack([np.column_stack([xs + dx, ys + dy]) for dx, dy in

@@ -203,56 +203,69 @@ class RightsOverlap(CrossRule):
     title_zh = "矿业权范围不得重叠"
     title_en = "No overlapping mineral rights"
     min_overlap_m2 = 1.0
+    #: the overlaps a finding lists (largest first); all are counted and summed
+    listed = 20
     what = ("An exploration or mining application must not overlap another application of the batch or an "
             "existing right by more than 1 m² (edges may touch). A mining application over its own holder's "
             "exploration right is 探转采 and does not count. Every application in an overlap is forbidden; the "
-            "finding names the others and the overlap areas.")
+            "finding names the others (the 20 largest) and the overlap areas.")
 
     def evaluate(self, ctx):
-        rows = [(i, app) for i, app in ctx.valid(self.applies_to)]
-        areal = [(i, app) for i, app in rows if ctx.is_areal[i]]
-        pos = np.array([i for i, _ in areal], dtype=int)
+        rows = list(ctx.valid(self.applies_to))
+        pos = np.array([i for i, _ in rows if ctx.is_areal[i]], dtype=int)
         geoms = ctx.geoms[pos] if len(pos) else np.array([], dtype=object)
-        hits: dict[int, list[dict]] = {}
+        types = np.array([ctx.apps[i].right_type for i in pos], dtype=object)
+        holders = np.array([ctx.apps[i].applicant for i in pos], dtype=object)
+        ids = np.array([ctx.apps[i].id for i in pos], dtype=object)
+        # every overlapping pair, vectorised: (application, other id, other is existing, area)
+        mine, other_ids, other_existing, areas = [], [], [], []
 
-        def conflicting(a: Application, b: Application) -> bool:
-            if a.right_type != b.right_type and a.applicant is not None and a.applicant == b.applicant:
-                return False  # 探转采: the holder's own exploration right under its mining right
-            return True
+        def keep(a_idx, area, o_types, o_holders):
+            # 探转采: the holder's own exploration right under its mining right does not count
+            same = (types[a_idx] != o_types) & (holders[a_idx] != None) & (holders[a_idx] == o_holders)  # noqa: E711
+            return (area > self.min_overlap_m2) & ~same
 
         if len(pos):
-            tree = shapely.STRtree(geoms)
-            left, right = tree.query(geoms, predicate="intersects")
-            keep = left < right
-            left, right = left[keep], right[keep]
-            if len(left):
-                areas = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-                for a, b, area in zip(left, right, areas, strict=True):
-                    if area <= self.min_overlap_m2:
-                        continue
-                    ia, ib = int(pos[a]), int(pos[b])
-                    if not conflicting(ctx.apps[ia], ctx.apps[ib]):
-                        continue
-                    hits.setdefault(ia, []).append({"id": ctx.apps[ib].id, "existing": False, "overlap_m2": rounded(area)})
-                    hits.setdefault(ib, []).append({"id": ctx.apps[ia].id, "existing": False, "overlap_m2": rounded(area)})
+            left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+            sel = left < right
+            left, right = left[sel], right[sel]
+            area = shapely.area(shapely.intersection(geoms[left], geoms[right])) if len(left) else np.zeros(0)
+            ok = keep(left, area, types[right], holders[right])
+            left, right, area = left[ok], right[ok], area[ok]
+            mine += [left, right]
+            other_ids += [ids[right], ids[left]]
+            other_existing += [np.zeros(len(left), dtype=bool)] * 2
+            areas += [area, area]
             frame = existing_rights(ctx)
             if frame is not None:
                 ex_geoms = np.asarray(frame.geometry.values, dtype=object)
-                ex_recs = frame[[c for c in ("id", "right_type", "holder") if c in frame.columns]].to_dict("records")
-                app_idx, ex_idx = shapely.STRtree(ex_geoms).query(geoms, predicate="intersects")
-                if len(app_idx):
-                    areas = shapely.area(shapely.intersection(geoms[app_idx], ex_geoms[ex_idx]))
-                    for a, e, area in zip(app_idx, ex_idx, areas, strict=True):
-                        if area <= self.min_overlap_m2:
-                            continue
-                        rec = ex_recs[int(e)]
-                        ia = int(pos[a])
-                        other = Application(index=-1, id=str(rec["id"]), right_type=rec.get("right_type"),
-                                            applicant=_clean(rec.get("holder")))
-                        if not conflicting(ctx.apps[ia], other):
-                            continue
-                        hits.setdefault(ia, []).append({"id": other.id, "existing": True, "overlap_m2": rounded(area)})
-        for i, app in rows:
+                ex_type = frame["right_type"].to_numpy(dtype=object) if "right_type" in frame.columns else \
+                    np.full(len(frame), None, dtype=object)
+                ex_holder = np.array([_clean(h) for h in frame["holder"]], dtype=object) if "holder" in frame.columns \
+                    else np.full(len(frame), None, dtype=object)
+                a_idx, e_idx = shapely.STRtree(ex_geoms).query(geoms, predicate="intersects")
+                area = shapely.area(shapely.intersection(geoms[a_idx], ex_geoms[e_idx])) if len(a_idx) else np.zeros(0)
+                ok = keep(a_idx, area, ex_type[e_idx], ex_holder[e_idx])
+                mine.append(a_idx[ok])
+                other_ids.append(frame["id"].astype(str).to_numpy(dtype=object)[e_idx[ok]])
+                other_existing.append(np.ones(int(ok.sum()), dtype=bool))
+                areas.append(area[ok])
+        hits: dict[int, tuple] = {}
+        if mine:
+            app = np.concatenate(mine)
+            oid = np.concatenate(other_ids) if app.size else np.array([], dtype=object)
+            oex = np.concatenate(other_existing)
+            oarea = np.concatenate(areas)
+            if app.size:
+                order = np.lexsort((oid.astype(str), -oarea, app))  # per application: largest first, then id
+                app, oid, oex, oarea = app[order], oid[order], oex[order], oarea[order]
+                starts = np.flatnonzero(np.r_[True, app[1:] != app[:-1]])
+                ends = np.r_[starts[1:], len(app)]
+                for s0, e0 in zip(starts, ends, strict=True):
+                    top = [{"id": str(oid[k]), "existing": bool(oex[k]), "overlap_m2": rounded(oarea[k])}
+                           for k in range(s0, min(e0, s0 + self.listed))]
+                    hits[int(pos[app[s0]])] = (top, int(e0 - s0), rounded(float(oarea[s0:e0].sum())))
+        for i, _app in rows:
             if not ctx.is_areal[i]:
                 yield i, self.needs_area(ctx, i)
                 continue
@@ -260,16 +273,15 @@ class RightsOverlap(CrossRule):
             if not found:
                 yield i, self.ok(ctx, "与其他申请及已有矿业权均不重叠", "overlaps no other application or existing right")
                 continue
-            found.sort(key=lambda h: (-h["overlap_m2"], h["id"]))
-            first = found[0]
+            top, count, total = found
+            first = top[0]
             kind_zh = "已有矿业权" if first["existing"] else "申请"
             kind_en = "existing right" if first["existing"] else "application"
-            more_zh = f"等 {len(found)} 处" if len(found) > 1 else ""
-            more_en = f" and {len(found) - 1} more" if len(found) > 1 else ""
+            more_zh = f"等 {count} 处" if count > 1 else ""
+            more_en = f" and {count - 1} more" if count > 1 else ""
             yield i, self.fire(ctx, f"与{kind_zh} {first['id']} 重叠 {first['overlap_m2']:g} 平方米{more_zh}",
                                f"overlaps {kind_en} {first['id']} by {first['overlap_m2']:g} m²{more_en}",
-                               overlaps=found[:20], overlaps_count=len(found),
-                               overlap_total_m2=rounded(sum(h["overlap_m2"] for h in found)))
+                               overlaps=top, overlaps_count=count, overlap_total_m2=total)
 
 
 class _CountCap(CrossRule):
