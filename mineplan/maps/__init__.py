@@ -42,7 +42,7 @@ def _require(module: str) -> None:
     from mineplan.errors import MineplanError
 
     if importlib.util.find_spec(module) is None:
-        raise MineplanError(f"maps need {module}: pip install 'mineplan[maps]'")
+        raise MineplanError(f"maps need {module}, a dependency of mineplan: reinstall mineplan (pip install mineplan)")
 
 
 __all__ = ["MapResult", "render_map"]
