@@ -16,12 +16,12 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from generate import generate  # noqa: E402
+from generate import generate
 
-from mineplan.checker import check_frame  # noqa: E402
-from mineplan.cli import cli  # noqa: E402
-from mineplan.readers import read_applications  # noqa: E402
-from mineplan.screen import _finding_dict, _json, _verdict_worst, screen  # noqa: E402
+from mineplan.checker import check_frame
+from mineplan.cli import cli
+from mineplan.readers import read_applications
+from mineplan.screen import _finding_dict, _json, _verdict_worst, screen
 
 
 @pytest.fixture(scope="module")
