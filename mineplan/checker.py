@@ -109,6 +109,8 @@ def check_frame(frame, *, pack: PlanPack | None = None, overrides: dict | None =
     repaired = frame["_repaired"].to_numpy(dtype=bool) if "_repaired" in frame.columns else None
     ctx = CheckContext(pack, index_for(pack), catalog, apps, geoms, constraints=constraints, repaired=repaired,
                        existing=existing)
+    if contexts is not None:
+        contexts.append(ctx)
     results = [
         Result(id=app.id if app else str(labels[i]), index=i, error=errors[i],
                attributes={k: v for k, v in vars(app).items() if k != "index"} if app else {})
