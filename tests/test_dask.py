@@ -5,13 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import distributed  # the test extra installs dask-geopandas and distributed: no skipping
 import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
-pytest.importorskip("dask_geopandas")
-distributed = pytest.importorskip("distributed")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import generate  # noqa: E402

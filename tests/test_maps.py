@@ -11,8 +11,6 @@ from click.testing import CliRunner
 
 from mineplan.cli import cli
 
-pytest.importorskip("matplotlib")
-
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 

@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 from browser import offline_page
 
-pytest.importorskip("folium")
-
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
