@@ -37,11 +37,11 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+import shapely.ops
 from pyproj import Transformer
 from shapely import affinity
-from shapely.geometry import LineString, MultiLineString, Point, Polygon, mapping, shape
+from shapely.geometry import LineString, Point, Polygon, mapping, shape
 from shapely.geometry.polygon import orient
-from shapely.ops import unary_union
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = 370725
@@ -288,7 +288,6 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
     county = to_m(shape(official["geometry"]))
     county = county if county.geom_type == "Polygon" else max(county.geoms, key=lambda p: p.area)
     inner300 = county.buffer(-300.0)
-    inner600 = county.buffer(-600.0)
     lines_clip = county.buffer(5000.0)
     vis = plan["visibility"]["distance_m"]
     rules = plan["rules"]
@@ -318,7 +317,7 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
         "火山地质公园 schematic centre", 118.85, 36.55,
         "shared/geo/README.md: schematic zone of 4–6 km radius around (118.84–118.88, 36.54–36.57)",
         "low", "centre of the range the README gives; 团山子 lies 1.7 km SW of it")
-    gaoyacun = A.derived(
+    A.derived(
         "高崖村 (estimated)", 118.804, 36.36,
         "text '高崖水库 … 高崖村西一里' (places.geojson note): about 500 m east of the north-east corner of the "
         "1:4M 汶河 reservoir loop, where the 汶河 leaves the reservoir (taken as the dam)",
@@ -612,7 +611,6 @@ def check(ctx: dict) -> dict:
     files, vis, rules = ctx["files"], ctx["vis"], ctx["rules"]
     L = {k: reread_m(v[0]) for k, v in files.items()}
     county = L["county"][0][1]
-    inner = county.buffer(-300.0)
     cells, seats, P = ctx["cells"], ctx["seats"], ctx["places"]
     by = {p["code"]: g for feats in L.values() for p, g in feats}
     codes = [p["code"] for feats in L.values() for p, _ in feats]
@@ -675,7 +673,6 @@ def check(ctx: dict) -> dict:
     feats = [(p, g) for p, g in L["three_zones"] + L["two_lines"]] + [(p, g) for p, g in L["road_bridges"]]
     for code in ("CL-MB-01", "CL-MB-02"):
         b = blocks[code]
-        worst = None
         for p, g in feats:
             if p["kind"] == "road_bridge":
                 need = float(rules["bridge_setback_m"])
