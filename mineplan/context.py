@@ -106,13 +106,8 @@ class CheckContext:
         return self.__dict__[key].get(i)
 
     def feature(self, position: int) -> dict:
-        """The attributes of one plan feature (code, name_zh, name_en, mineral, stage, class …),
-        from a list built once per index (``features.iloc`` per lookup is slow)."""
-        records = self.index.__dict__.get("_records")
-        if records is None:
-            records = self.index.features.drop(columns="geometry").to_dict("records")
-            self.index.__dict__["_records"] = records
-        return records[int(position)]
+        """The attributes of one plan feature (code, name_zh, name_en, mineral, stage, class …)."""
+        return self.index.feature(position)
 
     def railway_distances(self) -> pd.DataFrame:
         """The nearest railway (classes in [rules].railway_classes) per application, indexed by app."""

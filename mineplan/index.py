@@ -8,6 +8,7 @@ loops run only over the few pairs a bulk query returned.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -154,10 +155,15 @@ class SpatialIndex:
             }
         )
 
+    @cached_property
+    def records(self) -> list[dict]:
+        """Every feature's attributes (no geometry), missing values as None; built once."""
+        rows = self.features.drop(columns="geometry").to_dict("records")
+        return [{k: (None if _isnull(v) else v) for k, v in row.items()} for row in rows]
+
     def feature(self, position: int) -> dict:
-        """The attributes of one feature (no geometry)."""
-        row = self.features.iloc[int(position)]
-        return {k: (None if _isnull(v) else v) for k, v in row.drop(labels="geometry").items()}
+        """The attributes of one feature (no geometry): a list lookup, cheap in per-application loops."""
+        return self.records[int(position)]
 
 
 def _isnull(value) -> bool:
