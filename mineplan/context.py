@@ -32,6 +32,7 @@ class CheckContext:
         self.constraints = constraints  # constraint layers: list of (name, title, severity, GeoDataFrame)
         self.repaired = repaired  # per application: its geometry was repaired by make_valid
         self.existing = existing  # rights already granted or pending (GeoDataFrame, EPSG:4549) or None
+        self._valid: dict = {}
 
     # -- configuration -----------------------------------------------------------------
     def param(self, name: str):
@@ -41,16 +42,23 @@ class CheckContext:
             raise RuleConfigError(f"{self.pack.root / 'plan.toml'}: [rules] has no {name!r}") from None
 
     def clause(self, code: str) -> str:
-        entry = self.pack.config.get("catalogue", {}).get(code, {})
-        return entry.get("clause", "")
+        return self._clauses.get(code, "")
 
-    def valid(self, right_types: tuple[str, ...] | None = None):
+    @cached_property
+    def _clauses(self) -> dict[str, str]:
+        return {code: entry.get("clause", "") for code, entry in self.pack.config.get("catalogue", {}).items()}
+
+    def valid(self, right_types: tuple[str, ...] | None = None) -> list[tuple[int, Application]]:
         """(position, application) for the usable applications of the given right types."""
-        for i, app in enumerate(self.apps):
-            if app is None or self.geoms[i] is None:
-                continue
-            if right_types is None or app.right_type in right_types:
-                yield i, app
+        key = right_types if right_types is None else tuple(right_types)
+        if key not in self._valid:
+            usable = self._valid.get(None)
+            if usable is None:
+                usable = self._valid[None] = [(i, app) for i, app in enumerate(self.apps)
+                                              if app is not None and self.geoms[i] is not None]
+            if key is not None:
+                self._valid[key] = [(i, app) for i, app in usable if app.right_type in key]
+        return self._valid[key]
 
     # -- sizes -------------------------------------------------------------------------
     @cached_property
