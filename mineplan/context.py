@@ -41,6 +41,13 @@ class CheckContext:
         except KeyError:
             raise RuleConfigError(f"{self.pack.root / 'plan.toml'}: [rules] has no {name!r}") from None
 
+    def indicator(self, name: str):
+        """A value of the plan's indicator table ([indicators] in plan.toml)."""
+        try:
+            return self.pack.indicators[name]
+        except KeyError:
+            raise RuleConfigError(f"{self.pack.root / 'plan.toml'}: [indicators] has no {name!r}") from None
+
     def clause(self, code: str) -> str:
         return self._clauses.get(code, "")
 

@@ -202,15 +202,15 @@ class RightsOverlap(CrossRule):
     code = "K302"
     title_zh = "矿业权范围不得重叠"
     title_en = "No overlapping mineral rights"
-    min_overlap_m2 = 1.0
     #: the overlaps a finding lists (largest first); all are counted and summed
     listed = 20
     what = ("An exploration or mining application must not overlap another application of the batch or an "
-            "existing right by more than 1 m² (edges may touch). A mining application over its own holder's "
+            "existing right by more than [rules].overlap_tolerance_m2 (1 m²; edges may touch). A mining application over its own holder's "
             "exploration right is 探转采 and does not count. Every application in an overlap is forbidden; the "
             "finding names the others (the 20 largest) and the overlap areas.")
 
     def evaluate(self, ctx):
+        tolerance = float(ctx.param("overlap_tolerance_m2"))
         rows = list(ctx.valid(self.applies_to))
         pos = np.array([i for i, _ in rows if ctx.is_areal[i]], dtype=int)
         geoms = ctx.geoms[pos] if len(pos) else np.array([], dtype=object)
@@ -223,7 +223,7 @@ class RightsOverlap(CrossRule):
         def keep(a_idx, area, o_types, o_holders):
             # 探转采: the holder's own exploration right under its mining right does not count
             same = (types[a_idx] != o_types) & (holders[a_idx] != None) & (holders[a_idx] == o_holders)  # noqa: E711
-            return (area > self.min_overlap_m2) & ~same
+            return (area > tolerance) & ~same
 
         if len(pos):
             left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
@@ -292,9 +292,7 @@ class _CountCap(CrossRule):
     noun_en = ""
 
     def evaluate(self, ctx):
-        cap = int(ctx.pack.indicators.get(self.indicator, 0) or 0)
-        if not cap:
-            return
+        cap = int(ctx.indicator(self.indicator))
         existing = [right.id for _row, right in _existing_apps(ctx, self.right_type)]
         holders = list(existing)  # the rights that take the places, in rank order
         for rank, (i, app) in enumerate(ctx.valid((self.right_type,)), start=1):
@@ -346,10 +344,7 @@ class _ExtractionCap(CrossRule):
     indicator = ""
 
     def evaluate(self, ctx):
-        limit = ctx.pack.indicators.get(self.indicator)
-        if limit is None:
-            return
-        limit = float(limit)
+        limit = float(ctx.indicator(self.indicator))
         total, holders = 0.0, []
         for _row, right in _existing_apps(ctx, "mining"):
             if right.mineral == self.mineral:
