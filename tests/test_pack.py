@@ -197,6 +197,7 @@ def test_structural_errors_each_one_line(tmp_path):
         load_pack(root)
 
 
+@pytest.mark.filterwarnings("ignore:Column names longer than 10:UserWarning", "ignore::RuntimeWarning")
 def test_missing_crs_is_an_error(tmp_path):
     import geopandas as gpd
 
@@ -211,6 +212,7 @@ def test_missing_crs_is_an_error(tmp_path):
     assert any("mining_blocks.shp: layer 'mining_blocks': no CRS defined" in p for p in problems), problems
 
 
+@pytest.mark.filterwarnings("ignore:Column names longer than 10:UserWarning", "ignore::RuntimeWarning")
 def test_official_layers_in_another_format_and_crs_with_field_mapping(tmp_path):
     """A bureau's layers: Shapefile in EPSG:4528 with GHQBH/GHQMC field names work unchanged."""
     import geopandas as gpd
