@@ -101,6 +101,15 @@ def check_frame(frame, *, pack: PlanPack | None = None, overrides: dict | None =
             if not collect:
                 raise InputError("empty geometry", path=path, feature=labels[i])
             errors[i], apps[i], geoms[i] = "empty geometry", None, None
+    # The readers refuse invalid geometries; a frame built by a caller may still hold one, and
+    # GEOS overlays on it fail: refuse it here with GEOS's reason, one row at a time.
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    invalid = np.flatnonzero(present & ~shapely.is_valid(np.where(present, geoms, None)))
+    for i in invalid:
+        problem = f"invalid geometry: {shapely.is_valid_reason(geoms[i])}"
+        if not collect:
+            raise InputError(problem, path=path, feature=labels[i])
+        errors[i], apps[i], geoms[i] = problem, None, None
     if radius is not None:
         if radius <= 0:
             raise InputError(f"--radius must be positive, got {radius:g}")

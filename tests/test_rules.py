@@ -295,3 +295,14 @@ def test_touching_edge_counts_as_inside_block(pack, blocks):
     """Edges are inside (covers): a right equal to its block, sharing every edge, is inside."""
     g = blocks["panlong"].geometry
     assert found(run(pack, g, **GOOD_MINE), "X210").facts["share_inside_block"] == 1.0
+
+
+def test_an_invalid_geometry_in_a_frame_is_refused_not_a_geos_crash(pack):
+    from mineplan.errors import InputError
+
+    bowtie = shapely.Polygon([(400000, 4050000), (401000, 4051000), (401000, 4050000), (400000, 4051000)])
+    frame = gpd.GeoDataFrame([{"_label": "bt", "right_type": "site"}], geometry=[bowtie], crs="EPSG:4549")
+    with pytest.raises(InputError, match="feature bt: invalid geometry: Self-intersection"):
+        check_frame(frame, pack=pack)
+    result = check_frame(frame, pack=pack, collect=True)[0]
+    assert result.verdict == "error" and "Self-intersection" in result.error
