@@ -140,34 +140,28 @@ def _overrides(id_, right_type, mineral, holder) -> dict:
     return {"id": id_, "right_type": right_type, "mineral": mineral, "applicant": holder}
 
 
-@registry.command()
-@click.argument("path", metavar="FILE", type=click.Path(exists=True))
-@click.option("--status", type=STATUS_CHOICE, default=None, help=_status_help)
-@click.option("--fix", is_flag=True, help="Repair invalid geometries with make_valid.")
-@attribute_options
-@registry_option
-@layer_opt
-@crs_opt
-@click.pass_context
-def add(ctx, path, status, fix, id_, right_type, mineral, holder, registry_path, layer, input_crs):
-    """Register the rights in FILE (any format `check` reads), all or none."""
-    _add(ctx, path, status, registry_path, layer, input_crs, fix, "add",
-         _overrides(id_, right_type, mineral, holder))
+def _adding_command(action: str, doc: str) -> click.Command:
+    """`registry add` and `registry import`: the same all-or-nothing insert, audited as ``action``."""
+
+    @click.argument("path", metavar="FILE", type=click.Path(exists=True))
+    @click.option("--status", type=STATUS_CHOICE, default=None, help=_status_help)
+    @click.option("--fix", is_flag=True, help="Repair invalid geometries with make_valid.")
+    @attribute_options
+    @registry_option
+    @layer_opt
+    @crs_opt
+    @click.pass_context
+    def command(ctx, path, status, fix, id_, right_type, mineral, holder, registry_path, layer, input_crs):
+        _add(ctx, path, status, registry_path, layer, input_crs, fix, action,
+             _overrides(id_, right_type, mineral, holder))
+
+    command.__doc__ = doc
+    return registry.command(action)(command)
 
 
-@registry.command("import")
-@click.argument("path", metavar="FILE", type=click.Path(exists=True))
-@click.option("--status", type=STATUS_CHOICE, default=None, help=_status_help)
-@click.option("--fix", is_flag=True, help="Repair invalid geometries with make_valid.")
-@attribute_options
-@registry_option
-@layer_opt
-@crs_opt
-@click.pass_context
-def import_(ctx, path, status, fix, id_, right_type, mineral, holder, registry_path, layer, input_crs):
-    """Import rights (GeoPackage, Shapefile, GeoJSON, corner-point CSV, e.g. an `export`) in one transaction."""
-    _add(ctx, path, status, registry_path, layer, input_crs, fix, "import",
-         _overrides(id_, right_type, mineral, holder))
+add = _adding_command("add", "Register the rights in FILE (any format `check` reads), all or none.")
+import_ = _adding_command(
+    "import", "Import rights (GeoPackage, Shapefile, GeoJSON, corner-point CSV, e.g. an `export`) in one transaction.")
 
 
 @registry.command("list")
