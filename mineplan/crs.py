@@ -85,19 +85,25 @@ def wgs84_to_gcj02(lon, lat):
     return lon + dlon, lat + dlat
 
 
-def gcj02_to_wgs84(lon, lat, *, tol: float = 1e-10, max_iter: int = 30):
-    """GCJ-02 -> WGS84, exact inverse by iteration (error well under 1 mm)."""
-    glon = np.asarray(lon, dtype=float)
-    glat = np.asarray(lat, dtype=float)
-    wlon, wlat = glon.copy(), glat.copy()
+def _invert(forward, lon, lat, start, *, tol: float, max_iter: int):
+    """Solve ``forward(x) = (lon, lat)`` by fixed-point iteration from ``start`` (the offsets
+    are smooth and small, so each step removes most of the error)."""
+    tlon = np.asarray(lon, dtype=float)
+    tlat = np.asarray(lat, dtype=float)
+    xlon, xlat = start
     for _ in range(max_iter):
-        flon, flat = wgs84_to_gcj02(wlon, wlat)
-        elon, elat = flon - glon, flat - glat
-        wlon = wlon - elon
-        wlat = wlat - elat
+        flon, flat = forward(xlon, xlat)
+        elon, elat = flon - tlon, flat - tlat
+        xlon, xlat = xlon - elon, xlat - elat
         if np.all(np.abs(elon) < tol) and np.all(np.abs(elat) < tol):
             break
-    return wlon, wlat
+    return xlon, xlat
+
+
+def gcj02_to_wgs84(lon, lat, *, tol: float = 1e-10, max_iter: int = 30):
+    """GCJ-02 -> WGS84, exact inverse by iteration (error well under 1 mm)."""
+    start = (np.asarray(lon, dtype=float).copy(), np.asarray(lat, dtype=float).copy())
+    return _invert(wgs84_to_gcj02, lon, lat, start, tol=tol, max_iter=max_iter)
 
 
 def gcj02_to_bd09(lon, lat):
@@ -110,21 +116,12 @@ def gcj02_to_bd09(lon, lat):
 
 def bd09_to_gcj02(lon, lat, *, tol: float = 1e-10, max_iter: int = 30):
     """BD-09 -> GCJ-02: the usual closed-form approximation, refined by iteration to exact."""
-    blon = np.asarray(lon, dtype=float)
-    blat = np.asarray(lat, dtype=float)
-    x = blon - 0.0065
-    y = blat - 0.006
+    x = np.asarray(lon, dtype=float) - 0.0065
+    y = np.asarray(lat, dtype=float) - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    glon, glat = z * np.cos(theta), z * np.sin(theta)
-    for _ in range(max_iter):
-        flon, flat = gcj02_to_bd09(glon, glat)
-        elon, elat = flon - blon, flat - blat
-        glon = glon - elon
-        glat = glat - elat
-        if np.all(np.abs(elon) < tol) and np.all(np.abs(elat) < tol):
-            break
-    return glon, glat
+    start = (z * np.cos(theta), z * np.sin(theta))
+    return _invert(gcj02_to_bd09, lon, lat, start, tol=tol, max_iter=max_iter)
 
 
 def wgs84_to_bd09(lon, lat):
@@ -281,7 +278,7 @@ def projected_candidates(a, b) -> list[Reading]:
             zones = set(np.floor(east / 1_000_000).astype(int).tolist())
             if len(zones) == 1:
                 zone = zones.pop()
-                for code, kind in ((_cgcs_3deg(zone), "3-degree"), (_cgcs_6deg(zone), "6-degree")):
+                for code in (_cgcs_3deg(zone), _cgcs_6deg(zone)):
                     if code:
                         out.append(Reading(SourceCRS(CRS.from_epsg(code)), swap))
             # A wrong zone prefix: drop it and read the rest in the zones that cover Changle.
