@@ -63,6 +63,18 @@ class Parcel:
     def add(self, pt: Point, ring: int = 1) -> None:
         self.rings.setdefault(ring, []).append(pt)
 
+    def add_text(self, number: str, x_text: str, y_text: str, where: str) -> Point | None:
+        """Add a point from its text; a bad number becomes the parcel's first error (None)."""
+        try:
+            x, y = parse_number(x_text, f"{where}: X"), parse_number(y_text, f"{where}: Y")
+        except ValueError as exc:
+            if self.error is None:
+                self.error = str(exc)
+            return None
+        pt = Point(number, x, y, where)
+        self.add(pt)
+        return pt
+
     @property
     def empty(self) -> bool:
         return not any(self.rings.values())
@@ -293,14 +305,8 @@ def parse_notice(lines: list[str], path: str) -> list[Parcel]:
                     cur.props.update({"标高上限": pending_elev[0], "标高下限": pending_elev[1]})
                 pending_name, pending_elev = None, None
                 parcels.append(cur)
-            try:
-                x, y = parse_number(toks[1], f"{where}: X"), parse_number(toks[2], f"{where}: Y")
-            except ValueError as exc:
-                if cur.error is None:
-                    cur.error = str(exc)
-                continue
-            cur.add(Point(toks[0], x, y, where))
-            if len(cur.rings[1]) > 3 and (x, y) == (cur.rings[1][0].x, cur.rings[1][0].y):
+            pt = cur.add_text(toks[0], toks[1], toks[2], where)
+            if pt is not None and len(cur.rings[1]) > 3 and (pt.x, pt.y) == (cur.rings[1][0].x, cur.rings[1][0].y):
                 close()  # the ring came back to its first point
             continue
         # any other line ends the current parcel
@@ -352,13 +358,7 @@ def parse_baopan(lines: list[str], path: str) -> tuple[list[Parcel], dict]:
         if cur is None:
             cur = Parcel(None)
             parcels.append(cur)
-        try:
-            x, y = parse_number(fields[1], f"{where}: X"), parse_number(fields[2], f"{where}: Y")
-        except ValueError as exc:
-            if cur.error is None:
-                cur.error = str(exc)
-            continue
-        cur.add(Point(fields[0], x, y, where))
+        cur.add_text(fields[0], fields[1], fields[2], where)
     if not parcels:
         raise InputError("no XYnnn= point lines found", path=path)
     for i, pc in enumerate(parcels, 1):
