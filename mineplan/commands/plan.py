@@ -25,15 +25,19 @@ def plan(ctx: click.Context, lang: str) -> None:
               f"{meta['issued']}  {meta['period'][0]}–{meta['period'][1]}  adcode {meta['adcode']}")
     out.print(f"pack {meta['id']} version {meta['version']}  sha256 {pack.data_sha256[:16]}…  {pack.root}")
     table = Table(expand=True)
-    for col in ("layer", "code", "name", "kind", "mineral", "stated km²", "measured km²", "provenance"):
-        table.add_column(col, justify="right" if "km²" in col else "left")
+    table.add_column("code", no_wrap=True)
+    table.add_column("name", overflow="fold")
+    table.add_column("km² (plan)", justify="right", no_wrap=True)
+    table.add_column("km² measured", justify="right", no_wrap=True)
+    table.add_column("provenance", no_wrap=True)
     for layer in pack.layers.values():
+        table.add_section()
+        table.add_row("", f"[bold]{layer.title_zh if lang == 'zh' else layer.title_en}[/] ({layer.name})")
         for row in layer.frame.itertuples():
             measured = row.geometry.area / 1e6 if row.geometry.area > 0 else None
             stated = row.stated_area_km2
             table.add_row(
-                layer.name, row.code, row.name_zh if lang == "zh" else (row.name_en or row.name_zh),
-                row.kind or "", row.mineral or "",
+                row.code, row.name_zh if lang == "zh" else (row.name_en or row.name_zh),
                 "" if stated is None or stated != stated else f"{stated:g}",
                 "" if measured is None else f"{measured:.3f}",
                 row.provenance or "",
