@@ -20,6 +20,23 @@ from mineplan.minerals import MineralCatalog
 from mineplan.pack import PlanPack
 
 
+def group_by_app(table: pd.DataFrame, columns: tuple[str, ...], order_by: str | None = None) -> dict[int, tuple]:
+    """Per application, the given columns of its rows as arrays, ordered by ``order_by`` within
+    each application (one sort of the whole table instead of a groupby of small frames)."""
+    apps = table["app"].to_numpy()
+    if not len(apps):
+        return {}
+    if order_by is None:
+        order = np.argsort(apps, kind="stable")  # rows keep their table order within an application
+    else:
+        order = np.lexsort((table[order_by].to_numpy(), apps))  # by application, then by order_by
+    apps = apps[order]
+    cols = [table[c].to_numpy()[order] for c in columns]
+    starts = np.flatnonzero(np.r_[True, apps[1:] != apps[:-1]])
+    ends = np.r_[starts[1:], len(apps)].astype(int)
+    return {int(apps[s]): tuple(c[s:e] for c in cols) for s, e in zip(starts, ends, strict=True)}
+
+
 class CheckContext:
     def __init__(self, pack: PlanPack, index: SpatialIndex, catalog: MineralCatalog,
                  apps: list[Application | None], geoms: np.ndarray, constraints=None, repaired=None,
@@ -124,10 +141,12 @@ class CheckContext:
         """The attributes of one plan feature (code, name_zh, name_en, mineral, stage, class …)."""
         return self.index.feature(position)
 
-    def railway_distances(self) -> pd.DataFrame:
-        """The nearest railway (classes in [rules].railway_classes) per application, indexed by app."""
+    def railway_distances(self) -> dict[int, tuple[float, int]]:
+        """Per application, (distance, feature) of the nearest railway (classes in [rules].railway_classes)."""
         key = "_railways"
         if key not in self.__dict__:
             classes = tuple(self.param("railway_classes"))
-            self.__dict__[key] = self.index.nearest_of_class(self.geoms, "two_lines", classes).set_index("app")
+            table = self.index.nearest_of_class(self.geoms, "two_lines", classes)
+            self.__dict__[key] = dict(zip(table["app"].astype(int).tolist(), zip(
+                table["distance"].tolist(), table["feature"].astype(int).tolist(), strict=True), strict=True))
         return self.__dict__[key]

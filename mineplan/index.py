@@ -44,6 +44,7 @@ class SpatialIndex:
         self.tree = shapely.STRtree(self.geoms)
         self._role_trees: dict[str, _RoleTree] = {}
         self._class_trees: dict[tuple, _RoleTree] = {}
+        self._minerals: dict[str, set[str]] = {}
         for role in features["role"].unique():
             positions = np.flatnonzero(features["role"].to_numpy() == role)
             self._role_trees[role] = _RoleTree(positions, shapely.STRtree(self.geoms[positions]))
@@ -154,6 +155,13 @@ class SpatialIndex:
                 "limit": self.visibility_distances[local],
             }
         )
+
+    def minerals_of(self, role: str) -> set[str]:
+        """The minerals the features of ``role`` name (e.g. which minerals have a mining block)."""
+        if role not in self._minerals:
+            rows = self.features[self.features["role"] == role]
+            self._minerals[role] = {m for m in rows["mineral"] if isinstance(m, str)}
+        return self._minerals[role]
 
     @cached_property
     def records(self) -> list[dict]:

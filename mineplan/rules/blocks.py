@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from mineplan.context import CheckContext
 from mineplan.findings import rounded
 from mineplan.rules.base import Rule
 
 
-def block_matches(ctx: CheckContext, role: str) -> dict[int, pd.DataFrame]:
-    """Per application, its overlaps with the blocks of ``role``, largest first."""
+def block_matches(ctx: CheckContext, role: str) -> dict[int, list[dict]]:
+    """Per application, its overlaps with the blocks of ``role`` (dicts with ``feature``,
+    ``overlap``, ``app_share``, ``feature_share``), largest first."""
     key = f"_blocks_{role}"
     if key not in ctx.__dict__:
         table = ctx.overlaps_with(role).sort_values(["app", "overlap"], ascending=[True, False])
-        ctx.__dict__[key] = {int(app): group for app, group in table.groupby("app", sort=False)}
+        matches: dict[int, list[dict]] = {}
+        for record in table.to_dict("records"):
+            record["feature"] = int(record["feature"])
+            matches.setdefault(int(record["app"]), []).append(record)
+        ctx.__dict__[key] = matches
     return ctx.__dict__[key]
 
 
@@ -28,12 +31,10 @@ def mining_block_role(ctx: CheckContext, mineral: str | None) -> str:
     exploration block (geothermal, mineral water) is mined where it was explored (5.3.1 探转采)."""
     if mineral is None:
         return "mining_block"
-    cache = ctx.index.__dict__.setdefault("_mining_block_role", {})  # per mineral, once per index
-    if mineral not in cache:
-        features = ctx.index.features
-        has = lambda role: bool(((features["role"] == role) & (features["mineral"] == mineral)).any())  # noqa: E731
-        cache[mineral] = "exploration_block" if not has("mining_block") and has("exploration_block") else "mining_block"
-    return cache[mineral]
+    minerals = ctx.index.minerals_of
+    if mineral not in minerals("mining_block") and mineral in minerals("exploration_block"):
+        return "exploration_block"
+    return "mining_block"
 
 
 class ExplorationCoincidesWithBlock(Rule):
@@ -61,7 +62,7 @@ class ExplorationCoincidesWithBlock(Rule):
                     facts = {"nearest_block": code, "distance_m": rounded(near[0])}
                 yield i, self.fire(ctx, "不在任何勘查规划区块内", "not in any exploration planning block", **facts)
                 continue
-            best = hits.iloc[0]
+            best = hits[0]
             code, zh, en = _name(ctx, best["feature"])
             block_area = ctx.index.areas[int(best["feature"])]
             symdiff = ctx.areas[i] + block_area - 2 * best["overlap"]
@@ -75,7 +76,7 @@ class ExplorationCoincidesWithBlock(Rule):
                 "tolerance": tol,
             }
             if len(hits) > 1:
-                facts["other_blocks"] = [_name(ctx, f)[0] for f in hits["feature"].iloc[1:]]
+                facts["other_blocks"] = [_name(ctx, h["feature"])[0] for h in hits[1:]]
             if symdiff <= tol * block_area:
                 yield i, self.ok(ctx, f"与勘查规划区块“{zh}”范围一致（区块的 {best['feature_share']:.1%}）",
                                  f"coincides with exploration block {en} ({best['feature_share']:.1%} of the block)", **facts)
@@ -103,8 +104,8 @@ class ExplorationKeepsMineral(Rule):
             hits = matches.get(i)
             if hits is None:
                 continue  # E200 already forbids a right outside every block
-            code, zh, en = _name(ctx, hits.iloc[0]["feature"])
-            block_mineral = ctx.feature(hits.iloc[0]["feature"])["mineral"]
+            code, zh, en = _name(ctx, hits[0]["feature"])
+            block_mineral = ctx.feature(hits[0]["feature"])["mineral"]
             if app.mineral is None:
                 yield i, self.cannot(ctx, "未给出矿种", "mineral not given", block=code, block_mineral=block_mineral)
             elif app.mineral != block_mineral:
@@ -130,8 +131,8 @@ class ExplorationStage(Rule):
             hits = matches.get(i)
             if hits is None:
                 continue  # E200 already forbids a right outside every block
-            code, zh, en = _name(ctx, hits.iloc[0]["feature"])
-            block_stage = ctx.feature(hits.iloc[0]["feature"])["stage"]
+            code, zh, en = _name(ctx, hits[0]["feature"])
+            block_stage = ctx.feature(hits[0]["feature"])["stage"]
             if block_stage not in stages:
                 yield i, self.cannot(ctx, f"区块“{zh}”未给出勘查阶段", f"block {en} states no stage", block=code)
             elif app.stage is None:
@@ -170,7 +171,7 @@ class MiningInsideBlock(Rule):
                     facts.update(nearest_block=_name(ctx, near[1])[0], distance_m=rounded(near[0]))
                 yield i, self.fire(ctx, "不在任何开采规划区块内", "not inside any mining planning block", **facts)
                 continue
-            best = hits.iloc[0]
+            best = hits[0]
             code, zh, en = _name(ctx, best["feature"])
             outside = 1.0 - best["app_share"]
             facts = {"block": code, "share_inside_block": rounded(best["app_share"], 4),
@@ -195,8 +196,8 @@ class MiningKeepsMineral(Rule):
             hits = block_matches(ctx, role).get(i)
             if hits is None:
                 continue  # X210 already forbids a right outside every block
-            code, zh, en = _name(ctx, hits.iloc[0]["feature"])
-            block_mineral = ctx.feature(hits.iloc[0]["feature"])["mineral"]
+            code, zh, en = _name(ctx, hits[0]["feature"])
+            block_mineral = ctx.feature(hits[0]["feature"])["mineral"]
             if app.mineral is None:
                 yield i, self.cannot(ctx, "未给出矿种", "mineral not given", block=code, block_mineral=block_mineral)
             elif app.mineral != block_mineral:
@@ -223,7 +224,7 @@ class LargeDepositSmallMine(Rule):
             hits = matches.get(i)
             if hits is None or not ctx.is_areal[i]:
                 continue  # X210 speaks for rights outside mining blocks or given as points
-            best = hits.iloc[0]
+            best = hits[0]
             code, zh, en = _name(ctx, best["feature"])
             share = float(best["feature_share"])
             facts = {"block": code, "share_of_block": rounded(share, 4), "minimum_share": minimum}
@@ -250,8 +251,8 @@ class OneDepositManyMines(Rule):
             hits = matches.get(i)
             if hits is None:
                 continue
-            spanned = hits[hits["app_share"] > tol]
+            spanned = [h for h in hits if h["app_share"] > tol]
             if len(spanned) > 1:
-                codes = [_name(ctx, f)[0] for f in spanned["feature"]]
+                codes = [_name(ctx, h["feature"])[0] for h in spanned]
                 yield i, self.fire(ctx, f"跨越 {len(codes)} 个开采规划区块：{'、'.join(codes)}",
                                    f"spans {len(codes)} mining planning blocks: {', '.join(codes)}", blocks=codes)

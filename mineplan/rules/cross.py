@@ -97,7 +97,7 @@ def _existing_block(ctx: CheckContext, role: str) -> dict[int, int]:
 
 def _app_block(ctx: CheckContext, i: int, role: str) -> int | None:
     hits = block_matches(ctx, role).get(i)
-    return None if hits is None else int(hits.iloc[0]["feature"])
+    return None if hits is None else hits[0]["feature"]
 
 
 class CrossRule(Rule):

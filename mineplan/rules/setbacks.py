@@ -3,8 +3,7 @@ the setbacks of national law that stand beside the plan (railways, road bridges)
 
 from __future__ import annotations
 
-import numpy as np
-
+from mineplan.context import group_by_app
 from mineplan.findings import rounded
 from mineplan.rules.base import Rule
 from mineplan.rules.mining import is_open_pit_sensitive
@@ -18,20 +17,6 @@ def _open_pits(rule: Rule, ctx):
             yield i, app, None
         elif verdict is not False:
             yield i, app, verdict
-
-
-def _by_app(table, columns: tuple[str, ...]) -> dict[int, tuple]:
-    """Per application, the columns of its rows sorted by distance, as arrays (one sort for the
-    whole table instead of a groupby of small frames)."""
-    apps = table["app"].to_numpy()
-    if not len(apps):
-        return {}
-    order = np.lexsort((table["distance"].to_numpy(), apps))
-    apps = apps[order]
-    cols = [table[c].to_numpy()[order] for c in columns]
-    starts = np.flatnonzero(np.r_[True, apps[1:] != apps[:-1]])
-    ends = np.r_[starts[1:], len(apps)].astype(int)
-    return {int(apps[s]): tuple(c[s:e] for c in cols) for s, e in zip(starts, ends, strict=True)}
 
 
 def _describe(ctx, feature: int) -> dict:
@@ -49,7 +34,7 @@ class ThreeZonesTwoLines(Rule):
             "a distance per feature class from [visibility.distance_m] (no official width exists).")
 
     def evaluate(self, ctx):
-        by_app = _by_app(ctx.visibility, ("feature", "distance", "limit"))
+        by_app = group_by_app(ctx.visibility, ("feature", "distance", "limit"), order_by="distance")
         roles = ("three_zones", "two_lines")
         for i, _app, missing in _open_pits(self, ctx):
             if missing is not None:
@@ -94,20 +79,20 @@ class RailwaySetback(Rule):
             if missing is not None:
                 yield i, missing
                 continue
-            row = near.loc[i] if i in near.index else None
-            if row is not None and row["distance"] <= limit:
-                desc = _describe(ctx, row["feature"])
-                yield i, self.fire(ctx, f"距“{desc['name_zh']}”{row['distance']:.0f} 米（应大于 {limit:g} 米）",
-                                   f"{row['distance']:.0f} m from {desc['name_en']} (must be more than {limit:g} m)",
-                                   railway=desc["code"], distance_m=rounded(row["distance"]), limit_m=limit)
+            nearest = near.get(i)
+            if nearest is None:
+                yield i, self.ok(ctx, "规划包中无铁路要素", "the plan pack has no railway", limit_m=limit)
+                continue
+            distance, feature = nearest
+            desc = _describe(ctx, feature)
+            if distance <= limit:
+                yield i, self.fire(ctx, f"距“{desc['name_zh']}”{distance:.0f} 米（应大于 {limit:g} 米）",
+                                   f"{distance:.0f} m from {desc['name_en']} (must be more than {limit:g} m)",
+                                   railway=desc["code"], distance_m=rounded(distance), limit_m=limit)
             else:
-                if row is None:
-                    yield i, self.ok(ctx, "规划包中无铁路要素", "the plan pack has no railway", limit_m=limit)
-                    continue
-                desc = _describe(ctx, row["feature"])
-                yield i, self.ok(ctx, f"距最近铁路“{desc['name_zh']}”{row['distance']:.0f} 米（应大于 {limit:g} 米）",
-                                 f"{row['distance']:.0f} m from the nearest railway, {desc['name_en']} (limit {limit:g} m)",
-                                 railway=desc["code"], distance_m=rounded(row["distance"]), limit_m=limit)
+                yield i, self.ok(ctx, f"距最近铁路“{desc['name_zh']}”{distance:.0f} 米（应大于 {limit:g} 米）",
+                                 f"{distance:.0f} m from the nearest railway, {desc['name_en']} (limit {limit:g} m)",
+                                 railway=desc["code"], distance_m=rounded(distance), limit_m=limit)
 
 
 class BridgeSetback(Rule):
@@ -120,18 +105,19 @@ class BridgeSetback(Rule):
     def evaluate(self, ctx):
         limit = float(ctx.param("bridge_setback_m"))
         near = ctx.index.within_distance(ctx.geoms, "road_bridge", limit)
-        closest = {int(a): g.sort_values("distance").iloc[0] for a, g in near.groupby("app", sort=False)}
+        closest = group_by_app(near, ("feature", "distance"), order_by="distance")
         has_layer = len(ctx.index.positions("road_bridge")) > 0
         for i, _app, missing in _open_pits(self, ctx):
             if missing is not None:
                 yield i, missing
                 continue
-            row = closest.get(i)
-            if row is not None:
-                desc = _describe(ctx, row["feature"])
-                yield i, self.fire(ctx, f"距桥梁“{desc['name_zh']}”{row['distance']:.0f} 米（应大于 {limit:g} 米）",
-                                   f"{row['distance']:.0f} m from bridge {desc['name_en']} (must be more than {limit:g} m)",
-                                   bridge=desc["code"], distance_m=rounded(row["distance"]), limit_m=limit)
+            hits = closest.get(i)
+            if hits is not None:
+                feature, distance = int(hits[0][0]), float(hits[1][0])
+                desc = _describe(ctx, feature)
+                yield i, self.fire(ctx, f"距桥梁“{desc['name_zh']}”{distance:.0f} 米（应大于 {limit:g} 米）",
+                                   f"{distance:.0f} m from bridge {desc['name_en']} (must be more than {limit:g} m)",
+                                   bridge=desc["code"], distance_m=rounded(distance), limit_m=limit)
             elif not has_layer:
                 yield i, self.cannot(ctx, "规划包中无桥梁图层", "the plan pack has no road-bridge layer")
             else:

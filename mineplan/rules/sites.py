@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from mineplan.context import group_by_app
 from mineplan.findings import rounded
 from mineplan.index import measure
 from mineplan.rules.base import Rule
@@ -25,7 +26,7 @@ class SiteCoversPlannedResources(Rule):
         table = ctx.overlaps
         roles = ctx.index.features["role"].to_numpy()[table["feature"].to_numpy()]
         table = table[np.isin(roles, PLANNED_RESOURCE_ROLES)]
-        by_app = {int(a): g for a, g in table.groupby("app", sort=False)}
+        by_app = group_by_app(table, ("feature", "overlap", "app_share"))
         for i, _app in ctx.valid(self.applies_to):
             hits = by_app.get(i)
             if hits is None:
@@ -37,7 +38,7 @@ class SiteCoversPlannedResources(Rule):
                 yield i, self.ok(ctx, "不压覆规划区块或重点区", "covers no planning block or key zone", **facts)
                 continue
             covered = []
-            for f, overlap, share in zip(hits["feature"], hits["overlap"], hits["app_share"], strict=True):
+            for f, overlap, share in zip(*hits, strict=True):
                 row = ctx.feature(f)
                 covered.append({"code": str(row["code"]), "name_zh": str(row["name_zh"]), "name_en": str(row["name_en"]),
                                 "overlap_m2": rounded(overlap) if ctx.is_areal[i] else None,
