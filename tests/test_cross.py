@@ -168,3 +168,17 @@ def test_extraction_caps(pack, blocks, code, block, mineral, limit):
     assert found(res["W3"], code).severity == "pass"
     assert found(res["W3"], code).facts["total_with_this_wm3"] == pytest.approx(limit)
     assert found(res["W4"], code).severity == "cannot_judge"
+
+
+def test_k302_slicing_does_not_change_findings(pack, blocks, monkeypatch):
+    """The overlap join runs slice by slice to bound memory; any slice size gives the same findings."""
+    import mineplan.rules.cross as cross
+
+    g = blocks["xingshan"]
+    rows = [(f"M{k}", shapely.affinity.translate(g, 60 * k, 30 * k), GOOD_MINE) for k in range(7)]
+    whole = batch(pack, rows)
+    monkeypatch.setattr(cross, "OVERLAP_SLICE", 2)
+    sliced = batch(pack, rows)
+    for rid, result in whole.items():
+        assert found(sliced[rid], "K302").facts == found(result, "K302").facts
+    assert found(whole["M3"], "K302").facts["overlaps_count"] == 6

@@ -100,6 +100,34 @@ def _app_block(ctx: CheckContext, i: int, role: str) -> int | None:
     return None if hits is None else hits[0]["feature"]
 
 
+#: query geometries per slice of the overlap join: bounds the candidate pairs and intersection
+#: geometries held at once (the kept pairs are three numbers each)
+OVERLAP_SLICE = 20_000
+
+
+def _overlapping_pairs(queries, targets, pair_filter, keep):
+    """(query index, target index, overlap area) of every pair that intersects, passes
+    ``pair_filter(q, t)`` (before any overlay) and ``keep(q, t, area)``, computed slice by slice."""
+    tree = shapely.STRtree(targets)
+    out_q, out_t, out_a = [], [], []
+    for start in range(0, len(queries), OVERLAP_SLICE):
+        q, t = tree.query(queries[start:start + OVERLAP_SLICE], predicate="intersects")
+        q = q + start
+        if pair_filter is not None:
+            sel = pair_filter(q, t)
+            q, t = q[sel], t[sel]
+        if not len(q):
+            continue
+        area = shapely.area(shapely.intersection(queries[q], targets[t]))
+        ok = keep(q, t, area)
+        out_q.append(q[ok])
+        out_t.append(t[ok])
+        out_a.append(area[ok])
+    if not out_q:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0)
+    return np.concatenate(out_q), np.concatenate(out_t), np.concatenate(out_a)
+
+
 class CrossRule(Rule):
     """A rule that compares applications with each other: run once over the whole batch."""
 
@@ -226,12 +254,8 @@ class RightsOverlap(CrossRule):
             return (area > tolerance) & ~same
 
         if len(pos):
-            left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-            sel = left < right
-            left, right = left[sel], right[sel]
-            area = shapely.area(shapely.intersection(geoms[left], geoms[right])) if len(left) else np.zeros(0)
-            ok = keep(left, area, types[right], holders[right])
-            left, right, area = left[ok], right[ok], area[ok]
+            left, right, area = _overlapping_pairs(geoms, geoms, lambda a, b: a < b,
+                                                   lambda a, b, ar: keep(a, ar, types[b], holders[b]))
             mine += [left, right]
             other_ids += [ids[right], ids[left]]
             other_existing += [np.zeros(len(left), dtype=bool)] * 2
@@ -243,13 +267,12 @@ class RightsOverlap(CrossRule):
                     np.full(len(frame), None, dtype=object)
                 ex_holder = np.array([_clean(h) for h in frame["holder"]], dtype=object) if "holder" in frame.columns \
                     else np.full(len(frame), None, dtype=object)
-                a_idx, e_idx = shapely.STRtree(ex_geoms).query(geoms, predicate="intersects")
-                area = shapely.area(shapely.intersection(geoms[a_idx], ex_geoms[e_idx])) if len(a_idx) else np.zeros(0)
-                ok = keep(a_idx, area, ex_type[e_idx], ex_holder[e_idx])
-                mine.append(a_idx[ok])
-                other_ids.append(frame["id"].astype(str).to_numpy(dtype=object)[e_idx[ok]])
-                other_existing.append(np.ones(int(ok.sum()), dtype=bool))
-                areas.append(area[ok])
+                a_idx, e_idx, area = _overlapping_pairs(geoms, ex_geoms, None,
+                                                        lambda a, b, ar: keep(a, ar, ex_type[b], ex_holder[b]))
+                mine.append(a_idx)
+                other_ids.append(frame["id"].astype(str).to_numpy(dtype=object)[e_idx])
+                other_existing.append(np.ones(len(a_idx), dtype=bool))
+                areas.append(area)
         hits: dict[int, tuple] = {}
         if mine:
             app = np.concatenate(mine)
