@@ -399,7 +399,7 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
     # ---- road bridges: road × river crossings -----------------------------------------------
     bridges = []
     n = 0
-    for rz, (rcls, rg) in road_geoms.items():
+    for rz, (_rcls, rg) in road_geoms.items():
         for vz, vg in river_geoms.items():
             x = rg.intersection(vg)
             if x.is_empty:
@@ -594,7 +594,7 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
         "two_lines": (out / "zones/two_lines.geojson", "two_lines", two_lines),
         "road_bridges": (out / "zones/road_bridges.geojson", "road_bridges", bridges),
     }
-    for key, (path, name, feats) in files.items():
+    for path, name, feats in files.values():
         write_fc(path, name, feats)
     A.write(out / "anchors.csv")
 
@@ -726,7 +726,7 @@ def write_readme(out: Path, ctx: dict, res: dict, amap_x):
         "two_lines": "两线: rivers, railways (real courses), expressways, G309, 潍蒋路 (reconstructed), `class`",
         "road_bridges": "computed crossings of expressway/national/provincial roads with rivers (presumed large/medium bridges)",
     }
-    for key, (path, name, feats) in ctx["files"].items():
+    for key, (path, _name, feats) in ctx["files"].items():
         t.append(f"| `{path.relative_to(out).as_posix()}` | {len(feats)} | {desc[key]} |")
     t.append("| `anchors.csv` | – | the anchor points used (name, lon, lat, source, confidence, note) |\n")
     t.append("GeoJSON per RFC 7946: lon/lat WGS84 (≈ CGCS2000 to well under a metre here), 7 decimals, no `crs` "

@@ -89,7 +89,7 @@ def main() -> None:
           "Limestone quarry 600 m from the Jiaoji railway, outside the key mining zone: forbidden")
     write_notice(xingshan)
     # sites: away from any planned resource / across a block / across the county boundary
-    minx, miny, maxx, maxy = county.bounds
+    minx, _, _, maxy = county.bounds
     free = None
     for dx in range(0, 20000, 500):
         candidate = Point(minx + 8000 + dx, maxy - 9000).buffer(300, quad_segs=8)

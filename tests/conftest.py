@@ -10,7 +10,6 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 EXAMPLES = REPO / "examples"
-FIXTURES = TESTS / "fixtures"
 
 
 def shared_dir() -> Path:
