@@ -24,10 +24,52 @@ def measure(geoms: np.ndarray) -> np.ndarray:
     return np.where(area > 0, area, np.where(length > 0, length, 1.0))
 
 
+#: lines are indexed for nearest-feature queries in pieces of at most this many vertices: a
+#: distance to a long line costs as much as its vertex count, and the tree then prunes pieces
+NEAREST_PIECE_VERTICES = 32
+
+
 @dataclass
 class _RoleTree:
     positions: np.ndarray  # positions into SpatialIndex.features
     tree: shapely.STRtree
+    #: for nearest queries: the features with lines cut into pieces, and each piece's feature
+    #: (a position into ``positions``)
+    piece_tree: shapely.STRtree | None = None
+    piece_owner: np.ndarray | None = None
+
+    @classmethod
+    def build(cls, positions: np.ndarray, geoms: np.ndarray) -> _RoleTree:
+        pieces, owner = line_pieces(geoms, NEAREST_PIECE_VERTICES)
+        return cls(positions, shapely.STRtree(geoms), shapely.STRtree(pieces), owner)
+
+    def nearest(self, geoms: np.ndarray) -> pd.DataFrame:
+        """For each geometry, the nearest feature (a position into the index) and the distance."""
+        if len(self.positions) == 0 or len(geoms) == 0:
+            return pd.DataFrame({"app": np.zeros(0, dtype=int), "feature": np.zeros(0, dtype=int),
+                                 "distance": np.zeros(0)})
+        (app, piece), dist = self.piece_tree.query_nearest(geoms, return_distance=True, all_matches=False)
+        return pd.DataFrame({"app": app, "feature": self.positions[self.piece_owner[piece]], "distance": dist})
+
+
+def line_pieces(geoms: np.ndarray, max_vertices: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut every line of ``geoms`` (LineStrings and the parts of MultiLineStrings) into pieces of
+    at most ``max_vertices`` vertices that share their end vertices, so the pieces cover the line
+    exactly; other geometries stay whole. Returns (pieces, index of the geometry each came from)."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    out, out_owner = [], []
+    step = max(max_vertices - 1, 1)
+    for part, k in zip(parts, owner, strict=True):
+        if shapely.get_type_id(part) != 1 or shapely.get_num_coordinates(part) <= max_vertices:
+            # whole (polygons keep their interior: a point inside is at distance 0)
+            out.append(part)
+            out_owner.append(k)
+            continue
+        xy = shapely.get_coordinates(part)
+        for start in range(0, len(xy) - 1, step):
+            out.append(shapely.linestrings(xy[start:start + step + 1]))
+            out_owner.append(k)
+    return np.asarray(out, dtype=object), np.asarray(out_owner, dtype=int)
 
 
 class SpatialIndex:
@@ -47,7 +89,7 @@ class SpatialIndex:
         self._minerals: dict[str, set[str]] = {}
         for role in features["role"].unique():
             positions = np.flatnonzero(features["role"].to_numpy() == role)
-            self._role_trees[role] = _RoleTree(positions, shapely.STRtree(self.geoms[positions]))
+            self._role_trees[role] = _RoleTree.build(positions, self.geoms[positions])
         # "Three zones, two lines" features with their visibility distance and buffer (5.4.2).
         vis = np.flatnonzero(features["role"].isin(VISIBILITY_ROLES).to_numpy())
         distances = np.array(
@@ -104,12 +146,10 @@ class SpatialIndex:
 
     def nearest(self, geoms: np.ndarray, role: str) -> pd.DataFrame:
         """For each application, the nearest feature of ``role`` and the distance in metres."""
-        geoms = np.asarray(geoms, dtype=object)
         rt = self._role_trees.get(role)
-        if rt is None or len(geoms) == 0:
+        if rt is None:
             return pd.DataFrame({"app": [], "feature": [], "distance": []})
-        (app, local), dist = rt.tree.query_nearest(geoms, return_distance=True, all_matches=False)
-        return pd.DataFrame({"app": app, "feature": rt.positions[local], "distance": dist})
+        return rt.nearest(np.asarray(geoms, dtype=object))
 
     def nearest_of_class(self, geoms: np.ndarray, role: str, classes: tuple[str, ...]) -> pd.DataFrame:
         """Like :meth:`nearest`, among the features of ``role`` whose class is in ``classes``."""
@@ -117,13 +157,8 @@ class SpatialIndex:
         if key not in self._class_trees:
             pos = self.positions(role)
             pos = pos[np.isin(self.features["class"].to_numpy()[pos], list(classes))]
-            self._class_trees[key] = _RoleTree(pos, shapely.STRtree(self.geoms[pos]))
-        rt = self._class_trees[key]
-        geoms = np.asarray(geoms, dtype=object)
-        if len(rt.positions) == 0 or len(geoms) == 0:
-            return pd.DataFrame({"app": [], "feature": [], "distance": []})
-        (app, local), dist = rt.tree.query_nearest(geoms, return_distance=True, all_matches=False)
-        return pd.DataFrame({"app": app, "feature": rt.positions[local], "distance": dist})
+            self._class_trees[key] = _RoleTree.build(pos, self.geoms[pos])
+        return self._class_trees[key].nearest(np.asarray(geoms, dtype=object))
 
     def within_distance(self, geoms: np.ndarray, role: str | tuple[str, ...], distance: float) -> pd.DataFrame:
         """Every (application, feature of ``role``) pair closer than ``distance`` metres."""
