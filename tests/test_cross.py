@@ -172,12 +172,13 @@ def test_extraction_caps(pack, blocks, code, block, mineral, limit):
 
 def test_k302_slicing_does_not_change_findings(pack, blocks, monkeypatch):
     """The overlap join runs slice by slice to bound memory; any slice size gives the same findings."""
-    import mineplan.rules.cross as cross
+    import mineplan.overlaps as overlaps
 
     g = blocks["xingshan"]
     rows = [(f"M{k}", shapely.affinity.translate(g, 60 * k, 30 * k), GOOD_MINE) for k in range(7)]
     whole = batch(pack, rows)
-    monkeypatch.setattr(cross, "OVERLAP_SLICE", 2)
+    monkeypatch.setattr(overlaps, "OVERLAP_SLICE", 2)
+    monkeypatch.setattr(overlaps, "PRUNE_AT", 3)
     sliced = batch(pack, rows)
     for rid, result in whole.items():
         assert found(sliced[rid], "K302").facts == found(result, "K302").facts

@@ -21,12 +21,14 @@ depend on the chunking.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
-import shapely
 
 from mineplan.applications import Application
 from mineplan.context import CheckContext
 from mineplan.findings import rounded
+from mineplan.overlaps import TopOverlaps, overlapping_pairs
 from mineplan.rules.base import Rule
 from mineplan.rules.blocks import _name, block_matches, mining_block_role
 from mineplan.rules.mining import _missing_output, output_in
@@ -100,32 +102,25 @@ def _app_block(ctx: CheckContext, i: int, role: str) -> int | None:
     return None if hits is None else hits[0]["feature"]
 
 
-#: query geometries per slice of the overlap join: bounds the candidate pairs and intersection
-#: geometries held at once (the kept pairs are three numbers each)
-OVERLAP_SLICE = 20_000
+class _Members:
+    """The rights in one planning block (ids in rank order): the others an application shares it with."""
 
+    listed = 20
 
-def _overlapping_pairs(queries, targets, pair_filter, keep):
-    """(query index, target index, overlap area) of every pair that intersects, passes
-    ``pair_filter(q, t)`` (before any overlay) and ``keep(q, t, area)``, computed slice by slice."""
-    tree = shapely.STRtree(targets)
-    out_q, out_t, out_a = [], [], []
-    for start in range(0, len(queries), OVERLAP_SLICE):
-        q, t = tree.query(queries[start:start + OVERLAP_SLICE], predicate="intersects")
-        q = q + start
-        if pair_filter is not None:
-            sel = pair_filter(q, t)
-            q, t = q[sel], t[sel]
-        if not len(q):
-            continue
-        area = shapely.area(shapely.intersection(queries[q], targets[t]))
-        ok = keep(q, t, area)
-        out_q.append(q[ok])
-        out_t.append(t[ok])
-        out_a.append(area[ok])
-    if not out_q:
-        return np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0)
-    return np.concatenate(out_q), np.concatenate(out_t), np.concatenate(out_a)
+    def __init__(self, ids: list[str]):
+        self.ids = ids
+        self.counts = Counter(ids)
+
+    def others(self, own: str) -> tuple[list[str], int]:
+        """The first ``listed`` ids other than ``own`` (rank order) and how many others there are:
+        O(listed), not O(block), per application."""
+        out: list[str] = []
+        for rid in self.ids:
+            if rid != own:
+                out.append(rid)
+                if len(out) == self.listed:
+                    break
+        return out, len(self.ids) - self.counts[own]
 
 
 class CrossRule(Rule):
@@ -159,16 +154,18 @@ class OneExplorationHolder(CrossRule):
                 continue  # E200 forbids a right outside every block
             members.setdefault(block, []).append((app.id, app.applicant, False))
             located.append((i, app, block))
+        blocks = {block: _Members([rid for rid, _h, _ex in entries]) for block, entries in members.items()}
+        firsts = {block: next(((rid, h, ex) for rid, h, ex in entries if h is not None), None)
+                  for block, entries in members.items()}
         for i, app, block in located:
             code, zh, en = _name(ctx, block)
-            entries = members[block]
-            first = next(((rid, h, ex) for rid, h, ex in entries if h is not None), None)
-            others = [rid for rid, _h, _ex in entries if rid != app.id]
-            facts = {"block": code, "others_in_block": others[:20], "others_count": len(others)}
+            first = firsts[block]
+            others, count = blocks[block].others(app.id)
+            facts = {"block": code, "others_in_block": others, "others_count": count}
             if app.applicant is None:
-                if others:
-                    yield i, self.cannot(ctx, f"未给出申请人，区块“{zh}”另有 {len(others)} 个探矿权或申请",
-                                         f"applicant not given; block {en} has {len(others)} other rights or "
+                if count:
+                    yield i, self.cannot(ctx, f"未给出申请人，区块“{zh}”另有 {count} 个探矿权或申请",
+                                         f"applicant not given; block {en} has {count} other rights or "
                                          "applications", **facts)
                 else:
                     yield i, self.ok(ctx, f"区块“{zh}”内无其他探矿权或申请", f"no other right or application in block {en}",
@@ -209,12 +206,12 @@ class OneMinePerBlock(CrossRule):
                 continue  # X210 forbids a right outside every block
             members.setdefault(block, []).append((app.id, False))
             located.append((i, app, block))
+        blocks = {block: _Members([rid for rid, _ex in entries]) for block, entries in members.items()}
         for i, app, block in located:
             code, zh, en = _name(ctx, block)
-            entries = members[block]
-            first_id, existing = entries[0]
-            others = [rid for rid, _ex in entries if rid != app.id]
-            facts = {"block": code, "others_in_block": others[:20], "others_count": len(others)}
+            first_id, existing = members[block][0]
+            others, count = blocks[block].others(app.id)
+            facts = {"block": code, "others_in_block": others, "others_count": count}
             if first_id == app.id:
                 yield i, self.ok(ctx, f"区块“{zh}”内无在先的采矿权或申请", f"no earlier mining right or application in block {en}",
                                  **facts)
@@ -245,49 +242,43 @@ class RightsOverlap(CrossRule):
         types = np.array([ctx.apps[i].right_type for i in pos], dtype=object)
         holders = np.array([ctx.apps[i].applicant for i in pos], dtype=object)
         ids = np.array([ctx.apps[i].id for i in pos], dtype=object)
-        # every overlapping pair, vectorised: (application, other id, other is existing, area)
-        mine, other_ids, other_existing, areas = [], [], [], []
+        frame = existing_rights(ctx) if len(pos) else None
+        if frame is not None:
+            ex_geoms = np.asarray(frame.geometry.values, dtype=object)
+            ex_type = frame["right_type"].to_numpy(dtype=object) if "right_type" in frame.columns else \
+                np.full(len(frame), None, dtype=object)
+            ex_holder = np.array([_clean(h) for h in frame["holder"]], dtype=object) if "holder" in frame.columns \
+                else np.full(len(frame), None, dtype=object)
+            ex_ids = frame["id"].astype(str).to_numpy(dtype=object)
+        else:
+            ex_geoms = ex_type = ex_holder = ex_ids = np.array([], dtype=object)
+        n = len(pos)
+        # the others: the batch's areal rights (0..n-1), then the existing rights (n..); ties in
+        # overlap area are listed by id
+        other_ids = np.concatenate([ids, ex_ids]).astype(str)
+        tie = np.unique(other_ids, return_inverse=True)[1] if len(other_ids) else np.zeros(0, dtype=int)
 
         def keep(a_idx, area, o_types, o_holders):
             # 探转采: the holder's own exploration right under its mining right does not count
             same = (types[a_idx] != o_types) & (holders[a_idx] != None) & (holders[a_idx] == o_holders)  # noqa: E711
             return (area > tolerance) & ~same
 
-        if len(pos):
-            left, right, area = _overlapping_pairs(geoms, geoms, lambda a, b: a < b,
-                                                   lambda a, b, ar: keep(a, ar, types[b], holders[b]))
-            mine += [left, right]
-            other_ids += [ids[right], ids[left]]
-            other_existing += [np.zeros(len(left), dtype=bool)] * 2
-            areas += [area, area]
-            frame = existing_rights(ctx)
-            if frame is not None:
-                ex_geoms = np.asarray(frame.geometry.values, dtype=object)
-                ex_type = frame["right_type"].to_numpy(dtype=object) if "right_type" in frame.columns else \
-                    np.full(len(frame), None, dtype=object)
-                ex_holder = np.array([_clean(h) for h in frame["holder"]], dtype=object) if "holder" in frame.columns \
-                    else np.full(len(frame), None, dtype=object)
-                a_idx, e_idx, area = _overlapping_pairs(geoms, ex_geoms, None,
-                                                        lambda a, b, ar: keep(a, ar, ex_type[b], ex_holder[b]))
-                mine.append(a_idx)
-                other_ids.append(frame["id"].astype(str).to_numpy(dtype=object)[e_idx])
-                other_existing.append(np.ones(len(a_idx), dtype=bool))
-                areas.append(area)
+        top = TopOverlaps(n, self.listed)
+        if n:
+            for left, right, area in overlapping_pairs(geoms, geoms, lambda a, b: a < b,
+                                                       lambda a, b, ar: keep(a, ar, types[b], holders[b])):
+                apps, others = np.r_[left, right], np.r_[right, left]
+                top.add(apps, others, tie[others], np.r_[area, area])
+            if len(ex_geoms):
+                for a_idx, e_idx, area in overlapping_pairs(geoms, ex_geoms, None,
+                                                            lambda a, b, ar: keep(a, ar, ex_type[b], ex_holder[b])):
+                    top.add(a_idx, n + e_idx, tie[n + e_idx], area)
+        groups = top.groups()
         hits: dict[int, tuple] = {}
-        if mine:
-            app = np.concatenate(mine)
-            oid = np.concatenate(other_ids) if app.size else np.array([], dtype=object)
-            oex = np.concatenate(other_existing)
-            oarea = np.concatenate(areas)
-            if app.size:
-                order = np.lexsort((oid.astype(str), -oarea, app))  # per application: largest first, then id
-                app, oid, oex, oarea = app[order], oid[order], oex[order], oarea[order]
-                starts = np.flatnonzero(np.r_[True, app[1:] != app[:-1]])
-                ends = np.r_[starts[1:], len(app)]
-                for s0, e0 in zip(starts, ends, strict=True):
-                    top = [{"id": str(oid[k]), "existing": bool(oex[k]), "overlap_m2": rounded(oarea[k])}
-                           for k in range(s0, min(e0, s0 + self.listed))]
-                    hits[int(pos[app[s0]])] = (top, int(e0 - s0), rounded(float(oarea[s0:e0].sum())))
+        for k, (others, areas) in groups.items():
+            listed = [{"id": str(other_ids[o]), "existing": bool(o >= n), "overlap_m2": rounded(a)}
+                      for o, a in zip(others.tolist(), areas.tolist(), strict=True)]
+            hits[int(pos[k])] = (listed, int(top.count[k]), rounded(float(top.total[k])))
         for i, _app in rows:
             if not ctx.is_areal[i]:
                 yield i, self.needs_area(ctx, i)
