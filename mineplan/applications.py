@@ -7,7 +7,7 @@ happens column-wise over a whole frame, so batch screening and ``check`` share i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from mineplan.errors import InputError
@@ -50,7 +50,7 @@ TRUE = ("true", "yes", "y", "1", "是", "有", "承诺", "已承诺", "t")
 FALSE = ("false", "no", "n", "0", "否", "无", "未承诺", "f")
 
 
-@dataclass
+@dataclass(slots=True)
 class Application:
     """One application, canonical attributes; values are None when not given."""
 
@@ -66,6 +66,13 @@ class Application:
     green_mine: bool | None = None
     grant: str | None = None
     applicant: str | None = None
+
+    def attributes(self) -> dict:
+        """The canonical attributes (every field but ``index``)."""
+        return {name: getattr(self, name) for name in ATTRIBUTE_FIELDS}
+
+
+ATTRIBUTE_FIELDS = tuple(f.name for f in fields(Application) if f.name != "index")
 
 
 def _missing(value) -> bool:

@@ -122,7 +122,7 @@ def check_frame(frame, *, pack: PlanPack | None = None, overrides: dict | None =
         contexts.append(ctx)
     results = [
         Result(id=app.id if app else str(labels[i]), index=i, error=errors[i],
-               attributes={k: v for k, v in vars(app).items() if k != "index"} if app else {})
+               attributes=app.attributes() if app else {})
         for i, app in enumerate(apps)
     ]
     for rule in CATALOGUE if rules is None else rules:

@@ -20,10 +20,10 @@ from mineplan.errors import InputError
 
 
 def _screen_partition(part, start: int, pack, existing, options: dict, spill: str):
-    """Worker side: one partition -> its part file; returns (rows, apps, geoms, priorities, notes)."""
+    """Worker side: one partition -> its part file; returns (rows, right rows, apps, geoms, priorities), notes."""
     import numpy as np
 
-    from mineplan.screen import _ChunkFinisher, _ParquetSpill, screen_chunk, split_rules
+    from mineplan.screen import _ChunkFinisher, screen_to_spill, split_rules
 
     notes: list[str] = []
     geom_col = part.geometry.name
@@ -32,15 +32,10 @@ def _screen_partition(part, start: int, pack, existing, options: dict, spill: st
                               options["fix"], notes)
     chunk = finisher(props, np.asarray(part.geometry.values, dtype=object), start)
     local_rules, _cross = split_rules()
-    frame, (pos, apps, geoms) = screen_chunk(chunk, pack=pack, rules=local_rules, constraints=options["constraints"],
-                                             existing=existing, radius=options["radius"],
-                                             problems_only=options["problems_only"])
-    writer = _ParquetSpill(Path(spill))
-    writer.write(frame)
-    writer.close()
-    priority = options["priority"]
-    prio = chunk[priority].iloc[pos].tolist() if priority is not None else None
-    return chunk.index[pos].tolist(), apps, list(geoms), prio, notes
+    result = screen_to_spill(chunk, Path(spill), pack=pack, rules=local_rules, constraints=options["constraints"],
+                             existing=existing, radius=options["radius"], problems_only=options["problems_only"],
+                             priority=options["priority"])
+    return result, notes
 
 
 def screen_dask(input_path, output_path, *, pack=None, scheduler: str | None = None, client=None,
@@ -58,8 +53,7 @@ def screen_dask(input_path, output_path, *, pack=None, scheduler: str | None = N
     from mineplan import crs as crsmod
     from mineplan.checker import constraint_layers
     from mineplan.pack import load_pack
-    from mineplan.rules import ORDER
-    from mineplan.screen import OUTPUTS, ScreenSummary, _rank, _write_output, run_cross, split_rules
+    from mineplan.screen import OUTPUTS, ScreenSummary, _Rights, finish_screen, split_rules
 
     try:
         import dask_geopandas
@@ -111,24 +105,17 @@ def screen_dask(input_path, output_path, *, pack=None, scheduler: str | None = N
         spills = [str(workdir / f"part-{k:06d}.parquet") for k in range(len(parts))]
         futures = [client.submit(_screen_partition, part, start, pack_f, existing_f, options, spill, pure=False)
                    for part, start, spill in zip(parts, starts, spills, strict=True)]
-        rows, apps, geoms, prio = [], [], [], []
+        rights = _Rights()
         for fut in futures:  # in partition order
-            r, a, g, p, notes = fut.result()
-            rows.extend(r)
-            apps.extend(a)
-            geoms.extend(g)
-            if p is not None:
-                prio.extend(p)
+            (_n, rows, apps, geoms, prio), notes = fut.result()
+            rights.add(rows, apps, geoms, prio)
             summary.notes.extend(n for n in notes if n not in summary.notes)
         if sum(int(n) for n in lengths) == 0:
             raise InputError("no features", path=str(src))
         _local, cross_rules = split_rules()
-        order = _rank(prio if priority is not None else None, len(apps))
-        cross = run_cross(pack, [apps[k] for k in order], [geoms[k] for k in order], rules=cross_rules,
-                          existing=existing, constraints=options["constraints"])
-        by_row = {int(rows[int(order[i])]): fs for i, fs in cross.items()}
-        _write_output([p for p in spills if Path(p).exists()], out, OUTPUTS[out.suffix.lower()], by_row, ORDER,
-                      problems_only, summary)
+        finish_screen(pack, rights, [p for p in spills if Path(p).exists()], out, OUTPUTS[out.suffix.lower()],
+                      cross_rules=cross_rules, existing=existing, constraints=options["constraints"],
+                      priority=priority, problems_only=problems_only, summary=summary)
     finally:
         for p in workdir.glob("*"):
             p.unlink(missing_ok=True)

@@ -409,21 +409,104 @@ def screen_chunk(chunk, *, pack, rules, constraints=None, existing=None, radius=
     return out, (pos, right_apps, ctx.geoms[pos] if len(pos) else np.array([], dtype=object))
 
 
-def run_cross(pack, apps, geoms, *, rules, existing=None, constraints=None) -> dict[int, list]:
-    """Run the cross ``rules`` once over the batch's rights (in rank order). -> position -> findings."""
+def cross_findings(pack, apps, geoms, *, rules, existing=None, constraints=None) -> Iterator[tuple[int, list]]:
+    """Run the cross ``rules`` once over the batch's rights (``apps`` in rank order) and yield
+    (position, findings) in ascending position, the findings in catalogue order. Each rule yields
+    in ascending position, so the rules are merged as they run: no rule's findings for the whole
+    batch are held at once."""
+    import heapq
+    import itertools
+
     from mineplan.checker import catalog_for
     from mineplan.context import CheckContext
     from mineplan.index import index_for
 
-    out: dict[int, list] = {}
     if not rules or not apps:
-        return out
+        return
     ctx = CheckContext(pack, index_for(pack), catalog_for(pack), list(apps), np.asarray(geoms, dtype=object),
                        constraints=constraints, existing=existing)
-    for rule in rules:
-        for i, finding in rule.evaluate(ctx):
-            out.setdefault(int(i), []).append(finding)
-    return out
+    streams = [_in_order(rule.code, rule.evaluate(ctx)) for rule in rules]  # catalogue order: ties keep it
+    for i, group in itertools.groupby(heapq.merge(*streams, key=lambda item: item[0]), key=lambda item: item[0]):
+        yield int(i), [finding for _i, finding in group]
+
+
+def _in_order(code: str, findings):
+    last = -1
+    for i, finding in findings:
+        if i < last:
+            raise RuntimeError(f"cross rule {code} yielded application {i} after {last}: cross rules yield in order")
+        last = i
+        yield i, finding
+
+
+def _compact(findings: list, problems_only: bool) -> tuple[str, int, str | None, str]:
+    """Cross findings of one application as they are merged into its row: (findings as JSON,
+    heaviest severity shown (-1 for none), the first rule with it, fired)."""
+    from mineplan.rules import ORDER
+
+    dicts = [_finding_dict(f) for f in sorted(findings, key=lambda f: ORDER[f.rule])]
+    shown = [d for d in dicts if not (problems_only and d["severity"] == "pass")]
+    heaviest = max((_SEV[d["severity"]] for d in shown), default=-1)
+    worst = next((d["rule"] for d in shown if _SEV[d["severity"]] == heaviest), None)
+    return _json(shown), heaviest, worst, _fired(dicts)
+
+
+class _Rights:
+    """The batch's usable exploration and mining applications, gathered chunk by chunk for the
+    cross rules: input row, Application, geometry (EPSG:4549) and --priority value."""
+
+    def __init__(self):
+        self.rows: list[int] = []
+        self.apps: list = []
+        self.geoms: list = []
+        self.prio: list = []
+
+    def add(self, rows, apps, geoms, prio) -> None:
+        self.rows.extend(rows)
+        self.apps.extend(apps)
+        self.geoms.extend(geoms)
+        if prio is not None:
+            self.prio.extend(prio)
+
+
+class _CrossByRow:
+    """Cross results per input row for the merge. Without --priority the rights are ranked in
+    input order, so results arrive in row order and are consumed as the output is written (held:
+    one batch); with --priority they arrive in rank order and are held whole."""
+
+    def __init__(self, results: Iterator[tuple[int, tuple]], in_row_order: bool):
+        self.in_row_order = in_row_order
+        if in_row_order:
+            self.results = results
+            self.head = next(results, None)
+        else:
+            self.held = dict(results)
+
+    def take(self, rows: np.ndarray) -> dict[int, tuple]:
+        """The results of ``rows`` (one output batch; batches come in row order)."""
+        if not len(rows):
+            return {}
+        if not self.in_row_order:
+            return {int(r): self.held.pop(int(r)) for r in rows if int(r) in self.held}
+        out = {}
+        last = int(rows.max())
+        while self.head is not None and self.head[0] <= last:
+            out[self.head[0]] = self.head[1]
+            self.head = next(self.results, None)
+        return out
+
+
+def finish_screen(pack, rights: _Rights, spills: list, out_path: Path, kind: str, *, cross_rules, existing,
+                  constraints, priority: str | None, problems_only: bool, summary: ScreenSummary) -> None:
+    """Rank the rights, run the cross rules over them and write the spilled rows with the cross
+    findings merged to ``out_path`` (both engines end here)."""
+    order = _rank(rights.prio if priority is not None else None, len(rights.apps))
+    rows = np.asarray(rights.rows, dtype=np.int64)[order] if len(order) else np.zeros(0, dtype=np.int64)
+    stream = cross_findings(pack, [rights.apps[k] for k in order], [rights.geoms[k] for k in order],
+                            rules=cross_rules, existing=existing, constraints=constraints)
+    rights.apps, rights.geoms = [], []  # the cross context holds them now
+    results = ((int(rows[i]), _compact(fs, problems_only)) for i, fs in stream)
+    _write_output(spills, out_path, kind, _CrossByRow(results, in_row_order=priority is None), summary)
 
 
 def _rank(priority_values: list, n: int) -> np.ndarray:
@@ -436,17 +519,21 @@ def _rank(priority_values: list, n: int) -> np.ndarray:
 
 def screen(input_path, output_path, *, pack=None, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=None,
            fix: bool = False, radius: float | None = None, constraints: list | None = None, existing=None,
-           priority: str | None = None, problems_only: bool = False, rules=None,
+           priority: str | None = None, problems_only: bool = False, rules=None, workers: int | None = 1,
            progress: Callable[[int], None] | None = None) -> ScreenSummary:
     """Screen every application of ``input_path`` and write one row each to ``output_path``
     (format by suffix: .gpkg, .geojson, .parquet, .csv, .xlsx). Returns a :class:`ScreenSummary`.
 
     ``priority`` names an attribute that ranks the applications for the cross rules (ascending;
-    default: input order). ``progress`` is called with the number of rows done after each chunk.
+    default: input order). ``workers`` processes check the chunks: 1 (the default) checks them in
+    this process; None means one per core (at most 2); an input of one chunk is always checked
+    here. Worker processes are spawned, so a script that calls this with ``workers != 1`` needs
+    the usual ``if __name__ == "__main__":`` guard (the ``mineplan`` command has it). ``progress``
+    is called with the number of rows done after each chunk.
     """
     from mineplan.checker import constraint_layers
+    from mineplan.chunk_pool import ChunkRunner
     from mineplan.pack import load_pack
-    from mineplan.rules import ORDER
 
     t0 = time.perf_counter()
     pack = pack or load_pack()
@@ -457,47 +544,60 @@ def screen(input_path, output_path, *, pack=None, chunk_size: int = DEFAULT_CHUN
                          + ", ".join(sorted(OUTPUTS)) + ")", path=str(output_path))
     if chunk_size < 1:
         raise InputError(f"chunk size must be at least 1, got {chunk_size}")
+    if radius is not None and radius <= 0:
+        raise InputError(f"--radius must be positive, got {radius:g}")
     layers = constraint_layers(pack, constraints)
     local_rules, cross_rules = split_rules(rules)
     summary = ScreenSummary(input=str(input_path), output=str(output_path))
     out_dir = out_path.parent if str(out_path.parent) else Path(".")
-    spill = tempfile.NamedTemporaryFile(prefix=f".{out_path.name}.", suffix=".spill.parquet", dir=out_dir, delete=False)
-    spill.close()
-    spill_path = Path(spill.name)
+    workdir = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.", suffix=".spill", dir=out_dir))
+    runner = ChunkRunner(workers, pack=pack, rules=local_rules, constraints=layers, existing=existing, radius=radius,
+                         problems_only=problems_only, priority=priority)
     try:
-        right_apps, right_geoms, right_rows, right_prio = [], [], [], []
-        writer = _ParquetSpill(spill_path)
+        rights = _Rights()
+        spills: list[Path] = []
         done = 0
+
+        def gather(results):
+            nonlocal done
+            for n, rows, apps, geoms, prio in results:
+                rights.add(rows, apps, geoms, prio)
+                done += n
+                if progress is not None:
+                    progress(done)
+
         for chunk in iter_chunks(input_path, pack=pack, chunk_size=chunk_size, layer=layer, crs=crs, fix=fix,
                                  notes=summary.notes):
             if priority is not None and priority not in chunk.columns:
                 raise InputError(f"--priority: no attribute {priority!r} (attributes: "
                                  + ", ".join(c for c in chunk.columns if not str(c).startswith("_") and c != "geometry")
                                  + ")", path=str(input_path))
-            frame, (pos, apps, geoms) = screen_chunk(chunk, pack=pack, rules=local_rules, constraints=layers,
-                                                     existing=existing, radius=radius, problems_only=problems_only)
-            right_rows.extend((chunk.index[pos]).tolist())
-            right_apps.extend(apps)
-            right_geoms.extend(geoms.tolist())
-            if priority is not None:
-                right_prio.extend(chunk[priority].iloc[pos].tolist())
-            writer.write(frame)
-            done += len(chunk)
-            if progress is not None:
-                progress(done)
-        writer.close()
+            spills.append(workdir / f"part-{len(spills):06d}.parquet")
+            gather(runner.submit(chunk, spills[-1]))
+        gather(runner.finish())
         if done == 0:
             raise InputError("no features", path=str(input_path))
-        # cross rules, once over every right of the batch, ranked
-        order = _rank(right_prio if priority is not None else None, len(right_apps))
-        cross = run_cross(pack, [right_apps[k] for k in order], [right_geoms[k] for k in order], rules=cross_rules,
-                          existing=existing, constraints=layers)
-        by_row = {int(right_rows[int(order[i])]): fs for i, fs in cross.items()}
-        _write_output(spill_path, out_path, kind, by_row, ORDER, problems_only, summary)
+        finish_screen(pack, rights, spills, out_path, kind, cross_rules=cross_rules, existing=existing,
+                      constraints=layers, priority=priority, problems_only=problems_only, summary=summary)
     finally:
-        spill_path.unlink(missing_ok=True)
+        runner.close()
+        for part in workdir.glob("*"):
+            part.unlink(missing_ok=True)
+        workdir.rmdir()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def screen_to_spill(chunk, spill: Path, *, pack, rules, constraints, existing, radius, problems_only, priority):
+    """Check one chunk, write its rows to ``spill`` and return what the cross rules need:
+    (rows in the chunk, input rows of its rights, their Applications, geometries, priorities)."""
+    frame, (pos, apps, geoms) = screen_chunk(chunk, pack=pack, rules=rules, constraints=constraints,
+                                             existing=existing, radius=radius, problems_only=problems_only)
+    writer = _ParquetSpill(Path(spill))
+    writer.write(frame)
+    writer.close()
+    prio = chunk[priority].iloc[pos].tolist() if priority is not None else None
+    return len(chunk), chunk.index[pos].tolist(), apps, list(geoms), prio
 
 
 class _ParquetSpill:
@@ -561,23 +661,26 @@ def _text(v) -> str:
 # ---------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------
-def _merge(frame, by_row: dict[int, list], order: dict, problems_only: bool) -> None:
-    """Add the cross findings to the rows that have them; recompute verdict and worst rule."""
-    if not by_row:
-        return
+def _merge(frame, cross: _CrossByRow) -> None:
+    """Add the cross findings to the rows that have them (cross rules come last in the catalogue,
+    so their findings follow the row's); verdict, worst rule and fired updated."""
     rows = frame["_row"].to_numpy()
-    hit = np.flatnonzero(np.isin(rows, np.fromiter(by_row.keys(), dtype=np.int64, count=len(by_row))))
-    if not len(hit):
+    hits = cross.take(rows)
+    if not hits:
         return
     cols = {c: frame[c].to_numpy(dtype=object).copy()
             for c in ("verdict", "worst_rule", "worst_severity", "fired", "findings")}
-    for k in hit:
-        allf = json.loads(cols["findings"][k]) + [_finding_dict(f) for f in by_row[int(rows[k])]]
-        allf.sort(key=lambda f: order[f["rule"]])
-        shown = [f for f in allf if not (problems_only and f["severity"] == "pass")]
-        cols["verdict"][k], cols["worst_rule"][k], cols["worst_severity"][k] = _verdict_worst(shown, None)
-        cols["findings"][k] = _json(shown)
-        cols["fired"][k] = _fired(allf)
+    position = {int(r): k for k, r in enumerate(rows.tolist())}
+    for row, (text, heaviest, worst, fired) in hits.items():
+        k = position[row]
+        local = cols["worst_severity"][k]
+        if heaviest > max(_SEV[local] if isinstance(local, str) else 1, 1):
+            cols["worst_rule"][k], cols["worst_severity"][k] = worst, SEVERITIES[heaviest]
+        if heaviest >= 0:
+            cols["verdict"][k] = worst_verdict([cols["verdict"][k], VERDICT_OF[SEVERITIES[heaviest]]])
+        mine = cols["findings"][k]
+        cols["findings"][k] = text if mine == "[]" else mine if text == "[]" else mine[:-1] + "," + text[1:]
+        cols["fired"][k] = ";".join(x for x in (cols["fired"][k], fired) if x)
     for c, values in cols.items():  # whole columns: setting cells of Arrow-backed columns is slow
         frame[c] = pd.Series(values, index=frame.index, dtype=object)
 
@@ -603,8 +706,7 @@ def _count(summary: ScreenSummary, frame) -> None:
             summary.rules.setdefault(code, Counter())[severity] += 1
 
 
-def _write_output(spill_paths, out_path: Path, kind: str, by_row: dict, order: dict, problems_only: bool,
-                  summary: ScreenSummary) -> None:
+def _write_output(spill_paths, out_path: Path, kind: str, cross: _CrossByRow, summary: ScreenSummary) -> None:
     import geopandas as gpd
     import pyarrow.parquet as pq
 
@@ -621,7 +723,7 @@ def _write_output(spill_paths, out_path: Path, kind: str, by_row: dict, order: d
             table = batch.to_pandas()
             geoms = shapely.from_wkb(np.asarray(table.pop("geometry").to_numpy(), dtype=object))
             frame = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=WORK_CRS), crs=WORK_CRS)
-            _merge(frame, by_row, order, problems_only)
+            _merge(frame, cross)
             _count(summary, frame)
             sink.write(_final_columns(frame))
         sink.close()

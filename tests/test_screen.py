@@ -77,12 +77,13 @@ def screened(path):
             for _, row in frame.iterrows()}
 
 
-@pytest.mark.parametrize("chunk", [1, 7, 10_000])
-def test_same_as_check_whatever_the_chunking(pack, apps, tmp_path, chunk):
+@pytest.mark.parametrize(("chunk", "workers"), [(1, 2), (7, 1), (7, 2), (10_000, None)])
+def test_same_as_check_whatever_the_chunking(pack, apps, tmp_path, chunk, workers):
+    # workers=2: the chunks are checked in two spawned processes (mineplan.chunk_pool)
     src = write(apps, tmp_path / "in.parquet")
     want = expected(pack, src)
     out = tmp_path / "out.parquet"
-    summary = screen(src, out, pack=pack, chunk_size=chunk)
+    summary = screen(src, out, pack=pack, chunk_size=chunk, workers=workers)
     got = screened(out)
     assert got.keys() == want.keys()
     for key in want:

@@ -33,12 +33,14 @@ def _constraint(value: str) -> tuple[str, str]:
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: stream on this machine; dask: dask-geopandas partitions (GeoParquet in and out).")
 @click.option("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler (default: a LocalCluster).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="local engine: processes that check chunks (default: one per core, at most 2).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
 @layer_opt
 @crs_opt
 @click.pass_context
 def screen(ctx, input_path, output_path, chunk_size, priority, registry_path, radius, constraints, fix, problems_only,
-           engine, scheduler, quiet, layer, input_crs):
+           engine, scheduler, workers, quiet, layer, input_crs):
     """Screen every application in INPUT against the plan and write one row each to OUTPUT.
 
     Each row: the id and attributes, verdict, worst rule, findings (JSON text) and key measures.
@@ -61,9 +63,11 @@ def screen(ctx, input_path, output_path, chunk_size, priority, registry_path, ra
     if engine == "dask":
         from mineplan.engine_dask import screen_dask
 
-        summary = screen_dask(input_path, output_path, scheduler=scheduler, **kwargs)
+        summary = screen_dask(input_path, output_path, scheduler=scheduler, n_workers=workers or 2, **kwargs)
     else:
         from mineplan.screen import screen as run
+
+        kwargs["workers"] = workers  # None: one per core
 
         if show:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
