@@ -3,9 +3,15 @@
 Rule K302 (no overlapping rights) compares every right of a batch with every other and with the
 existing rights. The number of overlapping pairs grows with the square of the density, so the pairs
 are never all held: :func:`overlapping_pairs` joins slice by slice (an STRtree query, then the
-overlap area of the candidate pairs, on a few threads: shapely releases the GIL), and
+overlap area of the candidate pairs, on a few threads: shapely and numpy release the GIL), and
 :class:`TopOverlaps` keeps per application only what a finding reports — the number of overlaps,
 their total area and the ``listed`` largest.
+
+Most rights are simple convex polygons (a handful of corner points). GEOS's general overlay takes
+about 12 µs for the intersection of two such squares here; :func:`convex_overlap_area` clips them
+against each other (Sutherland–Hodgman) for a whole array of pairs at once in numpy. Any other pair
+(holes, concave or multi-part shapes, many vertices) goes to GEOS. Both give the same areas
+(tested against GEOS to 1e-9).
 """
 
 from __future__ import annotations
@@ -24,29 +30,152 @@ OVERLAP_SLICE = 20_000
 THREADS = max(1, min(2, os.cpu_count() or 1))
 #: entries buffered by TopOverlaps before it drops those below each application's top ``listed``
 PRUNE_AT = 2_000_000
+#: polygons with at most this many corners (no holes, convex) take the numpy clipping path
+MAX_CONVEX_VERTICES = 16
+#: pairs clipped at once (bounds the padded vertex arrays)
+CLIP_BATCH = 10_000
+
+
+def convex_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counter-clockwise corner arrays of the simple convex polygons among ``geoms``: (corners
+    (N, V, 2), number of corners (N,)), 0 corners for any geometry that is not a convex polygon
+    without holes of at most :data:`MAX_CONVEX_VERTICES` corners (it takes the GEOS path)."""
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    counts = np.zeros(n, dtype=np.int64)
+    if n == 0 or MAX_CONVEX_VERTICES < 3:
+        return np.zeros((n, 0, 2)), counts
+    present = ~shapely.is_missing(geoms)
+    ok = np.zeros(n, dtype=bool)
+    ok[present] = shapely.get_type_id(geoms[present]) == 3
+    idx = np.flatnonzero(ok)
+    ok[idx] = shapely.get_num_interior_rings(geoms[idx]) == 0
+    idx = np.flatnonzero(ok)
+    rings = shapely.get_exterior_ring(geoms[idx])
+    corners = shapely.get_num_coordinates(rings) - 1
+    area = shapely.area(geoms[idx])
+    hull = shapely.area(shapely.convex_hull(geoms[idx]))
+    good = (corners >= 3) & (corners <= MAX_CONVEX_VERTICES) & (area > 0) & (area >= hull * (1 - 1e-12))
+    idx, rings, corners = idx[good], rings[good], corners[good]
+    width = int(corners.max()) if len(corners) else 0
+    out = np.zeros((n, width, 2))
+    if not len(idx):
+        return out, counts
+    xy, owner = shapely.get_coordinates(rings, return_index=True)
+    start = np.r_[0, np.cumsum(corners + 1)[:-1]]
+    k = np.arange(len(xy)) - start[owner]  # vertex number within its ring
+    keep = k < corners[owner]  # drop each ring's closing vertex
+    out[idx[owner[keep]], k[keep]] = xy[keep]
+    counts[idx] = corners
+    # orient counter-clockwise (clipping keeps the left side of each edge)
+    sub = out[idx]
+    j = np.arange(width)[None, :]
+    nxt = np.take_along_axis(sub, ((j + 1) % corners[:, None])[..., None].repeat(2, axis=2), axis=1)
+    valid = j < corners[:, None]
+    signed = np.where(valid, sub[..., 0] * nxt[..., 1] - nxt[..., 0] * sub[..., 1], 0.0).sum(axis=1)
+    clockwise = signed < 0
+    if clockwise.any():
+        rev = np.where(valid, (corners[:, None] - 1 - j), j)  # reverse the valid corners, keep the padding
+        flipped = np.take_along_axis(sub, rev[..., None].repeat(2, axis=2), axis=1)
+        sub[clockwise] = flipped[clockwise]
+        out[idx] = sub
+    return out, counts
+
+
+def convex_overlap_area(a: np.ndarray, na: np.ndarray, b: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    """Area of the intersection of convex polygons a[i] and b[i] (corners counter-clockwise,
+    padded; ``na``/``nb`` corners each), for every pair at once: a is clipped by each edge of b."""
+    m = len(na)
+    if m == 0:
+        return np.zeros(0)
+    origin = b[:, :1, :]  # work near the origin: projected coordinates are millions of metres
+    a, b = a - origin, b - origin
+    kb = int(nb.max())
+    width = int(na.max()) + kb
+    rows = np.arange(m)
+    j = np.arange(width)[None, :]
+    # b's corners, then b's first corner again in every slot past the last: the edges past the
+    # last are then of length 0, keep every point, and need no mask
+    bb = np.repeat(b[:, :1, :], kb + 1, axis=1)
+    bb[:, :b.shape[1]] = np.where((np.arange(b.shape[1])[None, :] < nb[:, None])[..., None], b, b[:, :1, :])
+    poly = np.zeros((m, width, 2))
+    poly[:, :a.shape[1]] = a
+    n = na.astype(np.int64).copy()
+    for e in range(kb):
+        e0, edge = bb[:, e], bb[:, e + 1] - bb[:, e]
+        d = edge[:, None, 0] * (poly[..., 1] - e0[:, None, 1]) - edge[:, None, 1] * (poly[..., 0] - e0[:, None, 0])
+        last = np.maximum(n - 1, 0)
+        d_prev = np.roll(d, 1, axis=1)
+        d_prev[:, 0] = d[rows, last]
+        p_prev = np.roll(poly, 1, axis=1)
+        p_prev[:, 0] = poly[rows, last]
+        valid = j < n[:, None]
+        inside = (d >= 0) & valid
+        crosses = ((d >= 0) != (d_prev >= 0)) & valid
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(crosses, d_prev / (d_prev - d), 0.0)
+        emit = crosses.astype(np.int64) + inside
+        offset = np.cumsum(emit, axis=1) - emit
+        new = np.zeros_like(poly)
+        r, c = np.nonzero(crosses)
+        new[r, offset[r, c]] = p_prev[r, c] + t[r, c, None] * (poly[r, c] - p_prev[r, c])
+        r, c = np.nonzero(inside)
+        new[r, offset[r, c] + crosses[r, c]] = poly[r, c]
+        poly = new
+        n = emit.sum(axis=1)
+    nxt = np.roll(poly, -1, axis=1)
+    nxt[rows, np.maximum(n - 1, 0)] = poly[:, 0]
+    valid = j < n[:, None]
+    twice = np.where(valid, poly[..., 0] * nxt[..., 1] - nxt[..., 0] * poly[..., 1], 0.0).sum(axis=1)
+    return np.where(n >= 3, np.abs(twice) / 2, 0.0)
+
+
+def overlap_areas(queries: np.ndarray, targets: np.ndarray, q: np.ndarray, t: np.ndarray,
+                  q_rings=None, t_rings=None) -> np.ndarray:
+    """Overlap area of each pair (queries[q[k]], targets[t[k]]): numpy clipping where both are
+    simple convex polygons (``*_rings`` from :func:`convex_rings`), GEOS for the rest."""
+    area = np.zeros(len(q))
+    fast = np.zeros(len(q), dtype=bool)
+    if q_rings is not None and t_rings is not None:
+        fast = (q_rings[1][q] > 0) & (t_rings[1][t] > 0)
+        where = np.flatnonzero(fast)
+        for s in range(0, len(where), CLIP_BATCH):
+            k = where[s:s + CLIP_BATCH]
+            qa, ta = q[k], t[k]
+            area[k] = convex_overlap_area(q_rings[0][qa], q_rings[1][qa], t_rings[0][ta], t_rings[1][ta])
+    slow = np.flatnonzero(~fast)
+    if len(slow):
+        a, b = queries[q[slow]], targets[t[slow]]
+        hit = shapely.intersects(a, b)
+        area[slow[hit]] = shapely.area(shapely.intersection(a[hit], b[hit]))
+    return area
 
 
 def overlapping_pairs(queries: np.ndarray, targets: np.ndarray,
                       pair_filter: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
                       keep: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None,
-                      threads: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+                      threads: int | None = None, min_area: float = 0.0,
+                      ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield, slice by slice in query order, (query index, target index, overlap area) of the
-    pairs that intersect, pass ``pair_filter(q, t)`` (before any overlay) and ``keep(q, t, area)``.
-    At most ``threads + 1`` slices are in flight, so memory stays bounded whatever the input."""
+    pairs that overlap by more than ``min_area``, pass ``pair_filter(q, t)`` (before any overlay)
+    and ``keep(q, t, area)``. At most ``threads + 1`` slices are in flight, so memory stays
+    bounded whatever the input."""
     tree = shapely.STRtree(targets)
     threads = THREADS if threads is None else max(1, threads)
+    q_rings = convex_rings(queries)
+    t_rings = q_rings if targets is queries else convex_rings(targets)
 
     def join(start: int):
-        q, t = tree.query(queries[start:start + OVERLAP_SLICE], predicate="intersects")
+        q, t = tree.query(queries[start:start + OVERLAP_SLICE])  # envelopes; the areas decide
         q = q + start
         if pair_filter is not None:
             sel = pair_filter(q, t)
             q, t = q[sel], t[sel]
-        area = shapely.area(shapely.intersection(queries[q], targets[t])) if len(q) else np.zeros(0)
+        area = overlap_areas(queries, targets, q, t, q_rings, t_rings)
+        ok = area > min_area
         if keep is not None:
-            ok = keep(q, t, area)
-            q, t, area = q[ok], t[ok], area[ok]
-        return q, t, area
+            ok &= keep(q, t, area)
+        return q[ok], t[ok], area[ok]
 
     starts = range(0, len(queries), OVERLAP_SLICE)
     if threads == 1 or len(starts) == 1:
