@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 import shapely
 
@@ -313,7 +314,8 @@ def _finding_dict(f) -> dict:
 
 
 def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+    """Compact UTF-8 JSON text (orjson: a row's findings are JSON, millions of rows; NaN -> null)."""
+    return orjson.dumps(value, default=_json_default, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def _json_default(value):
@@ -632,8 +634,11 @@ def _to_arrow(frame, schema=None):
             continue
         s = frame[c]
         if s.dtype == object or str(s.dtype) in ("str", "string"):
-            cols[str(c)] = pa.array([None if _na(v) else (v if isinstance(v, str) else _text(v)) for v in s.tolist()],
-                                    type=pa.string())
+            try:  # text and missing values only: Arrow converts the column at once
+                cols[str(c)] = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed values: each as text
+                cols[str(c)] = pa.array([None if _na(v) else (v if isinstance(v, str) else _text(v))
+                                         for v in s.tolist()], type=pa.string())
         else:
             cols[str(c)] = pa.array(s, from_pandas=True)
     cols["geometry"] = pa.array(shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object)), type=pa.binary())
