@@ -129,13 +129,40 @@ class CheckContext:
 
     def nearest_of(self, role: str, i: int) -> tuple[float, int] | None:
         """(distance, feature) of the nearest feature of ``role`` to application ``i`` (a dict
-        lookup: rules call it once per application)."""
-        key = f"_nearest_map_{role}"
-        if key not in self.__dict__:
+        lookup: rules call it once per application). Rules :meth:`prefetch_nearest` the
+        applications they will ask about first, so one bulk query answers them all."""
+        full = f"_nearest_map_{role}"
+        if full in self.__dict__:
+            return self.__dict__[full].get(i)
+        if f"_nearest_{role}" in self.__dict__:  # the whole batch's table exists: use it
             table = self.nearest(role)
-            self.__dict__[key] = dict(zip(table.index.tolist(), zip(table["distance"].tolist(),
-                                                                      table["feature"].astype(int).tolist())))
-        return self.__dict__[key].get(i)
+            self.__dict__[full] = dict(zip(table.index.tolist(), zip(table["distance"].tolist(),
+                                      table["feature"].astype(int).tolist(), strict=True), strict=True))
+            return self.__dict__[full].get(i)
+        cache, done = self._nearest_partial(role)
+        if i not in done:
+            self.prefetch_nearest(role, [i])
+        return cache.get(i)
+
+    def prefetch_nearest(self, role: str, positions) -> None:
+        """Find the nearest feature of ``role`` for these applications in one bulk query."""
+        if f"_nearest_{role}" in self.__dict__:
+            return
+        cache, done = self._nearest_partial(role)
+        todo = np.array([p for p in positions if p not in done and self.geoms[p] is not None], dtype=int)
+        done.update(int(p) for p in positions)
+        if not len(todo):
+            return
+        table = self.index.nearest(self.geoms[todo], role)
+        apps = todo[table["app"].to_numpy(dtype=int)]
+        cache.update(zip(apps.tolist(), zip(table["distance"].tolist(), table["feature"].astype(int).tolist(),
+                                            strict=True), strict=True))
+
+    def _nearest_partial(self, role: str) -> tuple[dict, set]:
+        key = f"_nearest_partial_{role}"
+        if key not in self.__dict__:
+            self.__dict__[key] = ({}, set())
+        return self.__dict__[key]
 
     def feature(self, position: int) -> dict:
         """The attributes of one plan feature (code, name_zh, name_en, mineral, stage, class …)."""

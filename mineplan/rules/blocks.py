@@ -49,6 +49,7 @@ class ExplorationCoincidesWithBlock(Rule):
     def evaluate(self, ctx):
         tol = float(ctx.param("coincide_tolerance"))
         matches = block_matches(ctx, "exploration_block")
+        ctx.prefetch_nearest("exploration_block", [i for i, _app in ctx.valid(self.applies_to) if i not in matches])
         for i, _app in ctx.valid(self.applies_to):
             if (f := self.needs_area(ctx, i)) is not None:
                 yield i, f
@@ -158,6 +159,10 @@ class MiningInsideBlock(Rule):
 
     def evaluate(self, ctx):
         tol = float(ctx.param("max_outside_block_share"))
+        for role in ("mining_block", "exploration_block"):
+            ctx.prefetch_nearest(role, [i for i, app in ctx.valid(self.applies_to)
+                                        if mining_block_role(ctx, app.mineral) == role
+                                        and i not in block_matches(ctx, role)])
         for i, app in ctx.valid(self.applies_to):
             if (f := self.needs_area(ctx, i)) is not None:
                 yield i, f

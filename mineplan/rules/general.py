@@ -32,6 +32,7 @@ class PlanningArea(Rule):
     def evaluate(self, ctx):
         share_in = ctx.share_inside("county")
         tolerance = float(ctx.param("max_outside_county_share"))
+        ctx.prefetch_nearest("county", [i for i, _app in ctx.valid() if share_in[i] <= 0])
         for i, _app in ctx.valid():
             outside = max(0.0, 1.0 - share_in[i])
             facts = {"share_outside": rounded(outside, 4)}

@@ -36,7 +36,10 @@ class ThreeZonesTwoLines(Rule):
     def evaluate(self, ctx):
         by_app = group_by_app(ctx.visibility, ("feature", "distance", "limit"), order_by="distance")
         roles = ("three_zones", "two_lines")
-        for i, _app, missing in _open_pits(self, ctx):
+        pits = list(_open_pits(self, ctx))
+        for role in roles:
+            ctx.prefetch_nearest(role, [i for i, _app, missing in pits if missing is None and i not in by_app])
+        for i, _app, missing in pits:
             if missing is not None:
                 yield i, missing
                 continue

@@ -27,6 +27,8 @@ class SiteCoversPlannedResources(Rule):
         roles = ctx.index.features["role"].to_numpy()[table["feature"].to_numpy()]
         table = table[np.isin(roles, PLANNED_RESOURCE_ROLES)]
         by_app = group_by_app(table, ("feature", "overlap", "app_share"))
+        for role in PLANNED_RESOURCE_ROLES:
+            ctx.prefetch_nearest(role, [i for i, _app in ctx.valid(self.applies_to) if i not in by_app])
         for i, _app in ctx.valid(self.applies_to):
             hits = by_app.get(i)
             if hits is None:
