@@ -213,7 +213,8 @@ class TopOverlaps:
         self.count += np.bincount(app, minlength=self.n)
         self.total += np.bincount(app, weights=area, minlength=self.n)
         may_enter = area >= self._floor[app]
-        part = (app[may_enter], other[may_enter], tie[may_enter], area[may_enter])
+        part = (app[may_enter].astype(np.int32), other[may_enter].astype(np.int32), tie[may_enter].astype(np.int32),
+                area[may_enter])
         self._parts.append(part)
         self._size += len(part[0])
         if self._size > self._kept + PRUNE_AT:
@@ -235,12 +236,22 @@ class TopOverlaps:
         self._parts = [(app, other, tie, area)]
         self._size = self._kept = len(app)
 
-    def groups(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """Application -> (others, areas) of its top overlaps, largest first."""
+    def top(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(start, end, others, areas): application k's top overlaps, largest first, are
+        ``others[start[k]:end[k]]`` with ``areas[start[k]:end[k]]`` (arrays, no per-application objects)."""
         self._prune()
+        start = np.zeros(self.n, dtype=np.int64)
+        end = np.zeros(self.n, dtype=np.int64)
         if not self._parts or not len(self._parts[0][0]):
-            return {}
+            return start, end, np.zeros(0, dtype=np.int64), np.zeros(0)
         app, other, _tie, area = self._parts[0]
-        starts = np.flatnonzero(np.r_[True, app[1:] != app[:-1]])
-        ends = np.r_[starts[1:], len(app)]
-        return {int(app[s]): (other[s:e], area[s:e]) for s, e in zip(starts, ends, strict=True)}
+        first = np.flatnonzero(np.r_[True, app[1:] != app[:-1]])
+        last = np.r_[first[1:], len(app)]
+        start[app[first]] = first
+        end[app[first]] = last
+        return start, end, other, area
+
+    def groups(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Application -> (others, areas) of its top overlaps, largest first (for few applications)."""
+        start, end, other, area = self.top()
+        return {k: (other[start[k]:end[k]], area[start[k]:end[k]]) for k in np.flatnonzero(end > start).tolist()}

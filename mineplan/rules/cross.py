@@ -263,27 +263,34 @@ class RightsOverlap(CrossRule):
             same = (types[a_idx] != o_types) & (holders[a_idx] != None) & (holders[a_idx] == o_holders)  # noqa: E711
             return (area > tolerance) & ~same
 
-        top = TopOverlaps(n, self.listed)
+        tops = TopOverlaps(n, self.listed)
         if n:
             for left, right, area in overlapping_pairs(geoms, geoms, lambda a, b: a < b,
                                                        lambda a, b, ar: keep(a, ar, types[b], holders[b])):
                 apps, others = np.r_[left, right], np.r_[right, left]
-                top.add(apps, others, tie[others], np.r_[area, area])
+                tops.add(apps, others, tie[others], np.r_[area, area])
             if len(ex_geoms):
                 for a_idx, e_idx, area in overlapping_pairs(geoms, ex_geoms, None,
                                                             lambda a, b, ar: keep(a, ar, ex_type[b], ex_holder[b])):
-                    top.add(a_idx, n + e_idx, tie[n + e_idx], area)
-        groups = top.groups()
-        hits: dict[int, tuple] = {}
-        for k, (others, areas) in groups.items():
+                    tops.add(a_idx, n + e_idx, tie[n + e_idx], area)
+        # per application, its listed overlaps are built when its finding is (not all at once)
+        start, end, top_other, top_area = tops.top()
+        slot = {int(p): k for k, p in enumerate(pos.tolist())}
+
+        def overlaps_of(i: int):
+            k = slot.get(i)
+            if k is None or end[k] == start[k]:
+                return None
             listed = [{"id": str(other_ids[o]), "existing": bool(o >= n), "overlap_m2": rounded(a)}
-                      for o, a in zip(others.tolist(), areas.tolist(), strict=True)]
-            hits[int(pos[k])] = (listed, int(top.count[k]), rounded(float(top.total[k])))
+                      for o, a in zip(top_other[start[k]:end[k]].tolist(), top_area[start[k]:end[k]].tolist(),
+                                      strict=True)]
+            return listed, int(tops.count[k]), rounded(float(tops.total[k]))
+
         for i, _app in rows:
             if not ctx.is_areal[i]:
                 yield i, self.needs_area(ctx, i)
                 continue
-            found = hits.get(i)
+            found = overlaps_of(i)
             if not found:
                 yield i, self.ok(ctx, "与其他申请及已有矿业权均不重叠", "overlaps no other application or existing right")
                 continue
