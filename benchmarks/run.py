@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,26 +49,30 @@ def run_screen(src: Path, out: Path, engine: str, chunk: int, workers: int | Non
             "from mineplan.cli import cli\n"
             "t = time.perf_counter()\n"
             "try:\n"
-            f"    cli([\"screen\", {str(src)!r}, \"-o\", {str(out)!r}, \"--quiet\", \"--engine\", {engine!r}, "
+            f"    cli([\"--verbose\", \"screen\", {str(src)!r}, \"-o\", {str(out)!r}, \"--quiet\", "
+            f"\"--engine\", {engine!r}, "
             f"\"--chunk-size\", \"{chunk}\"{extra}], standalone_mode=False)\n"
             "finally:\n"
             "    wall = time.perf_counter() - t\n"
             "    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "    print('BENCH', wall, rss, file=sys.stderr)\n")
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    while proc.poll() is None:  # the whole process tree (the worker processes too), sampled
-        peak = max(peak, _tree_rss_kib(proc.pid))
-        time.sleep(0.05)
-    stdout, stderr = proc.communicate()
+    with tempfile.TemporaryFile("w+") as err:  # a file, not a pipe: a full pipe would block the child
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=err, text=True)
+        peak = 0
+        while proc.poll() is None:  # the whole process tree (the worker processes too), sampled
+            peak = max(peak, _tree_rss_kib(proc.pid))
+            time.sleep(0.05)
+        err.seek(0)
+        stderr = err.read()
     total = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(stderr[-2000:])
     line = [x for x in stderr.splitlines() if x.startswith("BENCH")][-1].split()
     wall, rss_kb = float(line[1]), int(line[2])
+    phases = [x[len("mineplan: "):] for x in stderr.splitlines() if x.startswith("mineplan: ")]
     return {"screen_s": wall, "process_s": total, "peak_rss_main_mib": rss_kb / 1024,
-            "peak_rss_tree_mib": peak / 1024}
+            "peak_rss_tree_mib": peak / 1024, "phases": phases}
 
 
 def loop_check(src: Path, m: int) -> float:
@@ -94,7 +99,7 @@ def main(argv=None):
     ap.add_argument("--dir", default="/tmp/mineplan-bench")
     ap.add_argument("--loop", type=int, default=0, help="also time a check_frame loop over this many features")
     ap.add_argument("--engine", default="local")
-    ap.add_argument("--chunk-size", type=int, default=50_000)
+    ap.add_argument("--chunk-size", type=int, default=20_000)
     ap.add_argument("--workers", type=int, default=None, help="mineplan screen --workers (default: its own)")
     args = ap.parse_args(argv)
     d = Path(args.dir)

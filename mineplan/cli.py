@@ -85,13 +85,18 @@ class InternalError(click.ClickException):
     envvar="MINEPLAN_DATA",
     help="Plan pack directory (holds plan.toml). Default: the bundled Changle plan. Env: MINEPLAN_DATA.",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show tracebacks of internal errors, and the phases of a screen with time and memory.")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: str | None, verbose: bool) -> None:
     """mineplan: check mineral rights and sites against a county mineral-resources plan."""
     ctx.ensure_object(dict)
     ctx.obj["data_dir"] = data_dir
     ctx.obj["verbose"] = verbose
+    if verbose:
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="mineplan: %(message)s")
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ import numpy as np
 import shapely
 
 #: query geometries per slice of the join: bounds the candidate pairs and overlay geometries held at once
-OVERLAP_SLICE = 20_000
+OVERLAP_SLICE = 5_000
 #: threads that join slices at the same time (shapely releases the GIL in queries and overlays)
 THREADS = max(1, min(2, os.cpu_count() or 1))
 #: entries buffered by TopOverlaps before it drops those below each application's top ``listed``
@@ -206,6 +206,7 @@ class TopOverlaps:
         self._parts: list[tuple[np.ndarray, ...]] = []
         self._size = 0
         self._kept = 0
+        self.count_existing = 0  # of the counted overlaps, those with an existing right (the caller's tally)
 
     def add(self, app: np.ndarray, other: np.ndarray, tie: np.ndarray, area: np.ndarray) -> None:
         if not len(app):

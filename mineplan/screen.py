@@ -14,7 +14,9 @@ chunk size. See ``docs/screening.md``.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import resource
 import tempfile
 import time
 from collections import Counter
@@ -42,7 +44,17 @@ RIGHTS = ("exploration", "mining")
 SHARE_ROLES = ("county", "key_exploration_zone", "key_mining_zone", "exploration_block", "mining_block")
 RESULT_COLUMNS = ("verdict", "worst_rule", "worst_severity", "fired", "error", "findings")
 MEASURE_COLUMNS = (*(f"share_{r}" for r in SHARE_ROLES), "nearest_3z2l", "nearest_3z2l_name", "nearest_3z2l_m")
-DEFAULT_CHUNK = 50_000
+DEFAULT_CHUNK = 20_000
+#: rows merged and written at once (findings JSON can be kilobytes per row)
+WRITE_BATCH = 20_000
+log = logging.getLogger("mineplan.screen")
+
+
+def _phase(what: str, t0: float) -> None:
+    """Log a phase's end: seconds since ``t0`` and this process's peak RSS (``mineplan --verbose``)."""
+    if log.isEnabledFor(logging.INFO):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+        log.info("%s: %.1f s, peak RSS of this process %.2f GiB", what, time.perf_counter() - t0, peak)
 _SEV = {s: n for n, s in enumerate(SEVERITIES)}
 
 
@@ -478,11 +490,13 @@ class _CrossByRow:
 
     def __init__(self, results: Iterator[tuple[int, tuple]], in_row_order: bool):
         self.in_row_order = in_row_order
+        t0 = time.perf_counter()
         if in_row_order:
             self.results = results
             self.head = next(results, None)
         else:
             self.held = dict(results)
+        _phase("cross rules ready (K302's overlap join done)", t0)
 
     def take(self, rows: np.ndarray) -> dict[int, tuple]:
         """The results of ``rows`` (one output batch; batches come in row order)."""
@@ -579,8 +593,12 @@ def screen(input_path, output_path, *, pack=None, chunk_size: int = DEFAULT_CHUN
         gather(runner.finish())
         if done == 0:
             raise InputError("no features", path=str(input_path))
+        _phase(f"checked {done} rows in {len(spills)} chunks ({runner.workers} worker(s)), "
+               f"{len(rights.apps)} rights kept for the cross rules", t0)
+        t1 = time.perf_counter()
         finish_screen(pack, rights, spills, out_path, kind, cross_rules=cross_rules, existing=existing,
                       constraints=layers, priority=priority, problems_only=problems_only, summary=summary)
+        _phase("cross rules and output written", t1)
     finally:
         runner.close()
         for part in workdir.glob("*"):
@@ -723,7 +741,7 @@ def _write_output(spill_paths, out_path: Path, kind: str, cross: _CrossByRow, su
     try:
         sink = _Sink(tmp_path, kind)
         paths = [spill_paths] if isinstance(spill_paths, (str, Path)) else list(spill_paths)
-        batches = (b for p in paths for b in pq.ParquetFile(str(p)).iter_batches(batch_size=100_000))
+        batches = (b for p in paths for b in pq.ParquetFile(str(p)).iter_batches(batch_size=WRITE_BATCH))
         for batch in batches:
             table = batch.to_pandas()
             geoms = shapely.from_wkb(np.asarray(table.pop("geometry").to_numpy(), dtype=object))

@@ -18,7 +18,7 @@ def _constraint(value: str) -> tuple[str, str]:
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True, exists=True))
 @click.option("-o", "--output", "output_path", required=True, type=click.Path(dir_okay=False),
               help="Output file; format by suffix: .gpkg, .geojson, .parquet, .csv, .xlsx.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=50_000, show_default=True,
+@click.option("--chunk-size", type=click.IntRange(min=1), default=20_000, show_default=True,
               help="Applications per chunk (memory is bounded by the chunk, not the input).")
 @click.option("--priority", metavar="FIELD",
               help="Rank applications for the cross rules (caps, one holder per block) by this attribute, "

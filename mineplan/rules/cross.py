@@ -21,6 +21,7 @@ depend on the chunking.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 import numpy as np
@@ -33,6 +34,7 @@ from mineplan.rules.base import Rule
 from mineplan.rules.blocks import _name, block_matches, mining_block_role
 from mineplan.rules.mining import _missing_output, output_in
 
+log = logging.getLogger("mineplan.screen")
 RIGHTS = ("exploration", "mining")
 #: statuses of existing rights that count (registry.COUNTING)
 COUNTING = ("granted", "pending")
@@ -273,6 +275,9 @@ class RightsOverlap(CrossRule):
                 for a_idx, e_idx, area in overlapping_pairs(geoms, ex_geoms, None,
                                                             lambda a, b, ar: keep(a, ar, ex_type[b], ex_holder[b])):
                     tops.add(a_idx, n + e_idx, tie[n + e_idx], area)
+                    tops.count_existing += len(a_idx)
+        log.info("K302: %d rights (%d existing), %d overlapping pairs", n, len(ex_geoms),
+                 int(tops.count.sum() - tops.count_existing) // 2 + tops.count_existing)
         # per application, its listed overlaps are built when its finding is (not all at once)
         start, end, top_other, top_area = tops.top()
         slot = {int(p): k for k, p in enumerate(pos.tolist())}
