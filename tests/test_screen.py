@@ -189,6 +189,18 @@ def test_cli_screen(pack, apps, tmp_path):
     assert quiet.exit_code == 0 and quiet.output == ""
 
 
+def test_verbose_logs_the_phases(pack, apps, tmp_path, caplog):
+    src = write(apps, tmp_path / "in.parquet")
+    with caplog.at_level("INFO", logger="mineplan.screen"):
+        result = CliRunner().invoke(cli, ["--verbose", "screen", str(src), "-o", str(tmp_path / "o.parquet"),
+                                          "--quiet", "--workers", "1", "--chunk-size", "10"])
+    assert result.exit_code == 0, result.output
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"checked {len(apps)} rows in {-(-len(apps) // 10)} chunks (1 worker(s))" in text
+    assert "K302: " in text and "overlapping pairs" in text and "peak RSS" in text
+    assert "cross rules and output written" in text
+
+
 def test_cli_unusable_input_exits_2(tmp_path):
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"not parquet")
