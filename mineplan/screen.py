@@ -591,6 +591,7 @@ def screen(input_path, output_path, *, pack=None, chunk_size: int = DEFAULT_CHUN
             spills.append(workdir / f"part-{len(spills):06d}.parquet")
             gather(runner.submit(chunk, spills[-1]))
         gather(runner.finish())
+        runner.close()  # the workers' memory is free before the cross rules start
         if done == 0:
             raise InputError("no features", path=str(input_path))
         _phase(f"checked {done} rows in {len(spills)} chunks ({runner.workers} worker(s)), "
