@@ -28,8 +28,12 @@ import shapely
 OVERLAP_SLICE = 5_000
 #: threads that join slices at the same time (shapely releases the GIL in queries and overlays)
 THREADS = max(1, min(2, os.cpu_count() or 1))
-#: entries buffered by TopOverlaps before it drops those below each application's top ``listed``
+#: entries buffered by TopOverlaps (over all its buckets) before it drops those below each
+#: application's top ``listed``
 PRUNE_AT = 2_000_000
+#: TopOverlaps's buckets of consecutive applications: at most BUCKETS, at least BUCKET_APPS each
+BUCKETS = 64
+BUCKET_APPS = 10_000
 #: polygons with at most this many corners (no holes, convex) take the numpy clipping path
 MAX_CONVEX_VERTICES = 16
 #: pairs clipped at once (bounds the padded vertex arrays)
@@ -203,54 +207,80 @@ class TopOverlaps:
         self.count = np.zeros(n, dtype=np.int64)
         self.total = np.zeros(n)
         self._floor = np.full(n, -np.inf)  # the smallest area still in each full top
-        self._parts: list[tuple[np.ndarray, ...]] = []
-        self._size = 0
-        self._kept = 0
+        # entries are kept in buckets of consecutive applications, pruned one bucket at a time,
+        # so a prune's temporaries are a bucket's, not the whole batch's
+        self._buckets = max(1, min(BUCKETS, n // BUCKET_APPS))
+        self._result = None
+        self._parts: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(self._buckets)]
+        self._size = np.zeros(self._buckets, dtype=np.int64)
+        self._kept = np.zeros(self._buckets, dtype=np.int64)
         self.count_existing = 0  # of the counted overlaps, those with an existing right (the caller's tally)
+
+    def _bucket(self, app: np.ndarray) -> np.ndarray:
+        return app.astype(np.int64) * self._buckets // max(self.n, 1)
 
     def add(self, app: np.ndarray, other: np.ndarray, tie: np.ndarray, area: np.ndarray) -> None:
         if not len(app):
             return
         self.count += np.bincount(app, minlength=self.n)
         self.total += np.bincount(app, weights=area, minlength=self.n)
-        may_enter = area >= self._floor[app]
-        part = (app[may_enter].astype(np.int32), other[may_enter].astype(np.int32), tie[may_enter].astype(np.int32),
-                area[may_enter])
-        self._parts.append(part)
-        self._size += len(part[0])
-        if self._size > self._kept + PRUNE_AT:
-            self._prune()
+        may_enter = np.flatnonzero(area >= self._floor[app])
+        bucket = self._bucket(app[may_enter])
+        order = may_enter[np.argsort(bucket, kind="stable")]
+        cuts = np.cumsum(np.bincount(bucket, minlength=self._buckets))[:-1]
+        limit = max(PRUNE_AT // self._buckets, 1)
+        for b, idx in enumerate(np.split(order, cuts)):
+            if not len(idx):
+                continue
+            self._parts[b].append((app[idx].astype(np.int32), other[idx].astype(np.int32), tie[idx].astype(np.int32),
+                                   area[idx]))
+            self._size[b] += len(idx)
+            if self._size[b] > self._kept[b] + limit:
+                self._prune(b)
 
-    def _prune(self) -> None:
-        if not self._parts:
+    def _prune(self, b: int) -> None:
+        parts = self._parts[b]
+        if not parts:
             return
-        app, other, tie, area = (np.concatenate(c) for c in zip(*self._parts, strict=True))
+        app, other, tie, area = (np.concatenate(c) if len(parts) > 1 else c[0] for c in zip(*parts, strict=True))
+        parts.clear()
         order = np.lexsort((tie, -area, app))  # per application: largest first, then by tie
-        app, other, tie, area = app[order], other[order], tie[order], area[order]
+        app = app[order]
         first = np.r_[True, app[1:] != app[:-1]]
-        group_start = np.maximum.accumulate(np.where(first, np.arange(len(app)), 0))
-        rank = np.arange(len(app)) - group_start
+        rank = np.arange(len(app), dtype=np.int64)
+        rank -= np.maximum.accumulate(np.where(first, rank, 0))
+        del first
         top = rank < self.listed
-        app, other, tie, area, rank = app[top], other[top], tie[top], area[top], rank[top]
+        order, app, rank = order[top], app[top], rank[top]
+        other, tie, area = other[order], tie[order], area[order]
         full = rank == self.listed - 1
         self._floor[app[full]] = area[full]
-        self._parts = [(app, other, tie, area)]
-        self._size = self._kept = len(app)
+        parts.append((app, other, tie, area))
+        self._size[b] = self._kept[b] = len(app)
 
     def top(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(start, end, others, areas): application k's top overlaps, largest first, are
-        ``others[start[k]:end[k]]`` with ``areas[start[k]:end[k]]`` (arrays, no per-application objects)."""
-        self._prune()
+        ``others[start[k]:end[k]]`` with ``areas[start[k]:end[k]]`` (arrays, no per-application objects).
+        Call it once all entries are added."""
+        if self._result is not None:
+            return self._result
+        for b in range(self._buckets):
+            self._prune(b)
         start = np.zeros(self.n, dtype=np.int64)
         end = np.zeros(self.n, dtype=np.int64)
-        if not self._parts or not len(self._parts[0][0]):
+        kept = [p[0] for p in self._parts if p]  # buckets in application order, each sorted
+        if not kept or not sum(len(k[0]) for k in kept):
             return start, end, np.zeros(0, dtype=np.int64), np.zeros(0)
-        app, other, _tie, area = self._parts[0]
+        app = np.concatenate([k[0] for k in kept])
+        other = np.concatenate([k[1] for k in kept])
+        area = np.concatenate([k[3] for k in kept])
+        self._parts = [[] for _ in range(self._buckets)]
         first = np.flatnonzero(np.r_[True, app[1:] != app[:-1]])
         last = np.r_[first[1:], len(app)]
         start[app[first]] = first
         end[app[first]] = last
-        return start, end, other, area
+        self._result = start, end, other, area
+        return self._result
 
     def groups(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """Application -> (others, areas) of its top overlaps, largest first (for few applications)."""

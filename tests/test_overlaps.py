@@ -15,11 +15,12 @@ entries = st.lists(st.tuples(st.integers(0, 5), st.integers(0, 30), st.sampled_f
                    max_size=80)
 
 
-@settings(max_examples=60, deadline=None)
-@given(entries, st.integers(1, 4), st.integers(1, 10), st.integers(1, 5))
-def test_top_overlaps_equals_sorting_everything(rows, listed, batch, prune_at):
-    original = overlaps.PRUNE_AT
+@settings(max_examples=80, deadline=None)
+@given(entries, st.integers(1, 4), st.integers(1, 10), st.integers(1, 5), st.integers(1, 6))
+def test_top_overlaps_equals_sorting_everything(rows, listed, batch, prune_at, bucket_apps):
+    original = overlaps.PRUNE_AT, overlaps.BUCKET_APPS
     overlaps.PRUNE_AT = prune_at  # prune all the time: dropping entries early must not change the answer
+    overlaps.BUCKET_APPS = bucket_apps  # 1 to 6 buckets of applications
     try:
         top = TopOverlaps(6, listed)
         for start in range(0, len(rows), batch):
@@ -28,7 +29,7 @@ def test_top_overlaps_equals_sorting_everything(rows, listed, batch, prune_at):
             top.add(app, other, other, part[:, 2])
         groups = top.groups()
     finally:
-        overlaps.PRUNE_AT = original
+        overlaps.PRUNE_AT, overlaps.BUCKET_APPS = original
     for app in range(6):
         mine = sorted((-a, o) for a_, o, a in rows if a_ == app)
         assert top.count[app] == len(mine)
