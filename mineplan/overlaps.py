@@ -258,31 +258,35 @@ class TopOverlaps:
         parts.append((app, other, tie, area))
         self._size[b] = self._kept[b] = len(app)
 
-    def top(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(start, end, others, areas): application k's top overlaps, largest first, are
-        ``others[start[k]:end[k]]`` with ``areas[start[k]:end[k]]`` (arrays, no per-application objects).
-        Call it once all entries are added."""
+    def top(self) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
+        """A function of an application giving (others, areas) of its top overlaps, largest
+        first (arrays; nothing is built per application until asked). Call it once all entries
+        are added."""
         if self._result is not None:
             return self._result
-        for b in range(self._buckets):
-            self._prune(b)
         start = np.zeros(self.n, dtype=np.int64)
         end = np.zeros(self.n, dtype=np.int64)
-        kept = [p[0] for p in self._parts if p]  # buckets in application order, each sorted
-        if not kept or not sum(len(k[0]) for k in kept):
-            return start, end, np.zeros(0, dtype=np.int64), np.zeros(0)
-        app = np.concatenate([k[0] for k in kept])
-        other = np.concatenate([k[1] for k in kept])
-        area = np.concatenate([k[3] for k in kept])
-        self._parts = [[] for _ in range(self._buckets)]
-        first = np.flatnonzero(np.r_[True, app[1:] != app[:-1]])
-        last = np.r_[first[1:], len(app)]
-        start[app[first]] = first
-        end[app[first]] = last
-        self._result = start, end, other, area
-        return self._result
+        kept = []
+        for b in range(self._buckets):
+            self._prune(b)
+            if self._parts[b]:
+                app, other, _tie, area = self._parts[b][0]
+                self._parts[b] = []
+                first = np.flatnonzero(np.r_[True, app[1:] != app[:-1]]) if len(app) else np.zeros(0, dtype=int)
+                start[app[first]] = first
+                end[app[first]] = np.r_[first[1:], len(app)]
+                kept.append((other, area))  # the bucket's entries, sorted; its tie column dropped
+            else:
+                kept.append((np.zeros(0, dtype=np.int32), np.zeros(0)))
+
+        def of(k: int) -> tuple[np.ndarray, np.ndarray]:
+            other, area = kept[self._bucket(np.array([k]))[0]]
+            return other[start[k]:end[k]], area[start[k]:end[k]]
+
+        self._result = of
+        return of
 
     def groups(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """Application -> (others, areas) of its top overlaps, largest first (for few applications)."""
-        start, end, other, area = self.top()
-        return {k: (other[start[k]:end[k]], area[start[k]:end[k]]) for k in np.flatnonzero(end > start).tolist()}
+        of = self.top()
+        return {k: top for k in np.flatnonzero(self.count > 0).tolist() if len((top := of(k))[0])}

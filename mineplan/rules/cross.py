@@ -279,16 +279,17 @@ class RightsOverlap(CrossRule):
         log.info("K302: %d rights (%d existing), %d overlapping pairs", n, len(ex_geoms),
                  int(tops.count.sum() - tops.count_existing) // 2 + tops.count_existing)
         # per application, its listed overlaps are built when its finding is (not all at once)
-        start, end, top_other, top_area = tops.top()
-        slot = {int(p): k for k, p in enumerate(pos.tolist())}
+        top_of = tops.top()
+        slot = np.full(len(ctx.apps), -1, dtype=np.int64)  # application -> its row among the areal rights
+        slot[pos] = np.arange(n)
 
         def overlaps_of(i: int):
-            k = slot.get(i)
-            if k is None or end[k] == start[k]:
+            k = int(slot[i])
+            if k < 0 or not tops.count[k]:
                 return None
+            others, areas = top_of(k)
             listed = [{"id": str(other_ids[o]), "existing": bool(o >= n), "overlap_m2": rounded(a)}
-                      for o, a in zip(top_other[start[k]:end[k]].tolist(), top_area[start[k]:end[k]].tolist(),
-                                      strict=True)]
+                      for o, a in zip(others.tolist(), areas.tolist(), strict=True)]
             return listed, int(tops.count[k]), rounded(float(tops.total[k]))
 
         for i, _app in rows:
