@@ -9,7 +9,9 @@ code here, at one boundary; ``--verbose`` keeps the traceback of internal errors
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import sys
 
 import click
 
@@ -76,6 +78,18 @@ class InternalError(click.ClickException):
         click.echo(f"mineplan: internal error: {self.format_message()}", err=True, file=file)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (click's test runner swaps it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mineplan")
 @click.option(
@@ -93,10 +107,13 @@ def cli(ctx: click.Context, data_dir: str | None, verbose: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["data_dir"] = data_dir
     ctx.obj["verbose"] = verbose
-    if verbose:
-        import logging
-
-        logging.basicConfig(level=logging.INFO, format="mineplan: %(message)s")
+    if verbose:  # mineplan's own log (not dask's or other libraries') to stderr
+        logger = logging.getLogger("mineplan")
+        logger.setLevel(logging.INFO)
+        if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+            handler = _StderrHandler()
+            handler.setFormatter(logging.Formatter("mineplan: %(message)s"))
+            logger.addHandler(handler)
 
 
 def main() -> None:

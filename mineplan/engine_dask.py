@@ -1,9 +1,9 @@
 """``mineplan screen --engine dask``: the same screening on dask-geopandas partitions.
 
 The input GeoParquet is opened with :func:`dask_geopandas.read_parquet` (one partition per row
-group or file). The plan pack (and the registry's existing rights) is scattered to every worker
+group: ``split_row_groups=True``). The plan pack (and the registry's existing rights) is scattered to every worker
 once (``client.scatter(..., broadcast=True)``); each partition is screened on a worker with
-:func:`mineplan.screen.screen_chunk` (every rule except the cross rules) and written by the worker
+:func:`mineplan.screen.screen_to_spill` (every rule except the cross rules) and written by the worker
 to a part file next to OUTPUT (so OUTPUT's folder must be on a filesystem the workers share);
 only the partition's exploration and mining applications come back to the client. The client then
 runs the cross rules once over all of them, ranked as in the local engine, and merges the parts
@@ -53,7 +53,7 @@ def screen_dask(input_path, output_path, *, pack=None, scheduler: str | None = N
     from mineplan import crs as crsmod
     from mineplan.checker import constraint_layers
     from mineplan.pack import load_pack
-    from mineplan.screen import OUTPUTS, ScreenSummary, _Rights, finish_screen, split_rules
+    from mineplan.screen import OUTPUTS, ScreenSummary, _phase, _Rights, finish_screen, split_rules
 
     try:
         import dask_geopandas
@@ -73,7 +73,7 @@ def screen_dask(input_path, output_path, *, pack=None, scheduler: str | None = N
         first = next(iter(sorted(src.glob("*.parquet")))) if src.is_dir() else src
         geo = json.loads(pq.ParquetFile(first).schema_arrow.metadata[b"geo"])
         meta = geo["columns"][geo["primary_column"]]
-        ddf = dask_geopandas.read_parquet(str(src))
+        ddf = dask_geopandas.read_parquet(str(src), split_row_groups=True)  # a partition per row group
     except Exception as exc:
         raise InputError(f"not a readable GeoParquet file: {str(exc).splitlines()[0]}", path=str(src)) from None
     file_crs = meta.get("crs", "OGC:CRS84")
@@ -106,12 +106,15 @@ def screen_dask(input_path, output_path, *, pack=None, scheduler: str | None = N
         futures = [client.submit(_screen_partition, part, start, pack_f, existing_f, options, spill, pure=False)
                    for part, start, spill in zip(parts, starts, spills, strict=True)]
         rights = _Rights()
+        t1 = time.perf_counter()
         for fut in futures:  # in partition order
             (_n, rows, apps, geoms, prio), notes = fut.result()
             rights.add(rows, apps, geoms, prio)
             summary.notes.extend(n for n in notes if n not in summary.notes)
         if sum(int(n) for n in lengths) == 0:
             raise InputError("no features", path=str(src))
+        _phase(f"checked {sum(int(n) for n in lengths)} rows in {len(parts)} partitions on the cluster, "
+               f"{len(rights.apps)} rights kept for the cross rules", t1)
         _local, cross_rules = split_rules()
         finish_screen(pack, rights, [p for p in spills if Path(p).exists()], out, OUTPUTS[out.suffix.lower()],
                       cross_rules=cross_rules, existing=existing, constraints=options["constraints"],

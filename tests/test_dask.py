@@ -29,13 +29,15 @@ def client():
     cluster.close()
 
 
-def test_dask_engine_equals_local(pack, client, tmp_path):
+def test_dask_engine_equals_local(pack, client, tmp_path, caplog):
     frame = generate(300, seed=11, pack=pack)
     frame["green_mine"] = frame["green_mine"].astype(object)
     src = tmp_path / "in.parquet"
     frame.to_parquet(src, row_group_size=70)  # five partitions
     screen(src, tmp_path / "local.parquet", pack=pack, chunk_size=64, priority="submitted")
-    summary = screen_dask(src, tmp_path / "dask.parquet", pack=pack, client=client, priority="submitted")
+    with caplog.at_level("INFO", logger="mineplan.screen"):
+        summary = screen_dask(src, tmp_path / "dask.parquet", pack=pack, client=client, priority="submitted")
+    assert "checked 300 rows in 5 partitions on the cluster" in caplog.text
     local = gpd.read_parquet(tmp_path / "local.parquet")
     dist = gpd.read_parquet(tmp_path / "dask.parquet")
     assert summary.rows == 300 and len(client.scheduler_info()["workers"]) == 2
