@@ -116,9 +116,11 @@ def screen_dask(input_path, output_path, *, pack=None, scheduler: str | None = N
         _phase(f"checked {sum(int(n) for n in lengths)} rows in {len(parts)} partitions on the cluster, "
                f"{len(rights.apps)} rights kept for the cross rules", t1)
         _local, cross_rules = split_rules()
+        t1 = time.perf_counter()
         finish_screen(pack, rights, [p for p in spills if Path(p).exists()], out, OUTPUTS[out.suffix.lower()],
                       cross_rules=cross_rules, existing=existing, constraints=options["constraints"],
                       priority=priority, problems_only=problems_only, summary=summary)
+        _phase("cross rules and output written", t1)
     finally:
         for p in workdir.glob("*"):
             p.unlink(missing_ok=True)
