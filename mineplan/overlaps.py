@@ -30,7 +30,7 @@ OVERLAP_SLICE = 1_000
 THREADS = max(1, min(2, os.cpu_count() or 1))
 #: entries buffered by TopOverlaps (over all its buckets) before it drops those below each
 #: application's top ``listed``
-PRUNE_AT = 2_000_000
+PRUNE_AT = 4_000_000
 #: TopOverlaps's buckets of consecutive applications: at most BUCKETS, at least BUCKET_APPS each
 BUCKETS = 64
 BUCKET_APPS = 10_000

@@ -280,6 +280,7 @@ class RightsOverlap(CrossRule):
                  int(tops.count.sum() - tops.count_existing) // 2 + tops.count_existing)
         # per application, its listed overlaps are built when its finding is (not all at once)
         top_of = tops.top()
+        id_list = other_ids.tolist()
         slot = np.full(len(ctx.apps), -1, dtype=np.int64)  # application -> its row among the areal rights
         slot[pos] = np.arange(n)
 
@@ -288,7 +289,7 @@ class RightsOverlap(CrossRule):
             if k < 0 or not tops.count[k]:
                 return None
             others, areas = top_of(k)
-            listed = [{"id": str(other_ids[o]), "existing": bool(o >= n), "overlap_m2": rounded(a)}
+            listed = [{"id": id_list[o], "existing": o >= n, "overlap_m2": round(a, 1)}  # as findings.rounded
                       for o, a in zip(others.tolist(), areas.tolist(), strict=True)]
             return listed, int(tops.count[k]), rounded(float(tops.total[k]))
 
