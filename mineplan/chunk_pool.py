@@ -51,6 +51,7 @@ class ChunkRunner:
         self.workers = default_workers() if workers is None else max(1, int(workers))
         self.options = options
         self.pool: ProcessPoolExecutor | None = None
+        self.used = 1  # processes that checked chunks: the workers once the pool has started
         self.pending: deque = deque()  # futures, or (chunk, spill) held until a second chunk decides
         self.held = None
 
@@ -63,6 +64,7 @@ class ChunkRunner:
         opts = dict(self.options, rules=[rule.code for rule in self.options["rules"]])
         self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_init, initargs=(opts,))
+        self.used = self.workers
 
     def submit(self, chunk, spill) -> Iterator[tuple]:
         if self.workers == 1:

@@ -594,7 +594,8 @@ def screen(input_path, output_path, *, pack=None, chunk_size: int = DEFAULT_CHUN
         runner.close()  # the workers' memory is free before the cross rules start
         if done == 0:
             raise InputError("no features", path=str(input_path))
-        _phase(f"checked {done} rows in {len(spills)} chunks ({runner.workers} worker(s)), "
+        where = f"{runner.used} worker processes" if runner.used > 1 else "this process"
+        _phase(f"checked {done} rows in {len(spills)} chunks in {where}, "
                f"{len(rights.apps)} rights kept for the cross rules", t0)
         t1 = time.perf_counter()
         finish_screen(pack, rights, spills, out_path, kind, cross_rules=cross_rules, existing=existing,

@@ -78,12 +78,15 @@ def screened(path):
 
 
 @pytest.mark.parametrize(("chunk", "workers"), [(1, 2), (7, 1), (7, 2), (10_000, None)])
-def test_same_as_check_whatever_the_chunking(pack, apps, tmp_path, chunk, workers):
+def test_same_as_check_whatever_the_chunking(pack, apps, tmp_path, chunk, workers, caplog):
     # workers=2: the chunks are checked in two spawned processes (mineplan.chunk_pool)
     src = write(apps, tmp_path / "in.parquet")
     want = expected(pack, src)
     out = tmp_path / "out.parquet"
-    summary = screen(src, out, pack=pack, chunk_size=chunk, workers=workers)
+    with caplog.at_level("INFO", logger="mineplan.screen"):
+        summary = screen(src, out, pack=pack, chunk_size=chunk, workers=workers)
+    many = workers == 2 and chunk < len(apps)
+    assert ("in 2 worker processes" if many else "in this process") in caplog.text
     got = screened(out)
     assert got.keys() == want.keys()
     for key in want:
@@ -196,7 +199,7 @@ def test_verbose_logs_the_phases(pack, apps, tmp_path, caplog):
                                           "--quiet", "--workers", "1", "--chunk-size", "10"])
     assert result.exit_code == 0, result.output
     text = "\n".join(r.getMessage() for r in caplog.records)
-    assert f"checked {len(apps)} rows in {-(-len(apps) // 10)} chunks (1 worker(s))" in text
+    assert f"checked {len(apps)} rows in {-(-len(apps) // 10)} chunks in this process" in text
     assert "K302: " in text and "overlapping pairs" in text and "peak RSS" in text
     assert "cross rules and output written" in text
 
