@@ -483,27 +483,82 @@ class _Rights:
             self.prio.extend(prio)
 
 
+#: with --priority, cross results are spilled in parts of this many input rows, read back part by part
+CROSS_PART_ROWS = 100_000
+_CROSS_SCHEMA = (("row", "int64"), ("findings", "string"), ("heaviest", "int8"), ("worst", "string"),
+                 ("fired", "string"))
+
+
 class _CrossByRow:
     """Cross results per input row for the merge. Without --priority the rights are ranked in
     input order, so results arrive in row order and are consumed as the output is written (held:
-    one batch); with --priority they arrive in rank order and are held whole."""
+    one batch). With --priority they arrive in rank order: they are spilled to Parquet files in
+    ``spill_dir``, one per :data:`CROSS_PART_ROWS` input rows, and read back one part at a time."""
 
-    def __init__(self, results: Iterator[tuple[int, tuple]], in_row_order: bool):
+    def __init__(self, results: Iterator[tuple[int, tuple]], in_row_order: bool, spill_dir: Path):
         self.in_row_order = in_row_order
         t0 = time.perf_counter()
         if in_row_order:
             self.results = results
             self.head = next(results, None)
         else:
-            self.held = dict(results)
+            self.parts = self._spill(results, Path(spill_dir))
+            self.loaded_part, self.loaded = None, {}
         _phase("cross rules ready (K302's overlap join done)", t0)
+
+    @staticmethod
+    def _spill(results, spill_dir: Path) -> dict[int, Path]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in _CROSS_SCHEMA])
+        paths: dict[int, Path] = {}
+        writers: dict[int, object] = {}
+        buffers: dict[int, list] = {}
+
+        def flush(part: int) -> None:
+            columns = list(zip(*buffers.pop(part), strict=True))
+            if part not in writers:
+                paths[part] = spill_dir / f"cross-{part:06d}.parquet"
+                writers[part] = pq.ParquetWriter(str(paths[part]), schema)
+            writers[part].write_table(pa.table(dict(zip(schema.names, columns, strict=True)), schema=schema))
+
+        try:
+            for row, (text, heaviest, worst, fired) in results:
+                part = row // CROSS_PART_ROWS
+                buffers.setdefault(part, []).append((row, text, heaviest, worst, fired))
+                if len(buffers[part]) >= 5_000:
+                    flush(part)
+            for part in list(buffers):
+                flush(part)
+        finally:
+            for writer in writers.values():
+                writer.close()
+        return paths
+
+    def _load(self, part: int) -> dict[int, tuple]:
+        import pyarrow.parquet as pq
+
+        if part not in self.parts:
+            return {}
+        table = pq.read_table(str(self.parts[part])).to_pydict()
+        return dict(zip(table["row"], zip(table["findings"], table["heaviest"], table["worst"], table["fired"],
+                                          strict=True), strict=True))
 
     def take(self, rows: np.ndarray) -> dict[int, tuple]:
         """The results of ``rows`` (one output batch; batches come in row order)."""
         if not len(rows):
             return {}
         if not self.in_row_order:
-            return {int(r): self.held.pop(int(r)) for r in rows if int(r) in self.held}
+            out = {}
+            parts = rows // CROSS_PART_ROWS
+            for part in np.unique(parts).tolist():  # ascending: a part once left is not needed again
+                if part != self.loaded_part:
+                    self.loaded_part, self.loaded = part, self._load(part)
+                for r in rows[parts == part].tolist():
+                    if r in self.loaded:
+                        out[r] = self.loaded.pop(r)
+            return out
         out = {}
         last = int(rows.max())
         while self.head is not None and self.head[0] <= last:
@@ -522,7 +577,8 @@ def finish_screen(pack, rights: _Rights, spills: list, out_path: Path, kind: str
                             rules=cross_rules, existing=existing, constraints=constraints)
     rights.apps, rights.geoms = [], []  # the cross context holds them now
     results = ((int(rows[i]), _compact(fs, problems_only)) for i, fs in stream)
-    _write_output(spills, out_path, kind, _CrossByRow(results, in_row_order=priority is None), summary)
+    cross = _CrossByRow(results, in_row_order=priority is None, spill_dir=Path(spills[0]).parent)
+    _write_output(spills, out_path, kind, cross, summary)
 
 
 def _rank(priority_values: list, n: int) -> np.ndarray:

@@ -147,6 +147,21 @@ def test_geojson_input_through_the_readers(pack, apps, tmp_path):
     assert {k: v[0] for k, v in got.items()} == {k: v[0] for k, v in want.items()}
 
 
+def test_priority_spills_cross_results_in_parts(pack, apps, tmp_path, monkeypatch):
+    # with --priority the cross results come in rank order: spilled by row range, read back part by part
+    import mineplan.screen as mod
+
+    by_date = write(apps.sort_values("submitted", kind="stable").reset_index(drop=True), tmp_path / "by_date.parquet")
+    want = expected(pack, by_date)
+    shuffled = write(apps.sample(frac=1.0, random_state=5).reset_index(drop=True), tmp_path / "shuffled.parquet")
+    monkeypatch.setattr(mod, "CROSS_PART_ROWS", 6)  # several parts, output batches spanning two
+    monkeypatch.setattr(mod, "WRITE_BATCH", 9)
+    out = tmp_path / "out.parquet"
+    screen(shuffled, out, pack=pack, chunk_size=11, priority="submitted")
+    assert screened(out) == want
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["by_date.parquet", "out.parquet", "shuffled.parquet"]
+
+
 def test_interrupted_write_leaves_the_old_file(pack, apps, tmp_path, monkeypatch):
     import mineplan.screen as mod
 
