@@ -52,8 +52,8 @@ class ChunkRunner:
         self.options = options
         self.pool: ProcessPoolExecutor | None = None
         self.used = 1  # processes that checked chunks: the workers once the pool has started
-        self.pending: deque = deque()  # futures, or (chunk, spill) held until a second chunk decides
-        self.held = None
+        self.pending: deque = deque()  # futures of submitted chunks, oldest first
+        self.held = None  # the first chunk, held until a second one shows the input needs the pool
 
     def _local(self, chunk, spill):
         from mineplan.screen import screen_to_spill
@@ -76,7 +76,7 @@ class ChunkRunner:
         if self.pool is None:
             self._start()
             self.pending.append(self.pool.submit(_run, self.held[0], str(self.held[1])))
-            self.held = None
+            self.held = None  # the first chunk, held until a second one shows the input needs the pool
         self.pending.append(self.pool.submit(_run, chunk, str(spill)))
         while len(self.pending) > self.workers:
             yield self.pending.popleft().result()
@@ -84,7 +84,7 @@ class ChunkRunner:
     def finish(self) -> Iterator[tuple]:
         if self.held is not None:
             chunk, spill = self.held
-            self.held = None
+            self.held = None  # the first chunk, held until a second one shows the input needs the pool
             yield self._local(chunk, spill)
         while self.pending:
             yield self.pending.popleft().result()

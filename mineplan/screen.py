@@ -3,12 +3,13 @@
 ``screen(INPUT, OUTPUT)`` streams the input in chunks (GeoParquet through pyarrow, GeoPackage and
 FlatGeobuf through pyogrio's Arrow reader; any other format through
 :func:`mineplan.readers.read_applications` and then sliced), runs
-:func:`mineplan.checker.check_frame` on each chunk with every rule that is not a cross rule,
-spills the chunk's rows to a temporary GeoParquet file, then runs the cross rules (``cross =
-True``, :mod:`mineplan.rules.cross`) once over every exploration and mining application of the
-whole batch and writes the merged rows to OUTPUT atomically (a temporary file in OUTPUT's folder,
-then :func:`os.replace`). The verdicts equal ``mineplan check`` on the same features whatever the
-chunk size. See ``docs/screening.md``.
+:func:`mineplan.checker.check_frame` on each chunk with every rule that is not a cross rule (in
+worker processes, :mod:`mineplan.chunk_pool`), spills each chunk's rows to a temporary GeoParquet
+file, then runs the cross rules (``cross = True``, :mod:`mineplan.rules.cross`) once over every
+exploration and mining application of the whole batch, streaming their findings into the rows as
+OUTPUT is written atomically (a temporary file in OUTPUT's folder, then :func:`os.replace`). The
+verdicts equal ``mineplan check`` on the same features whatever the chunk size. See
+``docs/screening.md``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def _phase(what: str, t0: float) -> None:
     if log.isEnabledFor(logging.INFO):
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         log.info("%s: %.1f s, peak RSS of this process %.2f GiB", what, time.perf_counter() - t0, peak)
+
+
 _SEV = {s: n for n, s in enumerate(SEVERITIES)}
 
 
