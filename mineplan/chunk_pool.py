@@ -76,7 +76,7 @@ class ChunkRunner:
         if self.pool is None:
             self._start()
             self.pending.append(self.pool.submit(_run, self.held[0], str(self.held[1])))
-            self.held = None  # the first chunk, held until a second one shows the input needs the pool
+            self.held = None
         self.pending.append(self.pool.submit(_run, chunk, str(spill)))
         while len(self.pending) > self.workers:
             yield self.pending.popleft().result()
@@ -84,7 +84,7 @@ class ChunkRunner:
     def finish(self) -> Iterator[tuple]:
         if self.held is not None:
             chunk, spill = self.held
-            self.held = None  # the first chunk, held until a second one shows the input needs the pool
+            self.held = None
             yield self._local(chunk, spill)
         while self.pending:
             yield self.pending.popleft().result()
