@@ -245,3 +245,20 @@ def test_measures_are_the_contexts(pack, index, tmp_path):
     near = min(shapely.distance(mine, g) for g in f[f["role"].isin(["three_zones", "two_lines"])].geometry)
     assert row["nearest_3z2l_m"] == pytest.approx(near, abs=0.1)
     assert np.isfinite(row["nearest_3z2l_m"])
+
+
+def test_real_subprocess_screen_with_worker_processes(pack, apps, tmp_path):
+    """The installed console script spawns its worker processes and gives check's verdicts."""
+    import os
+    import shutil
+    import subprocess
+
+    exe = shutil.which("mineplan", path=os.path.dirname(sys.executable)) or shutil.which("mineplan")
+    assert exe, "the mineplan console script is not installed"
+    src = write(apps, tmp_path / "in.parquet")
+    proc = subprocess.run([exe, "--verbose", "screen", "in.parquet", "-o", "out.parquet", "--workers", "2",
+                           "--chunk-size", "30", "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "chunks in 2 worker processes" in proc.stderr
+    assert screened(tmp_path / "out.parquet") == expected(pack, src)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet"]
