@@ -781,13 +781,13 @@ def _count(summary: ScreenSummary, frame) -> None:
                                for t, v in zip(frame["_right_type"].tolist(), frame["verdict"].tolist(), strict=True))
     errs = frame["error"].dropna()
     summary.errors.update(str(e).split(":")[0][:60] for e in errs.tolist())
-    # per rule: rows where it fired
-    for text in frame["fired"].tolist():
+    # per rule: rows where it fired (rows share a few distinct "fired" texts: each is split once)
+    for text, rows in Counter(frame["fired"].tolist()).items():
         if not isinstance(text, str) or not text:
             continue
         for item in text.split(";"):
             code, _, severity = item.partition(":")
-            summary.rules.setdefault(code, Counter())[severity] += 1
+            summary.rules.setdefault(code, Counter())[severity] += rows
 
 
 def _write_output(spill_paths, out_path: Path, kind: str, cross: _CrossByRow, summary: ScreenSummary) -> None:

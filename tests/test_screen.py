@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import geopandas as gpd
@@ -92,6 +93,11 @@ def test_same_as_check_whatever_the_chunking(pack, apps, tmp_path, chunk, worker
     for key in want:
         assert got[key] == want[key], key
     assert summary.rows == len(apps) and summary.error_count == 2
+    fired = Counter()  # the summary's per-rule counts are the output's "fired" column, counted
+    for text in gpd.read_parquet(out)["fired"].dropna():
+        fired.update(tuple(item.split(":")) for item in text.split(";") if item)
+    assert {(code, sev): n for code, c in summary.rules.items() for sev, n in c.items()} == dict(fired)
+    assert fired[("K301", "forbidden")] >= 1
     # the hand-made conflicts fire, in input order
     assert got["X-E2"][1] == "K300" or any(f["rule"] == "K300" and f["severity"] == "forbidden" for f in got["X-E2"][2])
     assert any(f["rule"] == "K301" and f["severity"] == "forbidden" for f in got["X-M2"][2])
