@@ -381,7 +381,6 @@ def screen_chunk(chunk, *, pack, rules, constraints=None, existing=None, radius=
     """Check one chunk with the (non-cross) ``rules``. Returns (result frame, rights) where the
     result frame holds the chunk's attributes, geometry, result columns and key measures, and
     ``rights`` is (positions, apps, geoms) of its usable exploration and mining applications."""
-    from mineplan.applications import Application
     from mineplan.checker import check_frame
 
     if radius is not None:
@@ -412,7 +411,7 @@ def screen_chunk(chunk, *, pack, rules, constraints=None, existing=None, radius=
         fired.append(_fired(dicts))
         if r.error is None and r.attributes.get("right_type") in RIGHTS:
             right_pos.append(k)
-            right_apps.append(Application(index=k, **r.attributes))
+            right_apps.append(ctx.apps[k])  # the normalised Application (index = its row in the chunk)
     out = chunk.drop(columns=[c for c in ("_error", "_repaired") if c in chunk.columns])
     out["_row"] = chunk.index.to_numpy()
     out["id"] = [r.id for r in results]
