@@ -214,7 +214,6 @@ class TopOverlaps:
         self._parts: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(self._buckets)]
         self._size = np.zeros(self._buckets, dtype=np.int64)
         self._kept = np.zeros(self._buckets, dtype=np.int64)
-        self.count_existing = 0  # of the counted overlaps, those with an existing right (the caller's tally)
 
     def _bucket(self, app: np.ndarray) -> np.ndarray:
         return app.astype(np.int64) * self._buckets // max(self.n, 1)
@@ -285,8 +284,3 @@ class TopOverlaps:
 
         self._result = of
         return of
-
-    def groups(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """Application -> (others, areas) of its top overlaps, largest first (for few applications)."""
-        of = self.top()
-        return {k: top for k in np.flatnonzero(self.count > 0).tolist() if len((top := of(k))[0])}

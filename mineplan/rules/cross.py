@@ -266,18 +266,19 @@ class RightsOverlap(CrossRule):
             return (area > tolerance) & ~same
 
         tops = TopOverlaps(n, self.listed)
+        pairs = 0
         if n:
             for left, right, area in overlapping_pairs(geoms, geoms, lambda a, b: a < b,
                                                        lambda a, b, ar: keep(a, ar, types[b], holders[b])):
                 apps, others = np.r_[left, right], np.r_[right, left]
                 tops.add(apps, others, tie[others], np.r_[area, area])
+                pairs += len(left)
             if len(ex_geoms):
                 for a_idx, e_idx, area in overlapping_pairs(geoms, ex_geoms, None,
                                                             lambda a, b, ar: keep(a, ar, ex_type[b], ex_holder[b])):
                     tops.add(a_idx, n + e_idx, tie[n + e_idx], area)
-                    tops.count_existing += len(a_idx)
-        log.info("K302: %d rights (%d existing), %d overlapping pairs", n, len(ex_geoms),
-                 int(tops.count.sum() - tops.count_existing) // 2 + tops.count_existing)
+                    pairs += len(a_idx)
+        log.info("K302: %d rights (%d existing), %d overlapping pairs", n, len(ex_geoms), pairs)
         # per application, its listed overlaps are built when its finding is (not all at once)
         top_of = tops.top()
         id_list = other_ids.tolist()
