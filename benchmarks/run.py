@@ -81,7 +81,7 @@ def loop_check(src: Path, m: int) -> float:
 
     from mineplan.checker import check_frame
     from mineplan.pack import load_pack
-    from mineplan.screen import iter_chunks
+    from mineplan.readers.stream import iter_chunks
 
     pack = load_pack()
     frame = next(iter_chunks(src, pack=pack, chunk_size=m))

@@ -23,12 +23,13 @@ def _screen_partition(part, start: int, pack, existing, options: dict, spill: st
     """Worker side: one partition -> its part file; returns (rows, right rows, apps, geoms, priorities), notes."""
     import numpy as np
 
-    from mineplan.screen import _ChunkFinisher, screen_to_spill, split_rules
+    from mineplan.readers.stream import ChunkFinisher
+    from mineplan.screen import screen_to_spill, split_rules
 
     notes: list[str] = []
     geom_col = part.geometry.name
     props = part.drop(columns=[geom_col]).reset_index(drop=True)
-    finisher = _ChunkFinisher(options["path"], options["declared"], options["crs"], pack.county_geometry,
+    finisher = ChunkFinisher(options["path"], options["declared"], options["crs"], pack.county_geometry,
                               options["fix"], notes)
     chunk = finisher(props, np.asarray(part.geometry.values, dtype=object), start)
     local_rules, _cross = split_rules()
