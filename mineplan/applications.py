@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from mineplan.errors import InputError
 from mineplan.minerals import MineralCatalog
 
@@ -31,6 +33,8 @@ KEY_ALIASES: dict[str, tuple[str, ...]] = {
     "applicant": ("applicant", "holder", "申请人", "矿业权人", "探矿权人", "采矿权人", "申请单位"),
 }
 CANONICAL_KEYS = tuple(KEY_ALIASES)
+#: keys whose values are numbers (floats, NaN when not given)
+NUMERIC_KEYS = ("annual_output", "licence_years")
 
 RIGHT_TYPES = {
     "exploration": ("exploration", "探矿权", "探矿", "勘查", "勘查权", "prospecting"),
@@ -187,45 +191,67 @@ class Normaliser:
         return apps, errors
 
     def _normalise(self, values: dict[str, list], labels: list, overrides: dict | None):
+        converted, errors, ids = self.columns(values, labels, overrides)
+        apps: list[Application | None] = []
+        for i in range(len(labels)):
+            if errors[i] is not None:
+                apps.append(None)
+                continue
+            app = Application(index=i, id=ids[i])
+            for key, column in converted.items():
+                value = column[i]
+                setattr(app, key, None if isinstance(value, float) and math.isnan(value) else value)
+            apps.append(app)
+        return apps, list(errors)
+
+    def columns(self, values: dict[str, list], labels, overrides: dict | None = None
+                ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
         """Column-wise: each distinct value of a column is converted once (a batch of a million
-        rows has a handful of distinct minerals). A row's error is its first in key order."""
+        rows has a handful of distinct minerals). Returns (canonical key -> array: text and
+        yes/no as objects with None, numbers as floats with NaN), the error per row (its first in
+        key order, else None) and the ids (the row's label where no id is given)."""
+        import pandas as pd
+
         n = len(labels)
         values = dict(values)
         for key, value in (overrides or {}).items():
             if value is not None:
                 values[key] = [value] * n
-        errors: list[str | None] = [None] * n
-        converted: dict[str, list] = {}
+        errors = np.full(n, None, dtype=object)
+        converted: dict[str, np.ndarray] = {}
         for key in CANONICAL_KEYS[1:]:
-            if key not in values:
-                continue
-            out: list = [None] * n
-            cache: dict = {}
-            for i, value in enumerate(values[key]):
-                if _missing(value):
-                    continue
-                try:
-                    ok, result = cache[(type(value), value)]
-                except (KeyError, TypeError) as miss:
+            numeric = key in NUMERIC_KEYS
+            out = np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
+            if key in values:
+                column = pd.Series(values[key], dtype=object)
+                present = ~column.map(_missing).to_numpy(dtype=bool)
+                codes, uniques = pd.factorize(column[present], use_na_sentinel=True)
+                results, problems = [], []
+                for value in uniques:
                     try:
-                        ok, result = True, self._convert(key, value)
+                        results.append(self._convert(key, value))
+                        problems.append(None)
                     except ValueError as exc:
-                        ok, result = False, str(exc)
-                    if isinstance(miss, KeyError):
-                        cache[(type(value), value)] = (ok, result)
-                if ok:
-                    out[i] = result
-                elif errors[i] is None:
-                    errors[i] = result
+                        results.append(np.nan if numeric else None)
+                        problems.append(str(exc))
+                where = np.flatnonzero(present)
+                if len(uniques):
+                    res = np.array(results, dtype=float if numeric else object)
+                    if not numeric:
+                        res = np.empty(len(results), dtype=object)
+                        res[:] = results
+                    out[where] = res[codes]
+                    bad = np.array([p is not None for p in problems])
+                    if bad.any():
+                        prob = np.array(problems, dtype=object)
+                        rows = where[bad[codes]]
+                        first = errors[rows] == None  # noqa: E711
+                        errors[rows[first]] = prob[codes[bad[codes]]][first]
             converted[key] = out
-        ids = values.get("id", [None] * n)
-        apps: list[Application | None] = []
-        for i in range(n):
-            if errors[i] is not None:
-                apps.append(None)
-                continue
-            app = Application(index=i, id=str(ids[i]) if not _missing(ids[i]) else str(labels[i]))
-            for key, column in converted.items():
-                setattr(app, key, column[i])
-            apps.append(app)
-        return apps, errors
+        ids = np.asarray(labels, dtype=object).copy()
+        if "id" in values:
+            given = pd.Series(values["id"], dtype=object)
+            present = ~given.map(_missing).to_numpy(dtype=bool)
+            ids[present] = given[present].map(str).to_numpy(dtype=object)
+        ids = np.array([str(v) for v in ids], dtype=object) if not all(isinstance(v, str) for v in ids) else ids
+        return converted, errors, ids

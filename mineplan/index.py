@@ -83,6 +83,14 @@ class SpatialIndex:
         self.geoms = np.asarray(features.geometry.values, dtype=object)
         shapely.prepare(self.geoms)
         self.areas = shapely.area(self.geoms)
+        # feature attributes as arrays, for rules that look them up for many rows at once
+        self.roles = features["role"].to_numpy(dtype=object)
+        self.classes = features["class"].to_numpy(dtype=object)
+        self.codes = features["code"].astype(str).to_numpy(dtype=object)
+        self.names_zh = features["name_zh"].to_numpy(dtype=object)
+        self.names_en = features["name_en"].to_numpy(dtype=object)
+        self.minerals = features["mineral"].to_numpy(dtype=object)
+        self.stages = features["stage"].to_numpy(dtype=object)
         self.tree = shapely.STRtree(self.geoms)
         self._role_trees: dict[str, _RoleTree] = {}
         self._class_trees: dict[tuple, _RoleTree] = {}

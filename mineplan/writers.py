@@ -1,8 +1,12 @@
-"""Writing application frames: GeoJSON, GeoPackage, Shapefile, KML and corner-point CSV.
+"""Every file mineplan writes goes through here.
 
-The frame comes from :func:`mineplan.readers.read_applications` (EPSG:4549, with ``_label``,
-``_error``, ``_repaired``); it is written in the CRS asked for (default EPSG:4490). Web-map
-datums (GCJ-02, BD-09) are input-only: they are never written.
+* :class:`TableSink` — screened rows to GeoParquet, GeoPackage, GeoJSON, CSV or XLSX (``screen``),
+  written to a temporary file in the output's folder and moved over it at the end (atomic);
+* :func:`write_frame` — application frames to GeoJSON, GeoPackage, Shapefile, KML or corner-point
+  CSV (``convert``, ``registry export``);
+* :func:`report_json`, :func:`report_geojson`, :func:`write_text` — ``check``'s JSON and GeoJSON.
+
+Frames come in the pack's work CRS; web-map datums (GCJ-02, BD-09) are input-only: never written.
 """
 
 from __future__ import annotations
@@ -96,3 +100,188 @@ def write_corner_csv(frame, path: Path, *, geographic: bool) -> int:
         w.writerow(["区块号", "圈号", "点号", "纬度" if geographic else "X", "经度" if geographic else "Y"])
         w.writerows(rows)
     return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Screened rows (``screen``): one sink per output, written atomically
+# ---------------------------------------------------------------------------------------------
+#: output suffix -> sink kind
+TABLE_FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".parquet": "parquet",
+                 ".geoparquet": "parquet", ".csv": "csv", ".xlsx": "xlsx"}
+XLSX_MAX_ROWS = 1_048_575
+
+
+def table_kind(path) -> str:
+    p = Path(path)
+    kind = TABLE_FORMATS.get(p.suffix.lower())
+    if kind is None:
+        raise InputError(f"unknown output format {p.suffix or 'none'!r} (supported: "
+                         + ", ".join(sorted(TABLE_FORMATS)) + ")", path=str(path))
+    return kind
+
+
+def output_folder(path) -> Path:
+    """The folder ``path`` will be written in; a missing or read-only one is a one-line error."""
+    import os
+
+    folder = Path(path).parent if str(Path(path).parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError("output folder does not exist", path=str(folder))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError("output folder is not writable", path=str(folder))
+    return folder
+
+
+class TableSink:
+    """Writes batches of rows (GeoDataFrames in the work CRS) to one file of ``kind``, through a
+    temporary file in the output's folder renamed over the output by :meth:`close`; GeoJSON and
+    XLSX are written at close. :meth:`abort` removes the temporary file."""
+
+    def __init__(self, path, kind: str | None = None):
+        import tempfile
+
+        self.path = Path(path)
+        self.kind = kind or table_kind(path)
+        folder = output_folder(self.path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=self.path.suffix, dir=folder)
+        import os
+
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.tmp.unlink()  # the writers create it
+        self.first = True
+        self.held: list = []
+        self.parquet = None
+
+    def write(self, frame) -> None:
+        if self.kind == "parquet":
+            from mineplan.engine.spill import ParquetWriter
+
+            if self.parquet is None:
+                self.parquet = ParquetWriter(self.tmp)
+            self.parquet.write(frame)
+        elif self.kind == "gpkg":
+            import pyogrio
+
+            pyogrio.write_dataframe(_ogr_safe(frame), str(self.tmp), layer=self.path.stem, driver="GPKG",
+                                    append=not self.first)
+        elif self.kind == "csv":
+            flat = _flat(frame)
+            flat.to_csv(self.tmp, mode="w" if self.first else "a", header=self.first, index=False,
+                        encoding="utf-8-sig" if self.first else "utf-8")
+        else:
+            self.held.append(frame)
+        self.first = False
+
+    def close(self) -> None:
+        import os
+
+        import pandas as pd
+
+        if self.kind == "parquet" and self.parquet is not None:
+            self.parquet.close()
+        if self.kind in ("geojson", "xlsx") and self.held:
+            frame = pd.concat(self.held) if len(self.held) > 1 else self.held[0]
+            if self.kind == "geojson":
+                import pyogrio
+
+                pyogrio.write_dataframe(_ogr_safe(frame).to_crs("EPSG:4326"), str(self.tmp), driver="GeoJSON",
+                                        layer=self.path.stem)
+            else:
+                if len(frame) > XLSX_MAX_ROWS:
+                    raise InputError(f"{len(frame)} rows do not fit in an XLSX sheet: write .parquet or .gpkg")
+                flat = _flat(frame)
+                for c in flat.columns:
+                    if isinstance(flat[c].dtype, pd.DatetimeTZDtype):
+                        flat[c] = flat[c].dt.tz_convert("UTC").dt.tz_localize(None)  # Excel has no time zones
+                if "findings" in flat.columns:
+                    flat["findings"] = flat["findings"].map(
+                        lambda s: s if not isinstance(s, str) or len(s) < 32000 else s[:31990] + "…")
+                flat.to_excel(self.tmp, index=False, sheet_name="screen")
+        if not self.tmp.exists():
+            raise InputError("nothing to write", path=str(self.path))
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.tmp.unlink(missing_ok=True)
+
+
+def _flat(frame):
+    """A table without geometry: the geometry as WKT (3 decimals) in ``wkt``."""
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    flat = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    flat["wkt"] = shapely.to_wkt(np.asarray(frame.geometry.values, dtype=object), rounding_precision=3)
+    return flat
+
+
+def _ogr_safe(frame):
+    """Object columns as text (GDAL wants one type per field)."""
+    from mineplan.engine.spill import as_text, is_na
+
+    out = frame.copy()
+    for c in out.columns:
+        if c != out.geometry.name and out[c].dtype == object:
+            out[c] = out[c].map(lambda v: None if is_na(v) else (v if isinstance(v, str) else as_text(v)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# ``check``'s JSON and GeoJSON
+# ---------------------------------------------------------------------------------------------
+def _clean(value):
+    """JSON-safe values: numpy scalars to Python, NaN to None."""
+    import math
+
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def report_json(report) -> str:
+    import json
+
+    return json.dumps(_clean(report.as_dict()), ensure_ascii=False, indent=2)
+
+
+def report_geojson(report) -> str:
+    """The input features (in WGS84) with verdict and findings as properties."""
+    import json
+
+    frame = report.frame
+    wgs = frame.to_crs("EPSG:4326")
+    features = []
+    for result, geom, (_, row) in zip(report.results, wgs.geometry, wgs.iterrows(), strict=True):
+        props = {k: v for k, v in row.items() if k != "geometry" and not str(k).startswith("_")}
+        props.update(id=result.id, verdict=result.verdict, findings=[f.as_dict() for f in result.findings])
+        if result.error:
+            props["error"] = result.error
+        features.append({"type": "Feature", "properties": _clean(props),
+                         "geometry": None if geom is None else geom.__geo_interface__})
+    doc = {"type": "FeatureCollection", "plan": report.pack.identity(), "verdict": report.verdict, "features": features}
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def write_text(path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically; a missing or read-only folder is a one-line error."""
+    import os
+    import tempfile
+
+    p = Path(path)
+    folder = output_folder(p)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

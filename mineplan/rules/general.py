@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from mineplan.findings import rounded
-from mineplan.rules.base import Rule
+import numpy as np
+
+from mineplan.engine.result import cannot, fires, passes
+from mineplan.rules.base import NO_MINERAL, Rule
 
 
 class RightTypeGiven(Rule):
@@ -12,14 +14,15 @@ class RightTypeGiven(Rule):
     title_en = "Application type"
     severity = "cannot_judge"
     what = "The type of the application (exploration right, mining right or site) decides which rules apply."
+    outcomes = {
+        "missing": cannot("未给出申请类型（探矿权/采矿权/建设项目），仅适用空间规则",
+                          "right type not given (exploration, mining or site): only the spatial rules were applied"),
+    }
 
     def evaluate(self, ctx):
-        for i, app in ctx.valid():
-            if app.right_type is None:
-                yield i, self.cannot(
-                    ctx, "未给出申请类型（探矿权/采矿权/建设项目），仅适用空间规则",
-                    "right type not given (exploration, mining or site): only the spatial rules were applied",
-                )
+        r = self.result(ctx)
+        r.set("missing", ctx.rows() & (ctx.batch["right_type"] == None))  # noqa: E711
+        return r
 
 
 class PlanningArea(Rule):
@@ -28,27 +31,31 @@ class PlanningArea(Rule):
     title_en = "Inside the planning area (the county)"
     what = ("The plan covers the county's administrative area; a right or site outside it, or straddling "
             "its boundary, is not within this plan's authority.")
+    outcomes = {
+        "outside": fires("位于县域（规划范围）之外", "outside the county (the planning area)",
+                         ("share_outside", "area_outside_m2", "distance_to_county_m")),
+        "straddles": fires("跨越县界：{share_outside:.1%} 位于县域之外",
+                           "straddles the county boundary: {share_outside:.1%} lies outside",
+                           ("share_outside", "area_outside_m2")),
+        "inside": passes("位于县域（规划范围）内", "inside the county (the planning area)",
+                         ("share_outside", "area_outside_m2")),
+    }
 
     def evaluate(self, ctx):
-        share_in = ctx.share_inside("county")
+        r = self.result(ctx)
+        rows = ctx.rows()
+        share_in = ctx.rel.share_inside("county")
+        outside = np.maximum(0.0, 1.0 - share_in)
         tolerance = float(ctx.param("max_outside_county_share"))
-        ctx.prefetch_nearest("county", [i for i, _app in ctx.valid() if share_in[i] <= 0])
-        for i, _app in ctx.valid():
-            outside = max(0.0, 1.0 - share_in[i])
-            facts = {"share_outside": rounded(outside, 4)}
-            if ctx.is_areal[i]:
-                facts["area_outside_m2"] = rounded(outside * ctx.areas[i])
-            if share_in[i] <= 0:
-                dist = ctx.nearest_of("county", i)
-                facts["distance_to_county_m"] = rounded(dist[0]) if dist is not None else None
-                yield i, self.fire(ctx, "位于县域（规划范围）之外", "outside the county (the planning area)", **facts)
-            elif outside > tolerance:
-                yield i, self.fire(
-                    ctx, f"跨越县界：{outside:.1%} 位于县域之外",
-                    f"straddles the county boundary: {outside:.1%} lies outside", **facts,
-                )
-            else:
-                yield i, self.ok(ctx, "位于县域（规划范围）内", "inside the county (the planning area)", **facts)
+        away = rows & (share_in <= 0)
+        r.set("inside", rows)
+        r.set("straddles", rows & ~away & (outside > tolerance))
+        r.set("outside", away)
+        r.fact("share_outside", outside, digits=4)
+        r.fact("area_outside_m2", np.where(ctx.rel.is_areal, outside * ctx.rel.areas, np.nan), digits=1)
+        _feature, distance = ctx.rel.nearest("county", away)
+        r.fact("distance_to_county_m", distance, digits=1)
+        return r
 
 
 class ProhibitedMineral(Rule):
@@ -57,21 +64,26 @@ class ProhibitedMineral(Rule):
     title_en = "Prohibited mineral"
     applies_to = ("exploration", "mining")
     what = "No exploration or mining of a prohibited mineral anywhere in the county."
+    outcomes = {
+        "no_mineral": NO_MINERAL,
+        "prohibited": fires("{_mineral_zh}为本县禁止勘查开采矿种", "{_mineral_en} is a prohibited mineral in the county",
+                            ("mineral",)),
+        "allowed": passes("{_mineral_zh}不属禁止勘查开采矿种", "{_mineral_en} is not prohibited", ("mineral",)),
+    }
 
     def evaluate(self, ctx):
-        for i, app in ctx.valid(self.applies_to):
-            if app.mineral is None:
-                yield i, self.cannot(ctx, "未给出矿种", "mineral not given")
-                continue
-            mineral = ctx.catalog.minerals[app.mineral]
-            if mineral.prohibited:
-                yield i, self.fire(
-                    ctx, f"{mineral.name}为本县禁止勘查开采矿种", f"{mineral.en} is a prohibited mineral in the county",
-                    mineral=mineral.name,
-                )
-            else:
-                yield i, self.ok(ctx, f"{mineral.name}不属禁止勘查开采矿种", f"{mineral.en} is not prohibited",
-                                 mineral=mineral.name)
+        r = self.result(ctx)
+        rows = ctx.rows(self.applies_to)
+        mineral = ctx.batch["mineral"]
+        given = rows & (mineral != None)  # noqa: E711
+        prohibited = ctx.mineral_table("prohibited", False).astype(bool)
+        r.set("no_mineral", rows & ~given)
+        r.set("allowed", given & ~prohibited)
+        r.set("prohibited", given & prohibited)
+        r.fact("mineral", mineral)
+        r.fact("_mineral_zh", mineral)
+        r.fact("_mineral_en", ctx.mineral_table("en"))
+        return r
 
 
 class GeometryRepaired(Rule):
@@ -80,11 +92,14 @@ class GeometryRepaired(Rule):
     title_en = "Geometry repaired"
     severity = "info"
     what = "With --fix, an invalid geometry is repaired by make_valid and judged as repaired; this says so."
+    outcomes = {
+        "repaired": fires("输入几何无效，已用 make_valid 修复后判定",
+                          "the input geometry was invalid and was repaired with make_valid before judging",
+                          ("area_m2",)),
+    }
 
     def evaluate(self, ctx):
-        if ctx.repaired is None:
-            return
-        for i, _app in ctx.valid():
-            if ctx.repaired[i]:
-                yield i, self.fire(ctx, "输入几何无效，已用 make_valid 修复后判定", "the input geometry was invalid and was "
-                                   "repaired with make_valid before judging", area_m2=rounded(ctx.areas[i]))
+        r = self.result(ctx)
+        r.set("repaired", ctx.rows() & ctx.batch.repaired)
+        r.fact("area_m2", ctx.rel.areas, digits=1)
+        return r

@@ -1,0 +1,262 @@
+"""The one path: read → normalise → evaluate → cross → decide → serialise → write.
+
+:class:`Engine` holds what a run needs once (the pack's index, mineral catalogue, rules, clauses).
+:func:`run` drives an input through it: chunks are normalised and evaluated with every rule
+that is not a cross rule (:meth:`Engine.chunk`), their rows serialised into a spill; the cross
+rules then run once over the rights of the whole input (:meth:`Engine.cross`), and the spilled
+rows are merged with their cross results and written to a sink (:mod:`mineplan.writers`).
+``mineplan check`` is :func:`run` of one file with an in-memory spill and sink; ``mineplan
+screen`` the same with Parquet spills, worker processes or dask (:mod:`mineplan.engine.runners`).
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mineplan.applications import Normaliser
+from mineplan.engine.batch import Batch, normalise
+from mineplan.engine.context import RuleContext
+from mineplan.engine.evaluate import Evaluation, evaluate, verdicts
+from mineplan.engine.options import RunOptions
+from mineplan.engine.relations import Relations
+from mineplan.engine.serialise import findings, findings_json, fired_text
+from mineplan.findings import SEVERITIES
+from mineplan.index import index_for
+from mineplan.minerals import MineralCatalog
+from mineplan.pack import PlanPack
+
+log = logging.getLogger("mineplan.screen")
+
+RIGHTS = ("exploration", "mining")
+#: roles whose overlap share is reported as a measure column (share of the application inside)
+SHARE_ROLES = ("county", "key_exploration_zone", "key_mining_zone", "exploration_block", "mining_block")
+RESULT_COLUMNS = ("verdict", "worst_rule", "worst_severity", "reason_zh", "reason_en", "fired", "error")
+MEASURE_COLUMNS = tuple(f"share_{r}" for r in SHARE_ROLES)
+#: helper columns of the serialised rows (dropped before writing)
+INTERNAL = ("_row", "_rank", "_right_type", "_label", "_error", "_repaired")
+
+
+def phase(what: str, t0: float) -> None:
+    """Log a phase's end with its time and this process's peak RSS (``mineplan --verbose``)."""
+    if log.isEnabledFor(logging.INFO):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+        log.info("%s: %.1f s, peak RSS of this process %.2f GiB", what, time.perf_counter() - t0, peak)
+
+
+@dataclass
+class Chunk:
+    rows: pd.DataFrame  # serialised rows (GeoDataFrame)
+    rights: Batch  # its usable exploration and mining rights
+    batch: Batch
+
+
+class Engine:
+    """A pack's rules, ready to evaluate batches under one run's options."""
+
+    def __init__(self, pack: PlanPack, options: RunOptions | None = None):
+        from mineplan.rules import CATALOGUE
+
+        self.pack = pack
+        self.options = options or RunOptions()
+        self.index = index_for(pack)
+        self.catalog = MineralCatalog(pack.config)
+        self.normaliser = Normaliser(self.catalog, pack.rules)
+        wanted = self.options.rules
+        rules = [r for r in CATALOGUE if wanted is None or r.code in wanted]
+        self.local_rules = [r for r in rules if not r.cross]
+        self.cross_rules = [r for r in rules if r.cross]
+        self.clauses = {code: entry.get("clause", "") for code, entry in pack.config.get("catalogue", {}).items()}
+
+    # -- the steps ---------------------------------------------------------------------------------
+    def normalise(self, frame, *, path: str | None = None, collect: bool = True) -> Batch:
+        extra = (self.options.priority,) if self.options.priority else ()
+        return normalise(frame, self.normaliser, overrides=self.options.overrides, radius=self.options.radius,
+                         path=path, collect=collect, extra=extra)
+
+    def context(self, batch: Batch) -> RuleContext:
+        return RuleContext(self.pack, self.index, self.catalog, batch, Relations(self.index, batch.geoms,
+                                                                                  batch.usable), self.options)
+
+    def chunk(self, frame, *, path: str | None = None, collect: bool = True) -> Chunk:
+        """One chunk: its serialised rows (local rules only), its usable rights (for the cross
+        rules) and its batch."""
+        batch = self.normalise(frame, path=path, collect=collect)
+        ctx = self.context(batch)
+        ev = evaluate(ctx, self.local_rules)
+        rows = self.serialise(frame, ev, ctx)
+        return Chunk(rows, batch.take(np.flatnonzero(batch.right_type_is(RIGHTS))), batch)
+
+    def cross(self, rights: Batch) -> CrossResults:
+        """The cross rules over every right of the input, ranked (``--priority``, else input order)."""
+        order = rank(rights.extra.get(self.options.priority) if self.options.priority else None, rights.n)
+        ranked = rights.take(order)
+        ctx = self.context(ranked)
+        return CrossResults(evaluate(ctx, self.cross_rules), self.clauses, self.options.problems_only)
+
+    # -- serialising a chunk's rows -----------------------------------------------------------------
+    def serialise(self, frame, ev: Evaluation, ctx: RuleContext) -> pd.DataFrame:
+        import geopandas as gpd
+
+        batch = ev.batch
+        n = batch.n
+        rank_, worst = ev.worst()
+        every = np.arange(n)
+        out = {"_row": batch.rows, "id": batch.ids}
+        for c in frame.columns:
+            if c != frame.geometry.name and c not in INTERNAL and c != "id":
+                out[c] = frame[c].to_numpy()
+        out["_rank"] = rank_
+        out["_right_type"] = batch["right_type"]
+        out["verdict"] = verdicts(rank_, batch.errors)
+        codes = np.array([r.rule.code for r in ev.results] + [None], dtype=object)
+        counts = rank_ > 1
+        out["worst_rule"] = np.where(counts, codes[worst], None)
+        out["worst_severity"] = np.where(counts, np.array(SEVERITIES, dtype=object)[np.maximum(rank_, 0)], None)
+        reason_zh, reason_en = self.reasons(ev.results, worst, counts)
+        out["reason_zh"], out["reason_en"] = reason_zh, reason_en
+        out["fired"] = fired_text(ev.results, every)
+        out["error"] = batch.errors
+        if self.options.findings == "json":
+            out["findings"] = np.array(findings_json(ev.results, every, self.clauses, self.options.problems_only),
+                                       dtype=object)
+        else:
+            for r in ev.results:
+                out[f"sev_{r.rule.code}"] = severity_names(r.severity, self.options.problems_only)
+        usable = batch.usable
+        for role in SHARE_ROLES:
+            out[f"share_{role}"] = np.where(usable, np.round(ctx.rel.share_inside(role), 4), np.nan)
+        geoms = np.where(usable | (frame.geometry.values == None), batch.geoms,  # noqa: E711
+                         np.asarray(frame.geometry.values, dtype=object))
+        return gpd.GeoDataFrame(pd.DataFrame(out, index=frame.index), geometry=gpd.GeoSeries(geoms, index=frame.index,
+                                                                                             crs=frame.crs))
+
+    def reasons(self, results, worst: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The deciding finding's messages, per row (only where something counts against it)."""
+        zh = np.full(len(worst), None, dtype=object)
+        en = np.full(len(worst), None, dtype=object)
+        for k, result in enumerate(results):
+            rows = np.flatnonzero(counts & (worst == k))
+            if not len(rows):
+                continue
+            found = findings([result], rows, self.clauses)
+            zh[rows] = [f[0]["message_zh"] for f in found]
+            en[rows] = [f[0]["message_en"] for f in found]
+        return zh, en
+
+
+def severity_names(sev: np.ndarray, problems_only: bool) -> np.ndarray:
+    names = np.array([*SEVERITIES, None], dtype=object)
+    out = names[np.where(sev < 0, len(SEVERITIES), sev)]
+    if problems_only:
+        out[sev == 0] = None
+    return out
+
+
+def rank(priority_values, n: int) -> np.ndarray:
+    """Positions 0..n-1 sorted by priority (ascending, missing last), ties in input order."""
+    if priority_values is None:
+        return np.arange(n)
+    s = pd.Series(priority_values)
+    return np.asarray(s.sort_values(kind="stable", na_position="last").index, dtype=np.int64)
+
+
+@dataclass
+class CrossResults:
+    """The cross rules' answers over the input's ranked rights, merged into rows by input row."""
+
+    evaluation: Evaluation
+    clauses: dict
+    problems_only: bool
+
+    def __post_init__(self):
+        rows = self.evaluation.batch.rows
+        self._order = np.argsort(rows, kind="stable")
+        self._sorted_rows = rows[self._order]
+
+    def positions(self, rows: np.ndarray) -> np.ndarray:
+        """Position in the ranked rights of each input row (-1: not a right)."""
+        p = np.searchsorted(self._sorted_rows, rows)
+        p = np.minimum(p, max(len(self._sorted_rows) - 1, 0))
+        hit = (len(self._sorted_rows) > 0) & (self._sorted_rows[p] == rows) if len(self._sorted_rows) else \
+            np.zeros(len(rows), dtype=bool)
+        return np.where(hit, self._order[p] if len(self._order) else -1, -1)
+
+    def merge(self, table: pd.DataFrame, findings_mode: str) -> pd.DataFrame:
+        """Add the cross findings to a batch of serialised rows: verdict, worst rule, reasons,
+        fired and the findings (or severity columns) updated."""
+        results = self.evaluation.results
+        pos = self.positions(table["_row"].to_numpy(np.int64))
+        has = pos >= 0
+        if not results:
+            return table
+        table = table.copy()
+        idx = np.flatnonzero(has)
+        p = pos[idx]
+        sub = [r.take(p) for r in results] if len(p) else []
+        if findings_mode == "columns":
+            for r in results:
+                col = np.full(len(table), None, dtype=object)
+                if len(p):
+                    col[idx] = severity_names(r.severity[p], self.problems_only)
+                table[f"sev_{r.rule.code}"] = col
+        if not len(p):
+            return table
+        cross_eval = Evaluation(self.evaluation.batch.take(p), sub)
+        c_rank, c_worst = cross_eval.worst()
+        local = table["_rank"].to_numpy()[idx]
+        heavier = c_rank > local
+        rank_ = np.maximum(local, c_rank)
+        verdict = table["verdict"].to_numpy(dtype=object).copy()
+        verdict[idx] = np.where(verdict[idx] == "error", "error", verdicts(rank_, np.full(len(idx), None)))
+        table["verdict"] = verdict
+        table["_rank"] = table["_rank"].to_numpy().copy()
+        table.loc[table.index[idx], "_rank"] = rank_
+        upd = heavier & (c_rank > 1)
+        if upd.any():
+            codes = np.array([r.rule.code for r in results], dtype=object)
+            engine_reasons = _reasons_for(sub, c_worst, upd, self.clauses)
+            for name, values in (("worst_rule", codes[c_worst[upd]]),
+                                 ("worst_severity", np.array(SEVERITIES, dtype=object)[c_rank[upd]]),
+                                 ("reason_zh", engine_reasons[0]), ("reason_en", engine_reasons[1])):
+                col = table[name].to_numpy(dtype=object).copy()
+                col[idx[upd]] = values
+                table[name] = col
+        fired = table["fired"].to_numpy(dtype=object).copy()
+        more = fired_text(sub, np.arange(len(p)))
+        fired[idx] = [";".join(x for x in (a, b) if x) for a, b in zip(fired[idx], more, strict=True)]
+        table["fired"] = fired
+        if findings_mode == "json":
+            text = findings_json(sub, np.arange(len(p)), self.clauses, self.problems_only)
+            col = table["findings"].to_numpy(dtype=object).copy()
+            col[idx] = [_join_json(a, b) for a, b in zip(col[idx], text, strict=True)]
+            table["findings"] = col
+        return table
+
+
+def _reasons_for(results, worst, rows_mask, clauses) -> tuple[list, list]:
+    rows = np.flatnonzero(rows_mask)
+    zh: list = [None] * len(rows)
+    en: list = [None] * len(rows)
+    for k, result in enumerate(results):
+        sel = np.flatnonzero(worst[rows] == k)
+        if not len(sel):
+            continue
+        found = findings([result], rows[sel], clauses)
+        for j, f in zip(sel.tolist(), found, strict=True):
+            zh[j], en[j] = f[0]["message_zh"], f[0]["message_en"]
+    return zh, en
+
+
+def _join_json(a: str, b: str) -> str:
+    """Two JSON arrays as text, joined into one."""
+    if a == "[]" or a is None:
+        return b
+    if b == "[]":
+        return a
+    return a[:-1] + "," + b[1:]

@@ -1,0 +1,205 @@
+"""Running the one path over an input: chunks on this process or on worker processes.
+
+:func:`run` reads the input in chunks (:func:`mineplan.readers.stream.iter_chunks`), has each
+evaluated by :meth:`Engine.chunk` — here, or in spawned worker processes that each build the
+engine once and write their chunk's rows to a spill file, sending back only its rights — then
+runs the cross rules once over all rights and merges and writes the rows. ``check`` and
+``screen`` both end up here; dask partitions run the same :meth:`Engine.chunk`
+(:mod:`mineplan.engine.dask`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from mineplan.engine.batch import Batch
+from mineplan.engine.pipeline import INTERNAL, MEASURE_COLUMNS, RESULT_COLUMNS, Engine, phase
+from mineplan.engine.spill import write_parquet
+from mineplan.engine.summary import ScreenSummary
+from mineplan.errors import InputError
+
+#: default worker processes: one per core, at most this many
+MAX_WORKERS = 2
+#: rows merged and written at once
+WRITE_BATCH = 20_000
+
+_WORKER: dict = {}
+
+
+def default_workers() -> int:
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def _worker_init(pack, options, parent: int) -> None:
+    _WORKER["engine"] = Engine(pack, options)
+    _WORKER["parent"] = parent
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """A worker ends when the process that started it is gone (kill -9 included): Linux's
+    PR_SET_PDEATHSIG, where it exists."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != _WORKER.get("parent"):  # the parent died before prctl
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_chunk(frame, spill: str, path: str):
+    chunk = _WORKER["engine"].chunk(frame, path=path)
+    write_parquet(chunk.rows, Path(spill))
+    return len(frame), chunk.rights
+
+
+class ChunkRunner:
+    """Evaluates chunks here (one worker, or an input of one chunk) or on spawned processes;
+    results come back in chunk order, at most ``workers + 1`` chunks in flight."""
+
+    def __init__(self, engine: Engine, spill, workers: int | None, path: str, collect: bool = True):
+        self.engine = engine
+        self.collect = collect
+        self.spill = spill
+        self.workers = default_workers() if workers is None else max(1, int(workers))
+        self.path = path
+        self.pool: ProcessPoolExecutor | None = None
+        self.used = 1
+        self.pending: deque = deque()
+        self.held = None  # the first chunk, held until a second shows the input needs the pool
+
+    def _here(self, frame):
+        chunk = self.engine.chunk(frame, path=self.path, collect=self.collect)
+        self.spill.add(chunk.rows, chunk.batch)
+        return len(frame), chunk.rights
+
+    def _start(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
+                                        initargs=(self.engine.pack, self.engine.options, os.getpid()))
+        self.used = self.workers
+        atexit.register(self.close)
+
+    def _submit(self, frame):
+        return self.pool.submit(_worker_chunk, frame, str(self.spill.next_path()), self.path)
+
+    def submit(self, frame):
+        if self.workers == 1 or not hasattr(self.spill, "next_path"):
+            yield self._here(frame)
+            return
+        if self.pool is None and self.held is None:
+            self.held = frame
+            return
+        if self.pool is None:
+            self._start()
+            self.pending.append(self._submit(self.held))
+            self.held = None
+        self.pending.append(self._submit(frame))
+        while len(self.pending) > self.workers:
+            yield self.pending.popleft().result()
+
+    def finish(self):
+        if self.held is not None:
+            frame, self.held = self.held, None
+            yield self._here(frame)
+        while self.pending:
+            yield self.pending.popleft().result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            for future in self.pending:
+                future.cancel()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def final_columns(table):
+    """id first, then the input's attributes, the results, findings or severity columns, the
+    measures and the geometry; helper columns dropped."""
+    cols = list(table.columns)
+    results = [c for c in RESULT_COLUMNS if c in cols]
+    detail = [c for c in cols if c == "findings" or c.startswith("sev_")]
+    measures = [c for c in MEASURE_COLUMNS if c in cols]
+    geometry = table.geometry.name
+    skip = {"id", *results, *detail, *measures, *INTERNAL, geometry}
+    attrs = [c for c in cols if c not in skip]
+    return table[["id", *attrs, *results, *detail, *measures, geometry]]
+
+
+def run(source, engine: Engine, spill, sink, *, chunk_size: int, workers: int | None = 1,
+        progress: Callable[[int], None] | None = None, collect: bool = True,
+        summary: ScreenSummary | None = None, path: str | None = None) -> ScreenSummary:
+    """Evaluate ``source`` (a path read in chunks, or readers' frames), run the cross rules once
+    over its rights, merge and write to ``sink``. Without ``collect`` the first refused feature
+    raises (``check``); with it, it becomes an error row (``screen``)."""
+    from mineplan.readers.stream import iter_chunks
+
+    t0 = time.perf_counter()
+    if isinstance(source, (str, Path)):
+        path = str(source)
+    summary = summary or ScreenSummary(input=str(path), output=str(getattr(sink, "path", "")))
+    if isinstance(source, (str, Path)):
+        chunks = iter_chunks(source, pack=engine.pack, chunk_size=chunk_size, layer=engine.options.layer,
+                             crs=engine.options.crs, fix=engine.options.fix, notes=summary.notes)
+    else:
+        chunks = source
+    options = engine.options
+    if chunk_size < 1:
+        raise InputError(f"chunk size must be at least 1, got {chunk_size}")
+    runner = ChunkRunner(engine, spill, workers if collect else 1, path, collect)
+    rights: list[Batch] = []
+    done = 0
+    try:
+        def gather(results):
+            nonlocal done
+            for n, r in results:
+                rights.append(r)
+                done += n
+                if progress is not None:
+                    progress(done)
+
+        for chunk in chunks:
+            if options.priority is not None and options.priority not in chunk.columns:
+                raise InputError(f"--priority: no attribute {options.priority!r} (attributes: "
+                                 + ", ".join(c for c in chunk.columns if not str(c).startswith("_") and c != "geometry")
+                                 + ")", path=path)
+            gather(runner.submit(chunk))
+        gather(runner.finish())
+        runner.close()  # the workers' memory is free before the cross rules start
+        if done == 0:
+            raise InputError("no features", path=path)
+        where = f"{runner.used} worker processes" if runner.used > 1 else "this process"
+        phase(f"checked {done} rows in chunks in {where}, {sum(r.n for r in rights)} rights kept for the cross rules",
+              t0)
+        t1 = time.perf_counter()
+        cross = engine.cross(Batch.concat(rights))
+        rights.clear()
+        phase("cross rules evaluated", t1)
+        t1 = time.perf_counter()
+        for table in spill.batches(WRITE_BATCH):
+            table = cross.merge(table, options.findings)
+            summary.count(table)
+            sink.write(final_columns(table))
+        sink.close()
+        phase("rows merged and written", t1)
+    except BaseException:
+        abort = getattr(sink, "abort", None)
+        if abort is not None:
+            abort()
+        raise
+    finally:
+        runner.close()
+        spill.close()
+    summary.seconds = time.perf_counter() - t0
+    return summary

@@ -1,0 +1,135 @@
+"""Where serialised rows wait for the cross rules: in memory (one file, ``check``) or in
+GeoParquet part files beside the output (``screen``: memory bounded by the chunk size)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+
+class MemorySpill:
+    """Rows held in memory, with the batches they came from (``check`` reads their attributes)."""
+
+    def __init__(self):
+        self.tables: list = []
+        self.kept: list = []
+
+    def add(self, table, batch=None) -> None:
+        self.tables.append(table)
+        if batch is not None:
+            self.kept.append(batch)
+
+    def batches(self, size: int) -> Iterator:
+        for table in self.tables:
+            for start in range(0, len(table), size):
+                yield table.iloc[start:start + size]
+
+    def close(self) -> None:
+        self.tables = []  # the batches stay: check reads them after the run
+
+
+class ParquetSpill:
+    """Part files ``part-NNNNNN.parquet`` in ``folder`` (written here or by worker processes)."""
+
+    def __init__(self, folder: Path, crs):
+        self.folder = Path(folder)
+        self.crs = crs
+        self.parts: list[Path] = []
+
+    def next_path(self) -> Path:
+        path = self.folder / f"part-{len(self.parts):06d}.parquet"
+        self.parts.append(path)
+        return path
+
+    def add(self, table, batch=None) -> None:
+        write_parquet(table, self.next_path())
+
+    def batches(self, size: int) -> Iterator:
+        import geopandas as gpd
+        import pyarrow.parquet as pq
+
+        for path in self.parts:
+            if not path.exists():  # a worker's chunk without rows
+                continue
+            for batch in pq.ParquetFile(str(path)).iter_batches(batch_size=size):
+                table = batch.to_pandas()
+                geoms = shapely.from_wkb(np.asarray(table.pop("geometry").to_numpy(), dtype=object))
+                yield gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
+
+    def close(self) -> None:
+        for path in self.parts:
+            path.unlink(missing_ok=True)
+
+
+def write_parquet(frame, path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(to_arrow(frame), str(path), compression="zstd")
+
+
+class ParquetWriter:
+    """GeoDataFrames to one GeoParquet file, batch by batch (schema of the first batch)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.writer = None
+        self.schema = None
+
+    def write(self, frame) -> None:
+        import pyarrow.parquet as pq
+
+        table = to_arrow(frame, self.schema)
+        if self.writer is None:
+            self.schema = table.schema
+            self.writer = pq.ParquetWriter(str(self.path), self.schema, compression="zstd")
+        self.writer.write_table(table.cast(self.schema) if table.schema != self.schema else table)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def to_arrow(frame, schema=None):
+    """A frame -> Arrow table; geometry as WKB with GeoParquet metadata; object columns as text."""
+    import pyarrow as pa
+
+    cols = {}
+    for c in frame.columns:
+        if c == frame.geometry.name:
+            continue
+        s = frame[c]
+        if s.dtype == object or str(s.dtype) in ("str", "string"):
+            try:  # text and missing values only: Arrow converts the column at once
+                cols[str(c)] = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed values: each as text
+                cols[str(c)] = pa.array([None if is_na(v) else (v if isinstance(v, str) else as_text(v))
+                                         for v in s.tolist()], type=pa.string())
+        else:
+            cols[str(c)] = pa.array(s, from_pandas=True)
+    cols["geometry"] = pa.array(shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object)), type=pa.binary())
+    table = pa.table(cols)
+    if schema is not None:
+        return table
+    crs = frame.crs.to_json_dict() if frame.crs is not None else None
+    geo = {"version": "1.0.0", "primary_column": "geometry",
+           "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": crs}}}
+    # fields that are all-null in the first batch become text, so later batches fit the schema
+    fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields, metadata={b"geo": json.dumps(geo).encode()}))
+
+
+def is_na(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+def as_text(v) -> str:
+    import orjson
+
+    if isinstance(v, (dict, list)):
+        return orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    return str(v.item() if isinstance(v, np.generic) else v)

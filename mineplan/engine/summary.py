@@ -1,0 +1,45 @@
+"""What a run reports: counts per verdict, per rule (rows where it fired, by severity), per right type."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ScreenSummary:
+    input: str
+    output: str
+    rows: int = 0
+    verdicts: Counter = field(default_factory=Counter)
+    rules: dict = field(default_factory=dict)  # code -> Counter(severity -> rows)
+    right_types: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)  # reason -> rows
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def error_count(self) -> int:
+        return int(self.verdicts.get("error", 0))
+
+    def as_dict(self) -> dict:
+        return {"input": self.input, "output": self.output, "rows": self.rows, "verdicts": dict(self.verdicts),
+                "rules": {k: dict(v) for k, v in sorted(self.rules.items())}, "right_types": dict(self.right_types),
+                "errors": self.error_count, "seconds": round(self.seconds, 3), "notes": self.notes}
+
+    def count(self, table) -> None:
+        """Add a batch of merged rows (columns verdict, _right_type, error, fired)."""
+        self.rows += len(table)
+        verdict = table["verdict"].tolist()
+        self.verdicts.update(verdict)
+        self.right_types.update("error" if v == "error" else (t if isinstance(t, str) else "unknown")
+                                for t, v in zip(table["_right_type"].tolist(), verdict, strict=True))
+        errs = table["error"].dropna()
+        self.errors.update(str(e).split(":")[0][:60] for e in errs.tolist())
+        # per rule: rows where it fired (rows share a few distinct "fired" texts: each is split once)
+        for text, rows in Counter(table["fired"].tolist()).items():
+            if not isinstance(text, str) or not text:
+                continue
+            for item in text.split(";"):
+                code, _, severity = item.partition(":")
+                self.rules.setdefault(code, Counter())[severity] += rows
