@@ -43,8 +43,10 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
-def run_screen(src: Path, out: Path, engine: str, chunk: int, workers: int | None = None) -> dict:
+def run_screen(src: Path, out: Path, engine: str, chunk: int, workers: int | None = None,
+               findings: str = "columns") -> dict:
     extra = f", \"--workers\", \"{workers}\"" if workers else ""
+    extra += f", \"--findings\", \"{findings}\""
     code = ("import resource, sys, time\n"
             "from mineplan.cli import cli\n"
             "t = time.perf_counter()\n"
@@ -75,17 +77,28 @@ def run_screen(src: Path, out: Path, engine: str, chunk: int, workers: int | Non
             "peak_rss_tree_mib": peak / 1024, "phases": phases}
 
 
+def run_peer(src: Path, out_dir: Path) -> dict:
+    """benchmarks/peer.py (what an analyst writes with geopandas in an afternoon) on the same file:
+    its read+write limit and its own time, as it prints them."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([sys.executable, str(HERE / "peer.py"), str(src), str(out_dir), str(HERE.parent / "data")],
+                          capture_output=True, text=True, check=True)
+    found = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if parts and parts[0] in ("limit", "peer"):
+            found[parts[0] + "_s"] = float(parts[1])
+    return found
+
+
 def loop_check(src: Path, m: int) -> float:
     """Seconds for single-feature check_frame calls over the first m features."""
-    import pyarrow.parquet as pq
-
     from mineplan.checker import check_frame
     from mineplan.pack import load_pack
     from mineplan.readers.stream import iter_chunks
 
     pack = load_pack()
     frame = next(iter_chunks(src, pack=pack, chunk_size=m))
-    del pq
     check_frame(frame.iloc[:1], pack=pack, collect=True)  # warm the index
     t = time.perf_counter()
     for k in range(len(frame)):
@@ -101,6 +114,8 @@ def main(argv=None):
     ap.add_argument("--engine", default="local")
     ap.add_argument("--chunk-size", type=int, default=20_000)
     ap.add_argument("--workers", type=int, default=None, help="mineplan screen --workers (default: its own)")
+    ap.add_argument("--peer", action="store_true", help="also run benchmarks/peer.py on each input and report ratios")
+    ap.add_argument("--findings", default="columns", help="mineplan screen --findings (columns or json)")
     args = ap.parse_args(argv)
     d = Path(args.dir)
     d.mkdir(parents=True, exist_ok=True)
@@ -113,8 +128,13 @@ def main(argv=None):
         if not src.exists():
             generate(n).to_parquet(src, row_group_size=100_000)
         out = d / f"screened_{n}.parquet"
-        res = run_screen(src, out, args.engine, args.chunk_size, args.workers)
+        res = run_screen(src, out, args.engine, args.chunk_size, args.workers, args.findings)
         res.update(n=n, per_s=n / res["screen_s"], engine=args.engine, output_mib=os.path.getsize(out) / 2**20)
+        if args.peer:
+            peer = run_peer(src, d / f"peer_{n}")
+            res.update(peer, peer_ratio=peer["peer_s"] / res["screen_s"],
+                       peer_ratio_process=peer["peer_s"] / res["process_s"],
+                       limit_ratio=res["screen_s"] / peer["limit_s"])
         rows.append(res)
         print(json.dumps(res), flush=True)
     if args.loop:

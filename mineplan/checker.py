@@ -7,6 +7,7 @@ as ``mineplan screen``, read back into :class:`~mineplan.findings.Result` object
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,8 @@ class MemorySink:
 
 def results_of(engine: Engine, frames, *, path: str | None = None, collect: bool = False) -> list[Result]:
     """Run ``frames`` (readers' frames in the work CRS) through the one path, in memory."""
+    if engine.options.findings != "json":
+        engine = Engine(engine.pack, dataclasses.replace(engine.options, findings="json"))
     spill, sink = MemorySpill(), MemorySink()
     run(frames, engine, spill, sink, chunk_size=1 << 62, workers=1, collect=collect, path=path)
     where = [(batch, i) for batch in spill.kept for i in range(batch.n)]

@@ -116,8 +116,17 @@ def cli(ctx: click.Context, data_dir: str | None, verbose: bool) -> None:
             logger.addHandler(handler)
 
 
+def _terminate(signum, frame) -> None:
+    """SIGTERM ends a run as Ctrl-C does: cleanup (spill folders, temporary outputs, worker
+    processes) runs on the way out."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="mineplan")
 
 

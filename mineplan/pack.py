@@ -67,6 +67,11 @@ class PlanPack:
         return self.config["plan"]
 
     @property
+    def work_crs(self) -> str:
+        """The projected CRS areas and distances are measured in ([plan] crs)."""
+        return self.plan.get("crs", WORK_CRS)
+
+    @property
     def rules(self) -> dict:
         return self.config.get("rules", {})
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import generate  # noqa: E402
 
 from mineplan.cli import cli  # noqa: E402
-from mineplan.engine_dask import screen_dask  # noqa: E402
+from mineplan.engine.dask import screen_dask  # noqa: E402
 from mineplan.screen import screen  # noqa: E402
 
 

@@ -22,7 +22,8 @@ from generate import generate
 from mineplan.checker import check_frame
 from mineplan.cli import cli
 from mineplan.readers import read_applications
-from mineplan.screen import _finding_dict, _json, _verdict_worst, screen
+from mineplan.findings import SEVERITIES
+from mineplan.screen import screen
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +65,10 @@ def expected(pack, path):
     read = read_applications(path, on_error="collect", plan_area=pack.county_geometry)
     out = {}
     for r in check_frame(read.frame, pack=pack, collect=True):
-        dicts = [_finding_dict(f) for f in r.findings]
-        verdict, worst, _ = _verdict_worst(dicts, r.error)
-        assert verdict == r.verdict
-        out[r.id] = (r.verdict, worst, json.loads(_json(dicts)), r.error)
+        dicts = json.loads(json.dumps([f.as_dict() for f in r.findings], ensure_ascii=False))
+        worst = r.worst
+        counts = worst is not None and SEVERITIES.index(worst.severity) > 1
+        out[r.id] = (r.verdict, worst.rule if counts else None, dicts, r.error)
     return out
 
 
@@ -80,12 +81,12 @@ def screened(path):
 
 @pytest.mark.parametrize(("chunk", "workers"), [(1, 2), (7, 1), (7, 2), (10_000, None)])
 def test_same_as_check_whatever_the_chunking(pack, apps, tmp_path, chunk, workers, caplog):
-    # workers=2: the chunks are checked in two spawned processes (mineplan.chunk_pool)
+    # workers=2: the chunks are checked in two spawned processes (mineplan.engine.runners)
     src = write(apps, tmp_path / "in.parquet")
     want = expected(pack, src)
     out = tmp_path / "out.parquet"
     with caplog.at_level("INFO", logger="mineplan.screen"):
-        summary = screen(src, out, pack=pack, chunk_size=chunk, workers=workers)
+        summary = screen(src, out, pack=pack, chunk_size=chunk, workers=workers, findings="json")
     many = workers == 2 and chunk < len(apps)
     assert ("in 2 worker processes" if many else "in this process") in caplog.text
     got = screened(out)
@@ -109,13 +110,13 @@ def test_shuffled_input_and_priority(pack, apps, tmp_path):
     shuffled = apps.sample(frac=1.0, random_state=3).reset_index(drop=True)
     src = write(shuffled, tmp_path / "shuffled.parquet")
     out = tmp_path / "out.parquet"
-    screen(src, out, pack=pack, chunk_size=7)
+    screen(src, out, pack=pack, chunk_size=7, findings="json")
     assert screened(out) == expected(pack, src)
     # with --priority the ranking no longer depends on the input order
     by_date = write(apps.sort_values("submitted", kind="stable").reset_index(drop=True), tmp_path / "by_date.parquet")
     want = expected(pack, by_date)
     for source in (src, write(apps, tmp_path / "orig.parquet")):
-        screen(source, out, pack=pack, chunk_size=13, priority="submitted")
+        screen(source, out, pack=pack, chunk_size=13, priority="submitted", findings="json")
         assert screened(out) == want
     got = screened(out)
     # X-E2 was submitted first: it holds the block now, X-E1 is the second holder
@@ -139,7 +140,7 @@ def test_gpkg_input_streamed_and_every_output_format(pack, apps, tmp_path):
         assert len(frame) == len(apps)
         verdicts = dict(zip(frame["id"].astype(str), frame["verdict"], strict=True))
         assert verdicts == {k: v[0] for k, v in want.items()}, suffix
-        for col in ("worst_rule", "findings", "share_county", "nearest_3z2l", "nearest_3z2l_m"):
+        for col in ("worst_rule", "reason_zh", "reason_en", "sev_B100", "sev_K302", "share_county"):
             assert col in frame.columns
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
 
@@ -148,41 +149,39 @@ def test_geojson_input_through_the_readers(pack, apps, tmp_path):
     src = tmp_path / "in.geojson"
     apps.head(30).assign(submitted=apps["submitted"].astype(str)).to_crs("EPSG:4326").to_file(src)
     out = tmp_path / "out.parquet"
-    screen(src, out, pack=pack, chunk_size=8)
-    got, want = screened(out), expected(pack, src)
-    assert {k: v[0] for k, v in got.items()} == {k: v[0] for k, v in want.items()}
+    screen(src, out, pack=pack, chunk_size=8, findings="json")
+    assert screened(out) == expected(pack, src)
 
 
-def test_priority_spills_cross_results_in_parts(pack, apps, tmp_path, monkeypatch):
-    # with --priority the cross results come in rank order: spilled by row range, read back part by part
-    import mineplan.screen as mod
+def test_priority_with_small_write_batches(pack, apps, tmp_path, monkeypatch):
+    # rows are merged with their cross results batch by batch: batches smaller than a chunk change nothing
+    import mineplan.engine.runners as runners
 
     by_date = write(apps.sort_values("submitted", kind="stable").reset_index(drop=True), tmp_path / "by_date.parquet")
     want = expected(pack, by_date)
     shuffled = write(apps.sample(frac=1.0, random_state=5).reset_index(drop=True), tmp_path / "shuffled.parquet")
-    monkeypatch.setattr(mod, "CROSS_PART_ROWS", 6)  # several parts, output batches spanning two
-    monkeypatch.setattr(mod, "WRITE_BATCH", 9)
+    monkeypatch.setattr(runners, "WRITE_BATCH", 9)
     out = tmp_path / "out.parquet"
-    screen(shuffled, out, pack=pack, chunk_size=11, priority="submitted")
+    screen(shuffled, out, pack=pack, chunk_size=11, priority="submitted", findings="json")
     assert screened(out) == want
     assert sorted(p.name for p in tmp_path.iterdir()) == ["by_date.parquet", "out.parquet", "shuffled.parquet"]
 
 
 def test_interrupted_write_leaves_the_old_file(pack, apps, tmp_path, monkeypatch):
-    import mineplan.screen as mod
+    from mineplan.writers import TableSink
 
     src = write(apps, tmp_path / "in.parquet")
     out = tmp_path / "out.gpkg"
     out.write_bytes(b"old")
     calls = {"n": 0}
-    real = mod._Sink.write
+    real = TableSink.write
 
     def boom(self, frame):
         calls["n"] += 1
         real(self, frame)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(mod._Sink, "write", boom)
+    monkeypatch.setattr(TableSink, "write", boom)
     with pytest.raises(RuntimeError):
         screen(src, out, pack=pack, chunk_size=40)
     assert out.read_bytes() == b"old" and calls["n"] == 1
@@ -195,8 +194,8 @@ def test_interrupted_write_leaves_the_old_file(pack, apps, tmp_path, monkeypatch
 
 def test_problems_only_keeps_the_verdicts(pack, apps, tmp_path):
     src = write(apps, tmp_path / "in.parquet")
-    screen(src, tmp_path / "all.parquet", pack=pack, chunk_size=30)
-    screen(src, tmp_path / "few.parquet", pack=pack, chunk_size=30, problems_only=True)
+    screen(src, tmp_path / "all.parquet", pack=pack, chunk_size=30, findings="json")
+    screen(src, tmp_path / "few.parquet", pack=pack, chunk_size=30, problems_only=True, findings="json")
     a, b = screened(tmp_path / "all.parquet"), screened(tmp_path / "few.parquet")
     assert {k: v[:2] for k, v in a.items()} == {k: v[:2] for k, v in b.items()}
     assert all(f["severity"] != "pass" for v in b.values() for f in v[2])
@@ -222,7 +221,7 @@ def test_verbose_logs_the_phases(pack, apps, tmp_path, caplog):
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert f"checked {len(apps)} rows in {-(-len(apps) // 10)} chunks in this process" in text
     assert "K302: " in text and "overlapping pairs" in text and "peak RSS" in text
-    assert "cross rules and output written" in text
+    assert "cross rules evaluated" in text and "rows merged and written" in text
 
 
 def test_cli_unusable_input_exits_2(tmp_path):
@@ -240,7 +239,7 @@ def test_cli_unusable_input_exits_2(tmp_path):
     assert result.exit_code == 2 and "nope" in result.output
 
 
-def test_measures_are_the_contexts(pack, index, tmp_path):
+def test_measures_are_the_shares(pack, index, tmp_path):
     f = index.features
     mine = f[f["role"] == "mining_block"].iloc[0].geometry
     frame = gpd.GeoDataFrame([{"id": "m", "right_type": "mining"}], geometry=[mine], crs="EPSG:4549")
@@ -248,9 +247,7 @@ def test_measures_are_the_contexts(pack, index, tmp_path):
     screen(src, tmp_path / "o.parquet", pack=pack)
     row = gpd.read_parquet(tmp_path / "o.parquet").iloc[0]
     assert row["share_mining_block"] == pytest.approx(1.0) and row["share_county"] == pytest.approx(1.0)
-    near = min(shapely.distance(mine, g) for g in f[f["role"].isin(["three_zones", "two_lines"])].geometry)
-    assert row["nearest_3z2l_m"] == pytest.approx(near, abs=0.1)
-    assert np.isfinite(row["nearest_3z2l_m"])
+    assert np.isnan(gpd.read_parquet(tmp_path / "o.parquet")["share_key_exploration_zone"]).sum() == 0
 
 
 def test_real_subprocess_screen_with_worker_processes(pack, apps, tmp_path):
@@ -263,7 +260,7 @@ def test_real_subprocess_screen_with_worker_processes(pack, apps, tmp_path):
     assert exe, "the mineplan console script is not installed"
     src = write(apps, tmp_path / "in.parquet")
     proc = subprocess.run([exe, "--verbose", "screen", "in.parquet", "-o", "out.parquet", "--workers", "2",
-                           "--chunk-size", "30", "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                           "--chunk-size", "30", "--quiet", "--findings", "json"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "chunks in 2 worker processes" in proc.stderr
     assert screened(tmp_path / "out.parquet") == expected(pack, src)

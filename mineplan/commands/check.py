@@ -5,17 +5,12 @@ from __future__ import annotations
 import click
 
 from mineplan.applications import METHODS, RIGHT_TYPES, UNITS
-from mineplan.commands.options import console, crs_opt, lang_opt, layer_opt
+from mineplan.commands.options import console, lang_opt, run_options
 
 
 def aliases(table: dict[str, tuple[str, ...]]) -> click.Choice:
     """A choice of the canonical values and their aliases (Chinese included)."""
     return click.Choice([name for names in table.values() for name in names], case_sensitive=False)
-
-
-def _constraint(value: str) -> tuple[str, str]:
-    path, _, severity = value.partition("=")
-    return path, severity or "forbidden"
 
 
 @click.command()
@@ -31,20 +26,12 @@ def _constraint(value: str) -> tuple[str, str]:
 @click.option("--green-mine/--no-green-mine", default=None, help="Green-mine (or green-exploration) commitment.")
 @click.option("--grant", help="Grant method: 招标, 拍卖, 挂牌, 协议.")
 @click.option("--applicant", help="Applicant.")
-@click.option("--radius", type=float, help="Check a point as a disc of this radius (m).")
-@click.option("--constraints", "constraints", multiple=True, metavar="FILE[=SEVERITY]",
-              help="A constraint layer (ecological red line, farmland …) and the verdict it gives "
-                   "(forbidden by default; or restricted). Repeatable.")
-@click.option("--fix", is_flag=True, help="Repair invalid geometries with make_valid (reported as a finding).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "geojson"]), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write json/geojson here.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True),
               help="Also write a one-page report (.html or .pdf).")
-@click.option("--registry", "registry_path", type=click.Path(dir_okay=False),
-              help="Rights registry (GeoPackage) to check against: overlaps, holders, caps.")
 @click.option("--all/--problems-only", "show_passes", default=True, help="Show passing findings in the table.")
-@layer_opt
-@crs_opt
+@run_options
 @lang_opt
 @click.pass_context
 def check(ctx, path, id_, right_type, mineral, method, stage, annual_output, output_unit, licence_years,
@@ -55,21 +42,19 @@ def check(ctx, path, id_, right_type, mineral, method, stage, annual_output, out
     Exit status: 0 allowed, 3 restricted, 4 forbidden, 2 unusable input, 1 internal error.
     """
     from mineplan.checker import check_file
-    from mineplan.commands.options import pack_from
+    from mineplan.commands.options import options_from, pack_from
     from mineplan.findings import EXIT_CODES
-    from mineplan.output import render, to_geojson, to_json
+    from mineplan.output import render
+    from mineplan.writers import report_geojson, report_json, write_text
 
     overrides = {"id": id_, "right_type": right_type, "mineral": mineral, "method": method, "stage": stage,
                  "annual_output": annual_output, "output_unit": output_unit, "licence_years": licence_years,
                  "green_mine": green_mine, "grant": grant, "applicant": applicant}
     pack = pack_from(ctx)
-    existing = None
-    if registry_path:
-        from mineplan.registry import open_registry
-
-        existing = open_registry(registry_path).existing_rights()
-    report = check_file(path, pack=pack, overrides=overrides, layer=layer, crs=input_crs, fix=fix, radius=radius,
-                        constraints=[_constraint(c) for c in constraints], existing=existing)
+    options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, registry_path=registry_path,
+                           layer=layer, input_crs=input_crs, overrides=overrides, problems_only=not show_passes
+                           and fmt != "table")
+    report = check_file(path, pack=pack, options=options)
     if report_path:
         from mineplan.report import write_report
 
@@ -79,10 +64,9 @@ def check(ctx, path, id_, right_type, mineral, method, stage, annual_output, out
     else:
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
-        text = to_json(report) if fmt == "json" else to_geojson(report, report.frame)
+        text = report_json(report) if fmt == "json" else report_geojson(report)
         if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
+            write_text(output, text + "\n")
         else:
             click.echo(text)
     ctx.exit(EXIT_CODES[report.verdict])

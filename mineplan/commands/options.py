@@ -21,3 +21,34 @@ def pack_from(ctx: click.Context):
 
 def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def run_options(f):
+    """The options that shape a run of the rules (check, screen): defined once, read by
+    :func:`options_from` into one :class:`~mineplan.engine.options.RunOptions`."""
+    for option in reversed((
+        click.option("--radius", type=float, help="Check points as discs of this radius (m)."),
+        click.option("--constraints", "constraints", multiple=True, metavar="FILE[=SEVERITY]",
+                     help="A constraint layer (ecological red line, farmland …) and the verdict it gives "
+                          "(forbidden by default; or restricted). Repeatable."),
+        click.option("--fix", is_flag=True, help="Repair invalid geometries with make_valid (reported as a finding)."),
+        click.option("--registry", "registry_path", type=click.Path(dir_okay=False),
+                     help="Rights registry (GeoPackage) to check against: overlaps, holders, caps."),
+        layer_opt,
+        crs_opt,
+    )):
+        f = option(f)
+    return f
+
+
+def options_from(ctx: click.Context, pack, *, radius, constraints, fix, registry_path, layer, input_crs, **more):
+    """One RunOptions from the shared run options (and any more of its fields)."""
+    from mineplan.engine.options import RunOptions, constraint_layers, parse_constraint
+
+    existing = None
+    if registry_path:
+        from mineplan.registry import open_registry
+
+        existing = open_registry(registry_path).existing_rights()
+    return RunOptions(constraints=constraint_layers(pack, [parse_constraint(c) for c in constraints]),
+                      existing=existing, radius=radius, fix=fix, layer=layer, crs=input_crs, **more)

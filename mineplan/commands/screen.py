@@ -6,12 +6,7 @@ import sys
 
 import click
 
-from mineplan.commands.options import console, crs_opt, layer_opt
-
-
-def _constraint(value: str) -> tuple[str, str]:
-    path, _, severity = value.partition("=")
-    return path, severity or "forbidden"
+from mineplan.commands.options import console, run_options
 
 
 @click.command()
@@ -23,52 +18,43 @@ def _constraint(value: str) -> tuple[str, str]:
 @click.option("--priority", metavar="FIELD",
               help="Rank applications for the cross rules (caps, one holder per block) by this attribute, "
                    "ascending; default: input order.")
-@click.option("--registry", "registry_path", type=click.Path(dir_okay=False),
-              help="Rights registry (GeoPackage): existing rights for overlaps, holders and caps.")
-@click.option("--radius", type=float, help="Screen points as discs of this radius (m).")
-@click.option("--constraints", "constraints", multiple=True, metavar="FILE[=SEVERITY]",
-              help="A constraint layer and the verdict it gives (forbidden by default). Repeatable.")
-@click.option("--fix", is_flag=True, help="Repair invalid geometries with make_valid (reported as a finding).")
-@click.option("--problems-only", is_flag=True, help="Leave passing findings out of the findings column.")
+@click.option("--problems-only", is_flag=True, help="Leave passing findings out (findings column or severity columns).")
+@click.option("--findings", "findings", type=click.Choice(["columns", "json"]), default="columns", show_default=True,
+              help="columns: one severity column per rule (sev_CODE) beside the deciding reason; json: every "
+                   "finding as JSON text in a findings column, as `check --format json` gives it.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: stream on this machine; dask: dask-geopandas partitions (GeoParquet in and out).")
 @click.option("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler (default: a LocalCluster).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="local engine: processes that check chunks (default: one per core, at most 2).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
-@layer_opt
-@crs_opt
+@run_options
 @click.pass_context
-def screen(ctx, input_path, output_path, chunk_size, priority, registry_path, radius, constraints, fix, problems_only,
-           engine, scheduler, workers, quiet, layer, input_crs):
+def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, findings, engine, scheduler, workers,
+           quiet, radius, constraints, fix, registry_path, layer, input_crs):
     """Screen every application in INPUT against the plan and write one row each to OUTPUT.
 
     Each row: the id and attributes, verdict, worst rule, findings (JSON text) and key measures.
     A bad record becomes an "error" row; the others are still screened. Exit status: 0 when the
     screen ran (whatever the verdicts), 2 for unusable input, 1 for an internal error.
     """
-    from mineplan.commands.options import pack_from
+    from mineplan.commands.options import options_from, pack_from
 
     pack = pack_from(ctx)
-    existing = None
-    if registry_path:
-        from mineplan.registry import open_registry
-
-        existing = open_registry(registry_path).existing_rights()
+    options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, registry_path=registry_path,
+                           layer=layer, input_crs=input_crs, priority=priority, problems_only=problems_only,
+                           findings=findings)
     out = console(stderr=True)
     show = not quiet and sys.stderr.isatty()
-    kwargs = dict(pack=pack, chunk_size=chunk_size, layer=layer, crs=input_crs, fix=fix, radius=radius,
-                  constraints=[_constraint(c) for c in constraints], existing=existing, priority=priority,
-                  problems_only=problems_only)
     if engine == "dask":
-        from mineplan.engine_dask import screen_dask
+        from mineplan.engine.dask import screen_dask
 
-        summary = screen_dask(input_path, output_path, scheduler=scheduler, n_workers=workers or 2, **kwargs)
+        summary = screen_dask(input_path, output_path, pack=pack, options=options, scheduler=scheduler,
+                              n_workers=workers or 2)
     else:
         from mineplan.screen import screen as run
 
-        kwargs["workers"] = workers  # None: one per core
-
+        kwargs = dict(pack=pack, options=options, chunk_size=chunk_size, workers=workers)  # workers None: per core
         if show:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

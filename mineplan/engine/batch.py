@@ -123,7 +123,7 @@ def normalise(frame, normaliser: Normaliser, *, overrides: dict | None = None, r
     errors[(missing | empty) & (errors == None)] = "empty geometry"  # noqa: E711
     # the readers refuse invalid geometries; a frame built by a caller may still hold one, and GEOS
     # overlays on it fail: refuse it here with GEOS's reason
-    check = np.flatnonzero((errors == None))  # noqa: E711
+    check = np.flatnonzero(errors == None)  # noqa: E711
     invalid = check[~shapely.is_valid(geoms[check])]
     for i in invalid:
         errors[i] = f"invalid geometry: {shapely.is_valid_reason(geoms[i])}"

@@ -34,7 +34,9 @@ class RunOptions:
     rules: tuple[str, ...] | None = None  # rule codes to run (default: the whole catalogue)
     layer: str | None = None  # input layer (GeoPackage, …)
     crs: str | None = None  # input CRS where the file does not say
-    findings: str = "json"  # serialised findings: "json" (finding objects) or "columns" (severity per rule)
+    #: serialised findings: "columns" (a severity column per rule beside the deciding reason: the fast
+    #: default of screen) or "json" (every finding object as JSON text: check, the report, the web API)
+    findings: str = "columns"
 
     def __post_init__(self):
         if self.radius is not None and not self.radius > 0:

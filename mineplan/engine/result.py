@@ -61,7 +61,7 @@ def fires(zh: str, en: str, facts: tuple[str, ...] = ()) -> Outcome:
 class RuleResult:
     """A rule's answer for a batch of ``n`` applications."""
 
-    __slots__ = ("rule", "outcome", "facts", "lazy")
+    __slots__ = ("facts", "lazy", "outcome", "rule")
 
     def __init__(self, rule, n: int):
         self.rule = rule
@@ -111,5 +111,10 @@ class RuleResult:
         out.outcome = self.outcome[rows]
         out.facts = {k: v[rows] for k, v in self.facts.items()}
         rows = np.asarray(rows)
-        out.lazy = {k: (lambda fn: (lambda r: fn(rows[r])))(fn) for k, fn in self.lazy.items()}
+        out.lazy = {k: _remapped(fn, rows) for k, fn in self.lazy.items()}
         return out
+
+
+def _remapped(fn: Callable[[np.ndarray], list], rows: np.ndarray) -> Callable[[np.ndarray], list]:
+    """A lazy fact of a subset: positions in the subset asked with the original positions."""
+    return lambda sel: fn(rows[sel])

@@ -159,7 +159,7 @@ def run(source, engine: Engine, spill, sink, *, chunk_size: int, workers: int | 
         raise InputError(f"chunk size must be at least 1, got {chunk_size}")
     runner = ChunkRunner(engine, spill, workers if collect else 1, path, collect)
     rights: list[Batch] = []
-    done = 0
+    done = chunks_seen = 0
     try:
         def gather(results):
             nonlocal done
@@ -170,6 +170,7 @@ def run(source, engine: Engine, spill, sink, *, chunk_size: int, workers: int | 
                     progress(done)
 
         for chunk in chunks:
+            chunks_seen += 1
             if options.priority is not None and options.priority not in chunk.columns:
                 raise InputError(f"--priority: no attribute {options.priority!r} (attributes: "
                                  + ", ".join(c for c in chunk.columns if not str(c).startswith("_") and c != "geometry")
@@ -180,19 +181,9 @@ def run(source, engine: Engine, spill, sink, *, chunk_size: int, workers: int | 
         if done == 0:
             raise InputError("no features", path=path)
         where = f"{runner.used} worker processes" if runner.used > 1 else "this process"
-        phase(f"checked {done} rows in chunks in {where}, {sum(r.n for r in rights)} rights kept for the cross rules",
-              t0)
-        t1 = time.perf_counter()
-        cross = engine.cross(Batch.concat(rights))
-        rights.clear()
-        phase("cross rules evaluated", t1)
-        t1 = time.perf_counter()
-        for table in spill.batches(WRITE_BATCH):
-            table = cross.merge(table, options.findings)
-            summary.count(table)
-            sink.write(final_columns(table))
-        sink.close()
-        phase("rows merged and written", t1)
+        phase(f"checked {done} rows in {chunks_seen} chunks in {where}, {sum(r.n for r in rights)} rights kept for "
+              "the cross rules", t0)
+        finish(engine, rights, spill, sink, summary)
     except BaseException:
         abort = getattr(sink, "abort", None)
         if abort is not None:
@@ -203,3 +194,19 @@ def run(source, engine: Engine, spill, sink, *, chunk_size: int, workers: int | 
         spill.close()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def finish(engine: Engine, rights: list[Batch], spill, sink, summary: ScreenSummary) -> None:
+    """The cross rules once over every right of the input, then the spilled rows merged with
+    their cross results and written (the local and dask runners both end here)."""
+    t1 = time.perf_counter()
+    cross = engine.cross(Batch.concat(rights))
+    rights.clear()
+    phase("cross rules evaluated", t1)
+    t1 = time.perf_counter()
+    for table in spill.batches(WRITE_BATCH):
+        table = cross.merge(table, engine.options.findings)
+        summary.count(table)
+        sink.write(final_columns(table))
+    sink.close()
+    phase("rows merged and written", t1)

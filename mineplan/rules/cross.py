@@ -1,5 +1,5 @@
-"""Cross-application rules: what one application means for the others in the batch and for the
-rights already granted or pending (``ctx.existing``, e.g. from the registry).
+"""Cross-application rules: what one application means for the others of the input and for the
+rights already granted or pending (the registry).
 
 * one exploration holder per exploration block (K300, 4.2.2(2))
 * one mining right per mining block (K301, 一矿多开, 4.2.4(2))
@@ -7,129 +7,71 @@ rights already granted or pending (``ctx.existing``, e.g. from the registry).
 * the caps of the indicator table (K310 exploration rights, K311 mines) and its extraction
   limits (K312 geothermal, K313 mineral water)
 
-**Ranking.** Where the first comers take a place (a block's holder, a cap), existing rights come
-first, then the applications in their order in the batch (``ctx.apps``): input order for
-``mineplan check``; ``mineplan screen --priority FIELD`` sorts the batch by FIELD (ascending,
-ties in input order) before these rules run. An existing right whose id is also an application's
-id is the same right (a pending application already in the registry) and counts once, as the
-application.
-
-These rules have ``cross = True``: a chunked screen runs the other rules chunk by chunk and these
-once over every exploration and mining application of the whole batch, so the verdicts do not
-depend on the chunking.
+They run once over every right of a whole input (:meth:`mineplan.engine.pipeline.Engine.cross`),
+whatever the chunking: the batch they see holds the existing rights first (``batch.extra
+["existing"]`` true; the registry's order), then the applications in rank order (input order, or
+``--priority``). Where the first comers take a place (a block's holder, a cap), that order decides.
+An existing right whose id is also an application's id is that application and counts once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 
 import numpy as np
+import pandas as pd
 
-from mineplan.applications import Application
-from mineplan.context import CheckContext
-from mineplan.findings import rounded
+from mineplan.engine.result import cannot, fires, passes
 from mineplan.overlaps import TopOverlaps, overlapping_pairs
-from mineplan.rules.base import Rule
-from mineplan.rules.blocks import _name, block_matches, mining_block_role
-from mineplan.rules.mining import _missing_output, output_in
+from mineplan.rules.base import NEEDS_AREA, Rule
+from mineplan.rules.blocks import mining_block_role_array
+from mineplan.rules.mining import MISSING_OUTPUT, output_in_array
 
 log = logging.getLogger("mineplan.screen")
 RIGHTS = ("exploration", "mining")
-#: statuses of existing rights that count (registry.COUNTING)
-COUNTING = ("granted", "pending")
+#: the others a finding lists
+LISTED = 20
 
 
-def existing_rights(ctx: CheckContext):
-    """The existing rights that count (granted or pending), minus the batch's own ids, with
-    a positional index; None without a registry."""
-    key = "_cross_existing"
-    if key in ctx.__dict__:
-        return ctx.__dict__[key]
-    frame = ctx.existing
-    if frame is not None and len(frame):
-        if "status" in frame.columns:
-            frame = frame[frame["status"].isin(COUNTING) | frame["status"].isna()]
-        ids = {app.id for app in ctx.apps if app is not None}
-        frame = frame[~frame["id"].astype(str).isin(ids)]
-        geoms = frame.geometry
-        frame = frame[geoms.notna() & ~geoms.is_empty].reset_index(drop=True)
-        if frame.crs is not None and str(frame.crs) != "EPSG:4549":
-            frame = frame.to_crs("EPSG:4549")
-    else:
-        frame = None
-    ctx.__dict__[key] = frame if frame is not None and len(frame) else None
-    return ctx.__dict__[key]
-
-
-def _existing_apps(ctx: CheckContext, right_type: str) -> list[tuple[int, Application]]:
-    """(row, Application) for the existing rights of ``right_type``, in the registry's order."""
-    frame = existing_rights(ctx)
-    if frame is None:
-        return []
-    out = []
-    for row, rec in enumerate(frame.to_dict("records")):
-        if rec.get("right_type") != right_type:
-            continue
-        output = rec.get("annual_output")
-        out.append((row, Application(
-            index=-1, id=str(rec["id"]), right_type=right_type, mineral=_clean(rec.get("mineral")),
-            method=_clean(rec.get("method")), annual_output=None if _clean(output) is None else float(output),
-            output_unit=_clean(rec.get("output_unit")), applicant=_clean(rec.get("holder")))))
-    return out
-
-
-def _clean(value):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return value
-
-
-def _existing_block(ctx: CheckContext, role: str) -> dict[int, int]:
-    """Existing right (row) -> the feature of ``role`` it overlaps most."""
-    key = f"_cross_existing_block_{role}"
-    if key not in ctx.__dict__:
-        frame = existing_rights(ctx)
-        out: dict[int, int] = {}
-        if frame is not None:
-            table = ctx.index.overlaps(np.asarray(frame.geometry.values, dtype=object), (role,))
-            table = table.sort_values(["app", "overlap"], ascending=[True, False]).drop_duplicates("app")
-            out = dict(zip(table["app"].astype(int), table["feature"].astype(int), strict=True))
-        ctx.__dict__[key] = out
-    return ctx.__dict__[key]
-
-
-def _app_block(ctx: CheckContext, i: int, role: str) -> int | None:
-    hits = block_matches(ctx, role).get(i)
-    return None if hits is None else hits[0]["feature"]
-
-
-class _Members:
-    """The rights in one planning block (ids in rank order): the others an application shares it with."""
-
-    listed = 20
-
-    def __init__(self, ids: list[str]):
-        self.ids = ids
-        self.counts = Counter(ids)
-
-    def others(self, own: str) -> tuple[list[str], int]:
-        """The first ``listed`` ids other than ``own`` (rank order) and how many others there are:
-        O(listed), not O(block), per application."""
-        out: list[str] = []
-        for rid in self.ids:
-            if rid != own:
-                out.append(rid)
-                if len(out) == self.listed:
-                    break
-        return out, len(self.ids) - self.counts[own]
+def existing_mask(ctx) -> np.ndarray:
+    ex = ctx.batch.extra.get("existing")
+    return np.zeros(ctx.n, dtype=bool) if ex is None else ex.astype(bool)
 
 
 class CrossRule(Rule):
-    """A rule that compares applications with each other: run once over the whole batch."""
+    """A rule that compares applications with each other: run once over the whole input."""
 
     cross = True
     applies_to = RIGHTS
+
+
+def _block_membership(ctx, rows: np.ndarray, block: np.ndarray):
+    """For the rows in blocks: per row the count of others in its block (by id), and a lazy
+    list of them (first LISTED, batch order)."""
+    located = rows & (block >= 0)
+    ids = ctx.batch.ids
+    frame = pd.DataFrame({"block": block[located], "id": ids[located]})
+    size = frame.groupby("block")["id"].transform("size").to_numpy()
+    same = frame.groupby(["block", "id"])["id"].transform("size").to_numpy()
+    others = np.zeros(ctx.n, dtype=np.int64)
+    others[located] = size - same
+    order = np.flatnonzero(located)
+    order = order[np.argsort(block[order], kind="stable")]
+    order_block, order_ids = block[order], ids[order]
+    starts = np.searchsorted(order_block, block)
+
+    def listed(sel: np.ndarray) -> list:
+        out = []
+        for r in sel.tolist():
+            k, found = int(starts[r]), []
+            while k < len(order_block) and order_block[k] == block[r] and len(found) < LISTED:
+                if order_ids[k] != ids[r]:
+                    found.append(order_ids[k])
+                k += 1
+            out.append(found)
+        return out
+
+    return located, others, listed
 
 
 class OneExplorationHolder(CrossRule):
@@ -141,49 +83,53 @@ class OneExplorationHolder(CrossRule):
             "an existing exploration right in it, else the applicant of the first exploration application in "
             "it (ranked: existing rights, then batch order); another applicant is forbidden. An application "
             "without an applicant in a block sought by others cannot be judged.")
+    _facts = ("block", "others_in_block", "others_count")
+    _holder = (*_facts, "block_holder", "block_holder_right", "block_holder_existing")
+    outcomes = {
+        "alone": passes("区块“{_zh}”内无其他探矿权或申请", "no other right or application in block {_en}", _facts),
+        "no_applicant": cannot("未给出申请人，区块“{_zh}”另有 {others_count} 个探矿权或申请",
+                               "applicant not given; block {_en} has {others_count} other rights or applications",
+                               _facts),
+        "holder": passes("区块“{_zh}”的勘查主体为本申请人（{block_holder}）",
+                         "the applicant ({block_holder}) is block {_en}'s exploration holder", _holder),
+        "second": fires("区块“{_zh}”已有勘查主体“{block_holder}”（{_what_zh} {block_holder_right}），不得另设勘查主体",
+                        "block {_en} already has an exploration holder, {block_holder} ({_what_en} "
+                        "{block_holder_right}): no second holder", _holder),
+    }
 
     def evaluate(self, ctx):
-        role = "exploration_block"
-        members: dict[int, list[tuple[str, str | None, bool]]] = {}  # block -> (id, holder, existing)
-        for row, right in _existing_apps(ctx, "exploration"):
-            block = _existing_block(ctx, role).get(row)
-            if block is not None:
-                members.setdefault(block, []).append((right.id, right.applicant, True))
-        located = []
-        for i, app in ctx.valid(self.applies_to):
-            block = _app_block(ctx, i, role)
-            if block is None:
-                continue  # E200 forbids a right outside every block
-            members.setdefault(block, []).append((app.id, app.applicant, False))
-            located.append((i, app, block))
-        blocks = {block: _Members([rid for rid, _h, _ex in entries]) for block, entries in members.items()}
-        firsts = {block: next(((rid, h, ex) for rid, h, ex in entries if h is not None), None)
-                  for block, entries in members.items()}
-        for i, app, block in located:
-            code, zh, en = _name(ctx, block)
-            first = firsts[block]
-            others, count = blocks[block].others(app.id)
-            facts = {"block": code, "others_in_block": others, "others_count": count}
-            if app.applicant is None:
-                if count:
-                    yield i, self.cannot(ctx, f"未给出申请人，区块“{zh}”另有 {count} 个探矿权或申请",
-                                         f"applicant not given; block {en} has {count} other rights or "
-                                         "applications", **facts)
-                else:
-                    yield i, self.ok(ctx, f"区块“{zh}”内无其他探矿权或申请", f"no other right or application in block {en}",
-                                     **facts)
-                continue
-            holder_id, holder, existing = first
-            facts.update(block_holder=holder, block_holder_right=holder_id, block_holder_existing=existing)
-            if holder == app.applicant:
-                yield i, self.ok(ctx, f"区块“{zh}”的勘查主体为本申请人（{holder}）",
-                                 f"the applicant ({holder}) is block {en}'s exploration holder", **facts)
-            else:
-                what_zh = "已有探矿权" if existing else "排序在前的申请"
-                what_en = "existing right" if existing else "earlier-ranked application"
-                yield i, self.fire(ctx, f"区块“{zh}”已有勘查主体“{holder}”（{what_zh} {holder_id}），不得另设勘查主体",
-                                   f"block {en} already has an exploration holder, {holder} ({what_en} {holder_id}): "
-                                   "no second holder", **facts)
+        r = self.result(ctx)
+        rows = ctx.rows(self.applies_to)
+        block = np.where(rows, ctx.rel.best("exploration_block").feature, -1)
+        located, others, listed = _block_membership(ctx, rows, block)
+        applicant = ctx.batch["applicant"]
+        ids = ctx.batch.ids
+        # the block's holder: the first member (batch order: existing first) with an applicant
+        with_holder = np.flatnonzero(located & (applicant != None))  # noqa: E711
+        first = pd.Series(with_holder).groupby(block[with_holder]).first()
+        holder_row = np.full(ctx.n, -1, dtype=np.int64)
+        has = located & np.isin(block, first.index.to_numpy())
+        holder_row[has] = first.reindex(block[has]).to_numpy()
+        given = located & (applicant != None)  # noqa: E711
+        hr = np.maximum(holder_row, 0)
+        same = given & (holder_row >= 0) & (applicant[hr] == applicant)
+        r.set("alone", located & ~given)
+        r.set("no_applicant", located & ~given & (others > 0))
+        r.set("holder", same)
+        r.set("second", given & ~same)
+        code, zh, en = ctx.feature_names(block)
+        r.fact("block", code)
+        r.fact("_zh", zh)
+        r.fact("_en", en)
+        r.fact("others_count", others)
+        r.lazy_fact("others_in_block", listed)
+        r.fact("block_holder", np.where(holder_row >= 0, applicant[hr], None))
+        r.fact("block_holder_right", np.where(holder_row >= 0, ids[hr], None))
+        existing = existing_mask(ctx)
+        r.fact("block_holder_existing", np.where(holder_row >= 0, existing[hr], None).astype(object))
+        r.fact("_what_zh", np.where(existing[hr], "已有探矿权", "排序在前的申请"))
+        r.fact("_what_en", np.where(existing[hr], "existing right", "earlier-ranked application"))
+        return r
 
 
 class OneMinePerBlock(CrossRule):
@@ -194,148 +140,164 @@ class OneMinePerBlock(CrossRule):
     what = ("One mining right per mining planning block (geothermal and mineral water: per exploration block of "
             "the mineral, 探转采). The first right in a block (ranked: existing rights, then batch order) keeps "
             "it; every later application in the block is forbidden, whoever the holder.")
+    _facts = ("block", "others_in_block", "others_count")
+    outcomes = {
+        "first": passes("区块“{_zh}”内无在先的采矿权或申请", "no earlier mining right or application in block {_en}", _facts),
+        "later": fires("一矿多开：区块“{_zh}”已有{_what_zh} {first_right}",
+                       "several mines on one deposit: block {_en} already has {_what_en} {first_right}",
+                       (*_facts, "first_right", "first_existing")),
+    }
 
     def evaluate(self, ctx):
-        members: dict[int, list[tuple[str, bool]]] = {}
-        for row, right in _existing_apps(ctx, "mining"):
-            block = _existing_block(ctx, mining_block_role(ctx, right.mineral)).get(row)
-            if block is not None:
-                members.setdefault(block, []).append((right.id, True))
-        located = []
-        for i, app in ctx.valid(self.applies_to):
-            block = _app_block(ctx, i, mining_block_role(ctx, app.mineral))
-            if block is None:
-                continue  # X210 forbids a right outside every block
-            members.setdefault(block, []).append((app.id, False))
-            located.append((i, app, block))
-        blocks = {block: _Members([rid for rid, _ex in entries]) for block, entries in members.items()}
-        for i, app, block in located:
-            code, zh, en = _name(ctx, block)
-            first_id, existing = members[block][0]
-            others, count = blocks[block].others(app.id)
-            facts = {"block": code, "others_in_block": others, "others_count": count}
-            if first_id == app.id:
-                yield i, self.ok(ctx, f"区块“{zh}”内无在先的采矿权或申请", f"no earlier mining right or application in block {en}",
-                                 **facts)
-            else:
-                what_zh = "已有采矿权" if existing else "排序在前的申请"
-                what_en = "existing right" if existing else "earlier-ranked application"
-                facts.update(first_right=first_id, first_existing=existing)
-                yield i, self.fire(ctx, f"一矿多开：区块“{zh}”已有{what_zh} {first_id}",
-                                   f"several mines on one deposit: block {en} already has {what_en} {first_id}", **facts)
+        r = self.result(ctx)
+        rows = ctx.rows(self.applies_to)
+        roles = mining_block_role_array(ctx, ctx.batch["mineral"])
+        block = np.full(ctx.n, -1, dtype=np.int64)
+        for role in np.unique(roles[rows]).tolist():
+            take = rows & (roles == role)
+            block[take] = ctx.rel.best(role).feature[take]
+        located, others, listed = _block_membership(ctx, rows, block)
+        members = np.flatnonzero(located)
+        first = pd.Series(members).groupby(block[members]).first()
+        first_row = np.full(ctx.n, -1, dtype=np.int64)
+        first_row[located] = first.reindex(block[located]).to_numpy()
+        ids = ctx.batch.ids
+        fr = np.maximum(first_row, 0)
+        is_first = located & (ids[fr] == ids)
+        r.set("first", is_first)
+        r.set("later", located & ~is_first)
+        code, zh, en = ctx.feature_names(block)
+        existing = existing_mask(ctx)
+        r.fact("block", code)
+        r.fact("_zh", zh)
+        r.fact("_en", en)
+        r.fact("others_count", others)
+        r.lazy_fact("others_in_block", listed)
+        r.fact("first_right", np.where(first_row >= 0, ids[fr], None))
+        r.fact("first_existing", existing[fr].astype(object))
+        r.fact("_what_zh", np.where(existing[fr], "已有采矿权", "排序在前的申请"))
+        r.fact("_what_en", np.where(existing[fr], "existing right", "earlier-ranked application"))
+        return r
 
 
 class RightsOverlap(CrossRule):
     code = "K302"
     title_zh = "矿业权范围不得重叠"
     title_en = "No overlapping mineral rights"
-    #: the overlaps a finding lists (largest first); all are counted and summed
-    listed = 20
     what = ("An exploration or mining application must not overlap another application of the batch or an "
-            "existing right by more than [rules].overlap_tolerance_m2 (1 m²; edges may touch). A mining application over its own holder's "
-            "exploration right is 探转采 and does not count. Every application in an overlap is forbidden; the "
-            "finding names the others (the 20 largest) and the overlap areas.")
+            "existing right by more than [rules].overlap_tolerance_m2 (1 m²; edges may touch). A mining "
+            "application over its own holder's exploration right is 探转采 and does not count. Every application "
+            "in an overlap is forbidden; the finding names the others (the 20 largest) and the overlap areas.")
+    _facts = ("overlaps", "overlaps_count", "overlap_total_m2")
+    outcomes = {
+        "needs_area": NEEDS_AREA,
+        "none": passes("与其他申请及已有矿业权均不重叠", "overlaps no other application or existing right"),
+        "overlaps": fires("与{_kind_zh} {_first_id} 重叠 {_first_m2:g} 平方米{_more_zh}",
+                          "overlaps {_kind_en} {_first_id} by {_first_m2:g} m²{_more_en}", _facts),
+    }
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
+        rows = ctx.rows(self.applies_to)
+        areal = self.needs_area(ctx, r, rows)
         tolerance = float(ctx.param("overlap_tolerance_m2"))
-        rows = list(ctx.valid(self.applies_to))
-        pos = np.array([i for i, _ in rows if ctx.is_areal[i]], dtype=int)
-        geoms = ctx.geoms[pos] if len(pos) else np.array([], dtype=object)
-        types = np.array([ctx.apps[i].right_type for i in pos], dtype=object)
-        holders = np.array([ctx.apps[i].applicant for i in pos], dtype=object)
-        ids = np.array([ctx.apps[i].id for i in pos], dtype=object)
-        frame = existing_rights(ctx) if len(pos) else None
-        if frame is not None:
-            ex_geoms = np.asarray(frame.geometry.values, dtype=object)
-            ex_type = frame["right_type"].to_numpy(dtype=object) if "right_type" in frame.columns else \
-                np.full(len(frame), None, dtype=object)
-            ex_holder = np.array([_clean(h) for h in frame["holder"]], dtype=object) if "holder" in frame.columns \
-                else np.full(len(frame), None, dtype=object)
-            ex_ids = frame["id"].astype(str).to_numpy(dtype=object)
-        else:
-            ex_geoms = ex_type = ex_holder = ex_ids = np.array([], dtype=object)
+        pos = np.flatnonzero(areal)
         n = len(pos)
-        # the others: the batch's areal rights (0..n-1), then the existing rights (n..); ties in
-        # overlap area are listed by id
-        other_ids = np.concatenate([ids, ex_ids]).astype(str)
-        tie = np.unique(other_ids, return_inverse=True)[1] if len(other_ids) else np.zeros(0, dtype=int)
+        geoms = ctx.batch.geoms[pos]
+        types = ctx.batch["right_type"][pos]
+        holders = ctx.batch["applicant"][pos]
+        existing = existing_mask(ctx)[pos]
+        ids = ctx.batch.ids[pos].astype(str)
+        tie = np.unique(ids, return_inverse=True)[1] if n else np.zeros(0, dtype=np.int64)
 
-        def keep(a_idx, area, o_types, o_holders):
+        def pair_filter(a, b):  # each pair once; two existing rights are not compared
+            return (a < b) & ~(existing[a] & existing[b])
+
+        def keep(a, b, area):
             # 探转采: the holder's own exploration right under its mining right does not count
-            same = (types[a_idx] != o_types) & (holders[a_idx] != None) & (holders[a_idx] == o_holders)  # noqa: E711
+            same = (types[a] != types[b]) & (holders[a] != None) & (holders[a] == holders[b])  # noqa: E711
             return (area > tolerance) & ~same
 
-        tops = TopOverlaps(n, self.listed)
+        tops = TopOverlaps(n, LISTED)
         pairs = 0
         if n:
-            for left, right, area in overlapping_pairs(geoms, geoms, lambda a, b: a < b,
-                                                       lambda a, b, ar: keep(a, ar, types[b], holders[b])):
+            for left, right, area in overlapping_pairs(geoms, geoms, pair_filter, keep):
                 apps, others = np.r_[left, right], np.r_[right, left]
                 tops.add(apps, others, tie[others], np.r_[area, area])
                 pairs += len(left)
-            if len(ex_geoms):
-                for a_idx, e_idx, area in overlapping_pairs(geoms, ex_geoms, None,
-                                                            lambda a, b, ar: keep(a, ar, ex_type[b], ex_holder[b])):
-                    tops.add(a_idx, n + e_idx, tie[n + e_idx], area)
-                    pairs += len(a_idx)
-        log.info("K302: %d rights (%d existing), %d overlapping pairs", n, len(ex_geoms), pairs)
-        # per application, its listed overlaps are built when its finding is (not all at once)
+        log.info("K302: %d rights (%d existing), %d overlapping pairs", n, int(existing.sum()), pairs)
+        count = np.zeros(ctx.n, dtype=np.int64)
+        total = np.zeros(ctx.n)
+        count[pos], total[pos] = tops.count, tops.total
+        hit = areal & (count > 0)
+        r.set("none", areal)
+        r.set("overlaps", hit)
         top_of = tops.top()
-        id_list = other_ids.tolist()
-        slot = np.full(len(ctx.apps), -1, dtype=np.int64)  # application -> its row among the areal rights
+        slot = np.full(ctx.n, -1, dtype=np.int64)
         slot[pos] = np.arange(n)
+        first_id = np.full(ctx.n, None, dtype=object)
+        first_m2 = np.full(ctx.n, np.nan)
+        first_ex = np.zeros(ctx.n, dtype=bool)
+        for i in np.flatnonzero(hit).tolist():  # the largest overlap of each overlapping right
+            others, areas = top_of(int(slot[i]))
+            first_id[i], first_m2[i], first_ex[i] = ids[others[0]], round(float(areas[0]), 1), existing[others[0]]
 
-        def overlaps_of(i: int):
-            k = int(slot[i])
-            if k < 0 or not tops.count[k]:
-                return None
-            others, areas = top_of(k)
-            listed = [{"id": id_list[o], "existing": o >= n, "overlap_m2": round(a, 1)}  # as findings.rounded
-                      for o, a in zip(others.tolist(), areas.tolist(), strict=True)]
-            return listed, int(tops.count[k]), rounded(float(tops.total[k]))
+        def listed(sel: np.ndarray) -> list:
+            out = []
+            for i in sel.tolist():
+                others, areas = top_of(int(slot[i]))
+                out.append([{"id": ids[o], "existing": bool(existing[o]), "overlap_m2": round(a, 1)}
+                            for o, a in zip(others.tolist(), areas.tolist(), strict=True)])
+            return out
 
-        for i, _app in rows:
-            if not ctx.is_areal[i]:
-                yield i, self.needs_area(ctx, i)
-                continue
-            found = overlaps_of(i)
-            if not found:
-                yield i, self.ok(ctx, "与其他申请及已有矿业权均不重叠", "overlaps no other application or existing right")
-                continue
-            top, count, total = found
-            first = top[0]
-            kind_zh = "已有矿业权" if first["existing"] else "申请"
-            kind_en = "existing right" if first["existing"] else "application"
-            more_zh = f"等 {count} 处" if count > 1 else ""
-            more_en = f" and {count - 1} more" if count > 1 else ""
-            yield i, self.fire(ctx, f"与{kind_zh} {first['id']} 重叠 {first['overlap_m2']:g} 平方米{more_zh}",
-                               f"overlaps {kind_en} {first['id']} by {first['overlap_m2']:g} m²{more_en}",
-                               overlaps=top, overlaps_count=count, overlap_total_m2=total)
+        r.lazy_fact("overlaps", listed)
+        r.fact("overlaps_count", count)
+        r.fact("overlap_total_m2", total, digits=1)
+        r.fact("_first_id", first_id)
+        r.fact("_first_m2", first_m2)
+        r.fact("_kind_zh", np.where(first_ex, "已有矿业权", "申请"))
+        r.fact("_kind_en", np.where(first_ex, "existing right", "application"))
+        r.fact("_more_zh", np.where(count > 1, np.char.add(np.char.add("等 ", count.astype(str)), " 处"), ""))
+        r.fact("_more_en", np.where(count > 1, np.char.add(np.char.add(" and ", (count - 1).astype(str)), " more"), ""))
+        return r
 
 
 class _CountCap(CrossRule):
     severity = "restricted"
     right_type = ""
     indicator = ""
-    noun_zh = ""
-    noun_en = ""
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
         cap = int(ctx.indicator(self.indicator))
-        existing = [right.id for _row, right in _existing_apps(ctx, self.right_type)]
-        holders = list(existing)  # the rights that take the places, in rank order
-        for rank, (i, app) in enumerate(ctx.valid((self.right_type,)), start=1):
-            count = len(existing) + rank
-            facts = {"rank": rank, "count_with_this": count, "cap": cap, "existing": len(existing)}
-            if count <= cap:
-                holders.append(app.id)
-                yield i, self.ok(ctx, f"{self.noun_zh}第 {count} 个（上限 {cap} 个）",
-                                 f"{self.noun_en} number {count} (at most {cap})", **facts)
-            else:
-                facts["within_cap"] = holders[:cap]
-                yield i, self.fire(ctx, f"超出规划{self.noun_zh}上限 {cap} 个：排在 {'、'.join(holders[:cap])} 之后（第 {count} 个）",
-                                   f"beyond the plan's cap of {cap} {self.noun_en}s: ranked after "
-                                   f"{', '.join(holders[:cap])} (number {count})", **facts)
+        rows = ctx.rows((self.right_type,))
+        existing = existing_mask(ctx)
+        ex_count = int((rows & existing).sum())
+        apps = rows & ~existing
+        rank = np.cumsum(apps)
+        count = ex_count + rank
+        r.set("within", apps & (count <= cap))
+        r.set("beyond", apps & (count > cap))
+        r.fact("rank", np.where(apps, rank, 0))
+        r.fact("count_with_this", count)
+        r.fact("cap", cap)
+        r.fact("existing", ex_count)
+        holders = ctx.batch.ids[np.flatnonzero(rows)[:cap]].tolist()  # existing first, then by rank
+        r.lazy_fact("within_cap", lambda sel: [holders] * len(sel))
+        r.fact("_holders", "、".join(holders))
+        r.fact("_holders_en", ", ".join(holders))
+        return r
+
+
+def _cap_outcomes(noun_zh: str, noun_en: str) -> dict:
+    facts = ("rank", "count_with_this", "cap", "existing")
+    return {
+        "within": passes(f"{noun_zh}第 {{count_with_this}} 个（上限 {{cap}} 个）",
+                         f"{noun_en} number {{count_with_this}} (at most {{cap}})", facts),
+        "beyond": fires(f"超出规划{noun_zh}上限 {{cap}} 个：排在 {{_holders}} 之后（第 {{count_with_this}} 个）",
+                        f"beyond the plan's cap of {{cap}} {noun_en}s: ranked after {{_holders_en}} "
+                        "(number {count_with_this})", (*facts, "within_cap")),
+    }
 
 
 class ExplorationRightsCap(_CountCap):
@@ -345,11 +307,10 @@ class ExplorationRightsCap(_CountCap):
     applies_to = ("exploration",)
     right_type = "exploration"
     indicator = "max_exploration_rights"
-    noun_zh = "探矿权"
-    noun_en = "exploration right"
     what = ("The indicator table caps exploration rights ([indicators].max_exploration_rights, 3). Existing "
             "rights count first, then applications in rank order; those beyond the cap are restricted and the "
             "finding names the rights within it.")
+    outcomes = _cap_outcomes("探矿权", "exploration right")
 
 
 class MinesCap(_CountCap):
@@ -359,11 +320,10 @@ class MinesCap(_CountCap):
     applies_to = ("mining",)
     right_type = "mining"
     indicator = "max_mines"
-    noun_zh = "采矿权"
-    noun_en = "mining right"
     what = ("The indicator table caps mines ([indicators].max_mines, 5). Existing mining rights count first, "
             "then applications in rank order; those beyond the cap are restricted and the finding names the "
             "rights within it.")
+    outcomes = _cap_outcomes("采矿权", "mining right")
 
 
 class _ExtractionCap(CrossRule):
@@ -373,38 +333,60 @@ class _ExtractionCap(CrossRule):
     indicator = ""
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
         limit = float(ctx.indicator(self.indicator))
-        total, holders = 0.0, []
-        for _row, right in _existing_apps(ctx, "mining"):
-            if right.mineral == self.mineral:
-                value, _why = output_in(ctx, right, "wm3")
-                if value is not None:
-                    total += value
-                    holders.append(right.id)
-        existing_total = total
-        for i, app in ctx.valid(self.applies_to):
-            if app.mineral != self.mineral:
-                continue
-            value, why = output_in(ctx, app, "wm3")
-            if value is None:
-                yield i, _missing_output(self, ctx, why, app)
-                continue
-            before = total
-            total += value
-            facts = {"output_wm3": rounded(value, 3), "total_before_wm3": rounded(before, 3),
-                     "total_with_this_wm3": rounded(total, 3), "limit_wm3": limit,
-                     "existing_total_wm3": rounded(existing_total, 3), "counted_before": holders[:20]}
-            if total > limit + 1e-9:
-                total = before  # a refused application does not use the allowance
-                yield i, self.fire(
-                    ctx, f"{self.mineral}开采总量将达 {before + value:.4g} 万立方米/年，超过规划上限 {limit:g}"
-                    f"（在先：{'、'.join(holders[:5]) or '无'}）",
-                    f"total {self.mineral} extraction would reach {before + value:.4g} 10k m³/yr, above the plan's "
-                    f"{limit:g} (counted before: {', '.join(holders[:5]) or 'none'})", **facts)
+        rows = ctx.rows(self.applies_to) & (ctx.batch["mineral"] == self.mineral)
+        existing = existing_mask(ctx)
+        value, why = output_in_array(ctx, rows, "wm3")
+        known = rows & ~np.isnan(value)
+        ex = known & existing
+        existing_total = float(value[ex].sum())
+        apps = rows & ~existing
+        for reason in ("output", "unit", "density"):
+            r.set(reason, apps & ~known & (why == reason))
+        # the allowance is taken in rank order; a refused application does not use it (sequential
+        # by nature: a loop over this mineral's applications only)
+        ids = ctx.batch.ids
+        holders = [str(x) for x in ids[ex].tolist()]
+        before = np.full(ctx.n, np.nan)
+        counted = np.zeros(ctx.n, dtype=np.int64)
+        total = existing_total
+        over = np.zeros(ctx.n, dtype=bool)
+        for i in np.flatnonzero(apps & known).tolist():
+            before[i], counted[i] = total, len(holders)
+            if total + value[i] > limit + 1e-9:
+                over[i] = True
             else:
-                holders.append(app.id)
-                yield i, self.ok(ctx, f"{self.mineral}开采总量 {total:.4g} 万立方米/年，不超过 {limit:g}",
-                                 f"total {self.mineral} extraction {total:.4g} 10k m³/yr, within {limit:g}", **facts)
+                total += value[i]
+                holders.append(str(ids[i]))
+        ok = apps & known & ~over
+        r.set("within", ok)
+        r.set("over", apps & known & over)
+        r.fact("output_wm3", value, digits=3)
+        r.fact("total_before_wm3", before, digits=3)
+        r.fact("total_with_this_wm3", before + value, digits=3)
+        r.fact("limit_wm3", limit)
+        r.fact("existing_total_wm3", existing_total, digits=3)
+        r.fact("_mineral", self.mineral)
+        r.lazy_fact("counted_before", lambda sel: [holders[:min(int(counted[i]), LISTED)] for i in sel.tolist()])
+        r.lazy_fact("_before_zh", lambda sel: ["、".join(holders[:min(int(counted[i]), 5)]) or "无" for i in sel.tolist()])
+        r.lazy_fact("_before_en", lambda sel: [", ".join(holders[:min(int(counted[i]), 5)]) or "none"
+                                                for i in sel.tolist()])
+        return r
+
+
+def _extraction_outcomes() -> dict:
+    facts = ("output_wm3", "total_before_wm3", "total_with_this_wm3", "limit_wm3", "existing_total_wm3",
+             "counted_before")
+    return {
+        **MISSING_OUTPUT,
+        "within": passes("{_mineral}开采总量 {total_with_this_wm3:.4g} 万立方米/年，不超过 {limit_wm3:g}",
+                         "total {_mineral} extraction {total_with_this_wm3:.4g} 10k m³/yr, within {limit_wm3:g}", facts),
+        "over": fires("{_mineral}开采总量将达 {total_with_this_wm3:.4g} 万立方米/年，超过规划上限 {limit_wm3:g}"
+                      "（在先：{_before_zh}）",
+                      "total {_mineral} extraction would reach {total_with_this_wm3:.4g} 10k m³/yr, above the plan's "
+                      "{limit_wm3:g} (counted before: {_before_en})", facts),
+    }
 
 
 class GeothermalCap(_ExtractionCap):
@@ -416,6 +398,7 @@ class GeothermalCap(_ExtractionCap):
     what = ("Total geothermal extraction of existing mining rights and applications (in rank order) at most "
             "[indicators].geothermal_max_wm3 (10万 m³/年). An application that would pass it is restricted and "
             "does not use the allowance; the finding names the rights counted before it.")
+    outcomes = _extraction_outcomes()
 
 
 class MineralWaterCap(_ExtractionCap):
@@ -427,3 +410,4 @@ class MineralWaterCap(_ExtractionCap):
     what = ("Total mineral-water extraction of existing mining rights and applications (in rank order) at most "
             "[indicators].mineral_water_max_wm3 (5万 m³/年, 1 m³ ≈ 1 t). An application that would pass it is "
             "restricted and does not use the allowance; the finding names the rights counted before it.")
+    outcomes = _extraction_outcomes()
