@@ -1,9 +1,6 @@
-"""Rendering check results: a rich panel and table on the terminal, JSON, GeoJSON."""
+"""Rendering check results on the terminal: a rich panel and a findings table."""
 
 from __future__ import annotations
-
-import json
-import math
 
 from mineplan.checker import CheckReport
 from mineplan.findings import Result
@@ -14,36 +11,11 @@ SEVERITY_STYLE = {"pass": "green", "info": "cyan", "cannot_judge": "yellow", "re
 SEVERITY_ZH = {"pass": "通过", "info": "提示", "cannot_judge": "无法判定", "restricted": "限制", "forbidden": "禁止"}
 
 
-def _clean(value):
-    """JSON-safe values: numpy scalars to Python, NaN to None."""
-    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
 def to_json(report: CheckReport) -> str:
-    return json.dumps(_clean(report.as_dict()), ensure_ascii=False, indent=2)
+    """``check --format json`` (the writers module builds it)."""
+    from mineplan.writers import report_json
 
-
-def to_geojson(report: CheckReport, frame) -> str:
-    """The input features (in WGS84) with verdict and findings as properties."""
-    wgs = frame.to_crs("EPSG:4326")
-    features = []
-    for result, geom, (_, row) in zip(report.results, wgs.geometry, wgs.iterrows(), strict=True):
-        props = {k: v for k, v in row.items() if k != "geometry" and not str(k).startswith("_")}
-        props.update(id=result.id, verdict=result.verdict, findings=[f.as_dict() for f in result.findings])
-        if result.error:
-            props["error"] = result.error
-        features.append({"type": "Feature", "properties": _clean(props),
-                         "geometry": None if geom is None else geom.__geo_interface__})
-    doc = {"type": "FeatureCollection", "plan": report.pack.identity(), "verdict": report.verdict, "features": features}
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    return report_json(report)
 
 
 def _facts_text(facts: dict) -> str:

@@ -34,6 +34,8 @@ from mineplan.pack import PlanPack
 log = logging.getLogger("mineplan.screen")
 
 RIGHTS = ("exploration", "mining")
+#: statuses of existing rights that count (registry.COUNTING)
+COUNTING = ("granted", "pending")
 #: roles whose overlap share is reported as a measure column (share of the application inside)
 SHARE_ROLES = ("county", "key_exploration_zone", "key_mining_zone", "exploration_block", "mining_block")
 RESULT_COLUMNS = ("verdict", "worst_rule", "worst_severity", "reason_zh", "reason_en", "fired", "error")
@@ -93,11 +95,40 @@ class Engine:
         return Chunk(rows, batch.take(np.flatnonzero(batch.right_type_is(RIGHTS))), batch)
 
     def cross(self, rights: Batch) -> CrossResults:
-        """The cross rules over every right of the input, ranked (``--priority``, else input order)."""
+        """The cross rules once over every right of the input: the existing rights (registry) first,
+        then the applications ranked (``--priority``, else input order)."""
         order = rank(rights.extra.get(self.options.priority) if self.options.priority else None, rights.n)
         ranked = rights.take(order)
-        ctx = self.context(ranked)
-        return CrossResults(evaluate(ctx, self.cross_rules), self.clauses, self.options.problems_only)
+        ranked.extra = {"existing": np.zeros(ranked.n, dtype=bool)}
+        existing = self.existing_rights(set(ranked.ids.tolist()))
+        combined = Batch.concat([existing, ranked]) if existing is not None else ranked
+        ev = evaluate(self.context(combined), self.cross_rules)
+        if existing is not None:
+            apps = np.arange(existing.n, combined.n)
+            ev = Evaluation(ranked, [r.take(apps) for r in ev.results])
+        return CrossResults(ev, self.clauses, self.options.problems_only)
+
+    def existing_rights(self, application_ids: set[str]) -> Batch | None:
+        """The rights already granted or pending that count (``options.existing``, e.g. from the
+        registry) as a batch, minus those that are applications of this input (a pending
+        application already registered counts once, as the application)."""
+        frame = self.options.existing
+        if frame is None or not len(frame):
+            return None
+        if "status" in frame.columns:
+            frame = frame[frame["status"].isin(COUNTING) | frame["status"].isna()]
+        frame = frame[~frame["id"].astype(str).isin(application_ids)]
+        frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+        if frame.crs is not None and frame.crs != self.pack.work_crs:
+            frame = frame.to_crs(self.pack.work_crs)
+        frame = frame.reset_index(drop=True).assign(_label=lambda f: f["id"].astype(str))
+        if not len(frame):
+            return None
+        batch = normalise(frame, self.normaliser, collect=True)
+        batch = batch.take(np.flatnonzero(batch.right_type_is(RIGHTS)))
+        batch.rows = -1 - np.arange(batch.n, dtype=np.int64)  # never an input row
+        batch.extra = {"existing": np.ones(batch.n, dtype=bool)}
+        return batch if batch.n else None
 
     # -- serialising a chunk's rows -----------------------------------------------------------------
     def serialise(self, frame, ev: Evaluation, ctx: RuleContext) -> pd.DataFrame:

@@ -2,39 +2,98 @@
 
 from __future__ import annotations
 
-from mineplan.context import CheckContext
-from mineplan.findings import rounded
-from mineplan.rules.base import Rule
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from mineplan.engine.relations import Best, Pairs
+from mineplan.engine.result import cannot, fires, passes
+from mineplan.rules.base import NEEDS_AREA, Rule
+
+# the facts E200 reports on a right that lies in a block (pass or fire alike)
+_COINCIDE_FACTS = ("block", "overlap_m2", "share_of_block", "share_of_right", "symmetric_difference_m2",
+                   "symmetric_difference_share", "tolerance", "other_blocks")
 
 
-def block_matches(ctx: CheckContext, role: str) -> dict[int, list[dict]]:
-    """Per application, its overlaps with the blocks of ``role`` (dicts with ``feature``,
-    ``overlap``, ``app_share``, ``feature_share``), largest first."""
-    key = f"_blocks_{role}"
-    if key not in ctx.__dict__:
-        table = ctx.overlaps_with(role).sort_values(["app", "overlap"], ascending=[True, False])
-        matches: dict[int, list[dict]] = {}
-        for record in table.to_dict("records"):
-            record["feature"] = int(record["feature"])
-            matches.setdefault(int(record["app"]), []).append(record)
-        ctx.__dict__[key] = matches
-    return ctx.__dict__[key]
+def mining_block_role_array(ctx, minerals: np.ndarray) -> np.ndarray:
+    """Per row, the layer its mining right must lie in: "mining_block", or "exploration_block"
+    for a mineral that has no mining block but has an exploration block (geothermal, mineral
+    water: mined where it was explored, 5.3.1 探转采). A row without a mineral gets "mining_block"."""
+    out = np.full(len(minerals), "mining_block", dtype=object)
+    explored_only = ctx.index.minerals_of("exploration_block") - ctx.index.minerals_of("mining_block")
+    for mineral in explored_only:  # a few minerals; == on an object column is safe with None
+        out[minerals == mineral] = "exploration_block"
+    return out
 
 
-def _name(ctx: CheckContext, feature: int) -> tuple[str, str, str]:
-    row = ctx.feature(feature)
-    return str(row["code"]), str(row["name_zh"]), str(row["name_en"])
+def _feature_attr(values: np.ndarray, feature: np.ndarray) -> np.ndarray:
+    """``values`` (a per-feature attribute of the index) by feature position; None for -1 and for
+    a feature that does not give it (pandas' NaN)."""
+    out = np.full(len(feature), None, dtype=object)
+    ok = feature >= 0
+    if ok.any():
+        out[ok] = values[feature[ok]]
+        out[pd.isna(out)] = None
+    return out
 
 
-def mining_block_role(ctx: CheckContext, mineral: str | None) -> str:
-    """Mining rights go in mining blocks; a mineral that has no mining block but has an
-    exploration block (geothermal, mineral water) is mined where it was explored (5.3.1 探转采)."""
-    if mineral is None:
-        return "mining_block"
-    minerals = ctx.index.minerals_of
-    if mineral not in minerals("mining_block") and mineral in minerals("exploration_block"):
-        return "exploration_block"
-    return "mining_block"
+def _best_of_roles(ctx, roles: np.ndarray) -> Best:
+    """Per row: the block it overlaps most among the features of its own role (``roles``, a role
+    name per row), as :meth:`Relations.best` gives for one role."""
+    parts = {role: ctx.rel.best(role) for role in np.unique(roles.astype(str)).tolist()}
+    if len(parts) == 1:
+        return next(iter(parts.values()))
+    n = ctx.n
+    out = Best(np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n), np.full(n, np.nan),
+               np.zeros(n, dtype=np.int64))
+    for role, best in parts.items():
+        sel = roles == role
+        for name in ("feature", "overlap", "app_share", "feature_share", "count"):
+            getattr(out, name)[sel] = getattr(best, name)[sel]
+    return out
+
+
+def _codes_after(ctx, pairs: Pairs, skip: int, join: str | None = None) -> Callable[[np.ndarray], list]:
+    """A lazy fact: per row, the codes of its pairs after the first ``skip`` (None when there are
+    none), as a list or joined with ``join``."""
+
+    def fn(rows: np.ndarray) -> list:
+        groups = pairs.groups(np.asarray(rows))
+        out = []
+        for row in np.asarray(rows).tolist():
+            s = groups.get(row)
+            codes = [] if s is None else ctx.index.codes[pairs.feature[s][skip:]].tolist()
+            if not codes:
+                out.append(None)
+            else:
+                out.append(codes if join is None else join.join(codes))
+        return out
+
+    return fn
+
+
+def _nearest_blocks(ctx, r, rows: np.ndarray, roles: np.ndarray | str) -> None:
+    """Facts ``nearest_block`` and ``distance_m`` for ``rows`` (a mask): the nearest block of each
+    row's role (one role for all, or a role per row)."""
+    feature = np.full(ctx.n, -1, dtype=np.int64)
+    distance = np.full(ctx.n, np.nan)
+    for role in ((roles,) if isinstance(roles, str) else ("mining_block", "exploration_block")):
+        sel = rows if isinstance(roles, str) else rows & (roles == role)
+        if sel.any():
+            f, d = ctx.rel.nearest(role, sel)
+            feature[sel], distance[sel] = f[sel], d[sel]
+    code, _zh, _en = ctx.feature_names(feature)
+    r.fact("nearest_block", code)
+    r.fact("distance_m", distance, digits=1)
+
+
+def _block_names(ctx, r, feature: np.ndarray) -> None:
+    """Facts ``block`` (its code) and the hidden ``_block_zh``/``_block_en`` names for messages."""
+    code, zh, en = ctx.feature_names(feature)
+    r.fact("block", code)
+    r.fact("_block_zh", zh)
+    r.fact("_block_en", en)
 
 
 class ExplorationCoincidesWithBlock(Rule):
@@ -45,77 +104,91 @@ class ExplorationCoincidesWithBlock(Rule):
     what = ("An exploration right must have the extent of one exploration planning block. Coincide is "
             "measured: the symmetric difference of right and block is at most [rules].coincide_tolerance "
             "of the block's area.")
+    outcomes = {
+        "needs_area": NEEDS_AREA,
+        "outside": fires("不在任何勘查规划区块内", "not in any exploration planning block",
+                         ("nearest_block", "distance_m")),
+        "coincides": passes("与勘查规划区块“{_block_zh}”范围一致（区块的 {_share_of_block:.1%}）",
+                            "coincides with exploration block {_block_en} ({_share_of_block:.1%} of the block)",
+                            _COINCIDE_FACTS),
+        "differs": fires("与勘查规划区块“{_block_zh}”范围不一致：覆盖区块 {_share_of_block:.1%}，"
+                         "范围差 {_symdiff_share:.1%}（容差 {tolerance:.0%}）",
+                         "does not coincide with exploration block {_block_en}: covers {_share_of_block:.1%} of it, "
+                         "symmetric difference {_symdiff_share:.1%} of the block (tolerance {tolerance:.0%})",
+                         _COINCIDE_FACTS),
+    }
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
         tol = float(ctx.param("coincide_tolerance"))
-        matches = block_matches(ctx, "exploration_block")
-        ctx.prefetch_nearest("exploration_block", [i for i, _app in ctx.valid(self.applies_to) if i not in matches])
-        for i, _app in ctx.valid(self.applies_to):
-            if (f := self.needs_area(ctx, i)) is not None:
-                yield i, f
-                continue
-            hits = matches.get(i)
-            if hits is None:
-                near = ctx.nearest_of("exploration_block", i)
-                facts = {}
-                if near is not None:
-                    code, zh, en = _name(ctx, near[1])
-                    facts = {"nearest_block": code, "distance_m": rounded(near[0])}
-                yield i, self.fire(ctx, "不在任何勘查规划区块内", "not in any exploration planning block", **facts)
-                continue
-            best = hits[0]
-            code, zh, en = _name(ctx, best["feature"])
-            block_area = ctx.index.areas[int(best["feature"])]
-            symdiff = ctx.areas[i] + block_area - 2 * best["overlap"]
-            facts = {
-                "block": code,
-                "overlap_m2": rounded(best["overlap"]),
-                "share_of_block": rounded(best["feature_share"], 4),
-                "share_of_right": rounded(best["app_share"], 4),
-                "symmetric_difference_m2": rounded(symdiff),
-                "symmetric_difference_share": rounded(symdiff / block_area, 4),
-                "tolerance": tol,
-            }
-            if len(hits) > 1:
-                facts["other_blocks"] = [_name(ctx, h["feature"])[0] for h in hits[1:]]
-            if symdiff <= tol * block_area:
-                yield i, self.ok(ctx, f"与勘查规划区块“{zh}”范围一致（区块的 {best['feature_share']:.1%}）",
-                                 f"coincides with exploration block {en} ({best['feature_share']:.1%} of the block)", **facts)
-            else:
-                yield i, self.fire(
-                    ctx,
-                    f"与勘查规划区块“{zh}”范围不一致：覆盖区块 {best['feature_share']:.1%}，"
-                    f"范围差 {symdiff / block_area:.1%}（容差 {tol:.0%}）",
-                    f"does not coincide with exploration block {en}: covers {best['feature_share']:.1%} of it, "
-                    f"symmetric difference {symdiff / block_area:.1%} of the block (tolerance {tol:.0%})",
-                    **facts,
-                )
+        best = ctx.rel.best("exploration_block")
+        areal = self.needs_area(ctx, r, ctx.rows(self.applies_to))
+        outside = areal & ~best.found
+        inside = areal & best.found
+        block_area = np.where(best.found, ctx.index.areas[np.maximum(best.feature, 0)], np.nan)
+        symdiff = ctx.rel.areas + block_area - 2 * best.overlap
+        with np.errstate(divide="ignore", invalid="ignore"):
+            symdiff_share = symdiff / block_area
+        r.set("differs", inside)
+        r.set("coincides", inside & (symdiff <= tol * block_area))
+        r.set("outside", outside)
+        _nearest_blocks(ctx, r, outside, "exploration_block")
+        _block_names(ctx, r, best.feature)
+        r.fact("overlap_m2", best.overlap, digits=1)
+        r.fact("share_of_block", best.feature_share, digits=4)
+        r.fact("share_of_right", best.app_share, digits=4)
+        r.fact("symmetric_difference_m2", symdiff, digits=1)
+        r.fact("symmetric_difference_share", symdiff_share, digits=4)
+        r.fact("tolerance", tol)
+        # messages show the unrounded shares, as before
+        r.fact("_share_of_block", best.feature_share)
+        r.fact("_symdiff_share", symdiff_share)
+        r.lazy_fact("other_blocks", _codes_after(ctx, ctx.rel.pairs("exploration_block"), 1))
+        return r
 
 
-class ExplorationKeepsMineral(Rule):
+class _KeepsMineral(Rule):
+    """The right's mineral against its block's (the block found by ``_best``)."""
+
+    applies_to = ("mining",)
+
+    def _best(self, ctx) -> Best:
+        raise NotImplementedError
+
+    def evaluate(self, ctx):
+        r = self.result(ctx)
+        best = self._best(ctx)
+        rows = ctx.rows(self.applies_to) & best.found  # a right outside every block: E200/X210 speak
+        mineral = ctx.batch["mineral"]
+        block_mineral = _feature_attr(ctx.index.minerals, best.feature)
+        given = rows & (mineral != None)  # noqa: E711
+        differs = given & (mineral != block_mineral)
+        r.set("no_mineral", rows & ~given)
+        r.set("matches", given & ~differs)
+        r.set("differs", differs)
+        _block_names(ctx, r, best.feature)
+        r.fact("mineral", mineral)
+        r.fact("block_mineral", block_mineral)
+        return r
+
+
+class ExplorationKeepsMineral(_KeepsMineral):
     code = "E201"
     title_zh = "不得变更勘查矿种"
     title_en = "Exploration right keeps the block's mineral"
     applies_to = ("exploration",)
     what = "An exploration right must be for the mineral its exploration planning block names."
+    outcomes = {
+        "no_mineral": cannot("未给出矿种", "mineral not given", ("block", "block_mineral")),
+        "differs": fires("矿种“{mineral}”与区块“{_block_zh}”的勘查矿种“{block_mineral}”不同",
+                         "mineral {mineral} differs from block {_block_en}'s {block_mineral}",
+                         ("block", "mineral", "block_mineral")),
+        "matches": passes("勘查矿种与区块一致（{block_mineral}）", "mineral matches the block ({block_mineral})",
+                          ("block", "mineral")),
+    }
 
-    def evaluate(self, ctx):
-        matches = block_matches(ctx, "exploration_block")
-        for i, app in ctx.valid(self.applies_to):
-            hits = matches.get(i)
-            if hits is None:
-                continue  # E200 already forbids a right outside every block
-            code, zh, en = _name(ctx, hits[0]["feature"])
-            block_mineral = ctx.feature(hits[0]["feature"])["mineral"]
-            if app.mineral is None:
-                yield i, self.cannot(ctx, "未给出矿种", "mineral not given", block=code, block_mineral=block_mineral)
-            elif app.mineral != block_mineral:
-                yield i, self.fire(ctx, f"矿种“{app.mineral}”与区块“{zh}”的勘查矿种“{block_mineral}”不同",
-                                   f"mineral {app.mineral} differs from block {en}'s {block_mineral}",
-                                   block=code, mineral=app.mineral, block_mineral=block_mineral)
-            else:
-                yield i, self.ok(ctx, f"勘查矿种与区块一致（{block_mineral}）", f"mineral matches the block ({block_mineral})",
-                                 block=code, mineral=app.mineral)
+    def _best(self, ctx) -> Best:
+        return ctx.rel.best("exploration_block")
 
 
 class ExplorationStage(Rule):
@@ -124,28 +197,39 @@ class ExplorationStage(Rule):
     title_en = "Exploration stage not lowered"
     applies_to = ("exploration",)
     what = "The right's exploration stage must not be lower than the block's (普查 < 详查 < 勘探)."
+    outcomes = {
+        "block_no_stage": cannot("区块“{_block_zh}”未给出勘查阶段", "block {_block_en} states no stage", ("block",)),
+        "no_stage": cannot("未给出勘查阶段", "exploration stage not given", ("block", "block_stage")),
+        "lower": fires("勘查阶段“{stage}”低于区块规定的“{block_stage}”",
+                       "stage {stage} is lower than the block's {block_stage}", ("block", "stage", "block_stage")),
+        "not_lower": passes("勘查阶段“{stage}”不低于区块的“{block_stage}”",
+                            "stage {stage} is not lower than the block's {block_stage}",
+                            ("block", "stage", "block_stage")),
+    }
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
         stages = list(ctx.param("stages"))
-        matches = block_matches(ctx, "exploration_block")
-        for i, app in ctx.valid(self.applies_to):
-            hits = matches.get(i)
-            if hits is None:
-                continue  # E200 already forbids a right outside every block
-            code, zh, en = _name(ctx, hits[0]["feature"])
-            block_stage = ctx.feature(hits[0]["feature"])["stage"]
-            if block_stage not in stages:
-                yield i, self.cannot(ctx, f"区块“{zh}”未给出勘查阶段", f"block {en} states no stage", block=code)
-            elif app.stage is None:
-                yield i, self.cannot(ctx, "未给出勘查阶段", "exploration stage not given", block=code, block_stage=block_stage)
-            elif stages.index(app.stage) < stages.index(block_stage):
-                yield i, self.fire(ctx, f"勘查阶段“{app.stage}”低于区块规定的“{block_stage}”",
-                                   f"stage {app.stage} is lower than the block's {block_stage}",
-                                   block=code, stage=app.stage, block_stage=block_stage)
-            else:
-                yield i, self.ok(ctx, f"勘查阶段“{app.stage}”不低于区块的“{block_stage}”",
-                                 f"stage {app.stage} is not lower than the block's {block_stage}",
-                                 block=code, stage=app.stage, block_stage=block_stage)
+        best = ctx.rel.best("exploration_block")
+        rows = ctx.rows(self.applies_to) & best.found  # E200 already forbids a right outside every block
+        stage = ctx.batch["stage"]
+        block_stage = _feature_attr(ctx.index.stages, best.feature)
+        # rank in ``stages`` (-1: not one of them); == on object columns is safe with None
+        rank = np.full(ctx.n, -1)
+        block_rank = np.full(ctx.n, -1)
+        for k, name in enumerate(stages):
+            rank[stage == name] = k
+            block_rank[block_stage == name] = k
+        known = rows & (block_rank >= 0)
+        given = known & (stage != None)  # noqa: E711
+        r.set("block_no_stage", rows & ~known)
+        r.set("no_stage", known & ~given)
+        r.set("not_lower", given)
+        r.set("lower", given & (rank < block_rank))
+        _block_names(ctx, r, best.feature)
+        r.fact("stage", stage)
+        r.fact("block_stage", block_stage)
+        return r
 
 
 class MiningInsideBlock(Rule):
@@ -156,62 +240,55 @@ class MiningInsideBlock(Rule):
     what = ("A mining right must lie inside one mining planning block (for geothermal and mineral water, "
             "converted from exploration, inside the exploration block of that mineral). At most "
             "[rules].max_outside_block_share of its area may lie outside.")
+    outcomes = {
+        "needs_area": NEEDS_AREA,
+        "outside": fires("不在任何开采规划区块内", "not inside any mining planning block",
+                         ("block_layer", "nearest_block", "distance_m")),
+        "leaves": fires("超出规划区块“{_block_zh}”范围：{_outside:.1%} 位于区块之外",
+                        "leaves planning block {_block_en}: {_outside:.1%} lies outside it",
+                        ("block", "share_inside_block", "area_outside_m2")),
+        "inside": passes("位于规划区块“{_block_zh}”内", "inside planning block {_block_en}",
+                         ("block", "share_inside_block", "area_outside_m2")),
+    }
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
         tol = float(ctx.param("max_outside_block_share"))
-        for role in ("mining_block", "exploration_block"):
-            ctx.prefetch_nearest(role, [i for i, app in ctx.valid(self.applies_to)
-                                        if mining_block_role(ctx, app.mineral) == role
-                                        and i not in block_matches(ctx, role)])
-        for i, app in ctx.valid(self.applies_to):
-            if (f := self.needs_area(ctx, i)) is not None:
-                yield i, f
-                continue
-            role = mining_block_role(ctx, app.mineral)
-            hits = block_matches(ctx, role).get(i)
-            if hits is None:
-                near = ctx.nearest_of(role, i)
-                facts = {"block_layer": role}
-                if near is not None:
-                    facts.update(nearest_block=_name(ctx, near[1])[0], distance_m=rounded(near[0]))
-                yield i, self.fire(ctx, "不在任何开采规划区块内", "not inside any mining planning block", **facts)
-                continue
-            best = hits[0]
-            code, zh, en = _name(ctx, best["feature"])
-            outside = 1.0 - best["app_share"]
-            facts = {"block": code, "share_inside_block": rounded(best["app_share"], 4),
-                     "area_outside_m2": rounded(outside * ctx.areas[i])}
-            if outside > tol:
-                yield i, self.fire(ctx, f"超出规划区块“{zh}”范围：{outside:.1%} 位于区块之外",
-                                   f"leaves planning block {en}: {outside:.1%} lies outside it", **facts)
-            else:
-                yield i, self.ok(ctx, f"位于规划区块“{zh}”内", f"inside planning block {en}", **facts)
+        roles = mining_block_role_array(ctx, ctx.batch["mineral"])
+        best = _best_of_roles(ctx, roles)
+        areal = self.needs_area(ctx, r, ctx.rows(self.applies_to))
+        away = areal & ~best.found
+        inside = areal & best.found
+        outside_share = 1.0 - best.app_share
+        r.set("inside", inside)
+        r.set("leaves", inside & (outside_share > tol))
+        r.set("outside", away)
+        r.fact("block_layer", roles)
+        _nearest_blocks(ctx, r, away, roles)
+        _block_names(ctx, r, best.feature)
+        r.fact("share_inside_block", best.app_share, digits=4)
+        r.fact("area_outside_m2", outside_share * ctx.rel.areas, digits=1)
+        r.fact("_outside", outside_share)
+        return r
 
 
-class MiningKeepsMineral(Rule):
+class MiningKeepsMineral(_KeepsMineral):
     code = "X211"
     title_zh = "不得变更开采主矿种"
     title_en = "Mining right keeps the block's main mineral"
     applies_to = ("mining",)
     what = "A mining right must be for the main mineral of the planning block it lies in."
+    outcomes = {
+        "no_mineral": cannot("未给出矿种", "mineral not given", ("block", "block_mineral")),
+        "differs": fires("开采矿种“{mineral}”与区块“{_block_zh}”的主矿种“{block_mineral}”不同",
+                         "mineral {mineral} differs from block {_block_en}'s main mineral {block_mineral}",
+                         ("block", "mineral", "block_mineral")),
+        "matches": passes("开采主矿种与区块一致（{block_mineral}）", "main mineral matches the block ({block_mineral})",
+                          ("block", "mineral")),
+    }
 
-    def evaluate(self, ctx):
-        for i, app in ctx.valid(self.applies_to):
-            role = mining_block_role(ctx, app.mineral)
-            hits = block_matches(ctx, role).get(i)
-            if hits is None:
-                continue  # X210 already forbids a right outside every block
-            code, zh, en = _name(ctx, hits[0]["feature"])
-            block_mineral = ctx.feature(hits[0]["feature"])["mineral"]
-            if app.mineral is None:
-                yield i, self.cannot(ctx, "未给出矿种", "mineral not given", block=code, block_mineral=block_mineral)
-            elif app.mineral != block_mineral:
-                yield i, self.fire(ctx, f"开采矿种“{app.mineral}”与区块“{zh}”的主矿种“{block_mineral}”不同",
-                                   f"mineral {app.mineral} differs from block {en}'s main mineral {block_mineral}",
-                                   block=code, mineral=app.mineral, block_mineral=block_mineral)
-            else:
-                yield i, self.ok(ctx, f"开采主矿种与区块一致（{block_mineral}）",
-                                 f"main mineral matches the block ({block_mineral})", block=code, mineral=app.mineral)
+    def _best(self, ctx) -> Best:
+        return _best_of_roles(ctx, mining_block_role_array(ctx, ctx.batch["mineral"]))
 
 
 class LargeDepositSmallMine(Rule):
@@ -221,24 +298,27 @@ class LargeDepositSmallMine(Rule):
     applies_to = ("mining",)
     what = ("A mining right must take its whole mining planning block: covering less than "
             "[rules].min_block_share of the block is 大矿小开.")
+    outcomes = {
+        "small": fires("仅占规划区块“{_block_zh}”的 {_share:.1%}（应不少于 {minimum_share:.0%}）：大矿小开",
+                       "covers only {_share:.1%} of block {_block_en} (at least {minimum_share:.0%}): a small mine "
+                       "on a large deposit", ("block", "share_of_block", "minimum_share")),
+        "whole": passes("覆盖规划区块“{_block_zh}”的 {_share:.1%}", "covers {_share:.1%} of block {_block_en}",
+                        ("block", "share_of_block", "minimum_share")),
+    }
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
         minimum = float(ctx.param("min_block_share"))
-        matches = block_matches(ctx, "mining_block")
-        for i, _app in ctx.valid(self.applies_to):
-            hits = matches.get(i)
-            if hits is None or not ctx.is_areal[i]:
-                continue  # X210 speaks for rights outside mining blocks or given as points
-            best = hits[0]
-            code, zh, en = _name(ctx, best["feature"])
-            share = float(best["feature_share"])
-            facts = {"block": code, "share_of_block": rounded(share, 4), "minimum_share": minimum}
-            if share < minimum:
-                yield i, self.fire(ctx, f"仅占规划区块“{zh}”的 {share:.1%}（应不少于 {minimum:.0%}）：大矿小开",
-                                   f"covers only {share:.1%} of block {en} (at least {minimum:.0%}): a small mine "
-                                   "on a large deposit", **facts)
-            else:
-                yield i, self.ok(ctx, f"覆盖规划区块“{zh}”的 {share:.1%}", f"covers {share:.1%} of block {en}", **facts)
+        best = ctx.rel.best("mining_block")
+        # X210 speaks for rights outside mining blocks or given as points
+        rows = ctx.rows(self.applies_to) & best.found & ctx.rel.is_areal
+        r.set("whole", rows)
+        r.set("small", rows & (best.feature_share < minimum))
+        _block_names(ctx, r, best.feature)
+        r.fact("share_of_block", best.feature_share, digits=4)
+        r.fact("minimum_share", minimum)
+        r.fact("_share", best.feature_share)
+        return r
 
 
 class OneDepositManyMines(Rule):
@@ -248,16 +328,20 @@ class OneDepositManyMines(Rule):
     applies_to = ("mining",)
     what = ("One mining right per planning block and one block per right: a right spanning two blocks is "
             "一矿多开 (a second right in the same block is checked across a batch or the registry).")
+    outcomes = {
+        "spans": fires("跨越 {_count} 个开采规划区块：{_blocks_zh}",
+                       "spans {_count} mining planning blocks: {_blocks_en}", ("blocks",)),
+    }
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
         tol = float(ctx.param("max_outside_block_share"))
-        matches = block_matches(ctx, "mining_block")
-        for i, _app in ctx.valid(self.applies_to):
-            hits = matches.get(i)
-            if hits is None:
-                continue
-            spanned = [h for h in hits if h["app_share"] > tol]
-            if len(spanned) > 1:
-                codes = [_name(ctx, h["feature"])[0] for h in spanned]
-                yield i, self.fire(ctx, f"跨越 {len(codes)} 个开采规划区块：{'、'.join(codes)}",
-                                   f"spans {len(codes)} mining planning blocks: {', '.join(codes)}", blocks=codes)
+        pairs = ctx.rel.pairs("mining_block")
+        spanned = pairs.subset(pairs["app_share"] > tol)
+        count = spanned.count(ctx.n)
+        r.set("spans", ctx.rows(self.applies_to) & (count > 1))
+        r.fact("_count", count)
+        r.lazy_fact("blocks", _codes_after(ctx, spanned, 0))
+        r.lazy_fact("_blocks_zh", _codes_after(ctx, spanned, 0, "、"))
+        r.lazy_fact("_blocks_en", _codes_after(ctx, spanned, 0, ", "))
+        return r

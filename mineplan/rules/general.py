@@ -34,8 +34,8 @@ class PlanningArea(Rule):
     outcomes = {
         "outside": fires("位于县域（规划范围）之外", "outside the county (the planning area)",
                          ("share_outside", "area_outside_m2", "distance_to_county_m")),
-        "straddles": fires("跨越县界：{share_outside:.1%} 位于县域之外",
-                           "straddles the county boundary: {share_outside:.1%} lies outside",
+        "straddles": fires("跨越县界：{_outside:.1%} 位于县域之外",
+                           "straddles the county boundary: {_outside:.1%} lies outside",
                            ("share_outside", "area_outside_m2")),
         "inside": passes("位于县域（规划范围）内", "inside the county (the planning area)",
                          ("share_outside", "area_outside_m2")),
@@ -52,6 +52,7 @@ class PlanningArea(Rule):
         r.set("straddles", rows & ~away & (outside > tolerance))
         r.set("outside", away)
         r.fact("share_outside", outside, digits=4)
+        r.fact("_outside", outside)
         r.fact("area_outside_m2", np.where(ctx.rel.is_areal, outside * ctx.rel.areas, np.nan), digits=1)
         _feature, distance = ctx.rel.nearest("county", away)
         r.fact("distance_to_county_m", distance, digits=1)
