@@ -2,18 +2,91 @@
 
 from __future__ import annotations
 
-from mineplan.applications import Application
-from mineplan.context import CheckContext
-from mineplan.findings import rounded
-from mineplan.rules.base import Rule
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mineplan.engine.result import cannot, fires, passes
+from mineplan.rules.base import NO_MINERAL, Rule
+
+if TYPE_CHECKING:
+    from mineplan.engine.context import RuleContext
+    from mineplan.engine.result import RuleResult
 
 UNIT_NAMES = {"wt": ("万吨/年", "10kt/yr"), "wm3": ("万立方米/年", "10k m³/yr")}
 _UNIT_OF_TEXT = {"万吨/年": "wt", "万立方米/年": "wm3"}
 
+# -- shared outcomes ------------------------------------------------------------------------------
+#: the mining method is not given: open-pit rules cannot judge (see :func:`open_pit_rows`)
+METHOD_MISSING = cannot("未给出开采方式（露天/地下/钻井）", "mining method not given (open_pit, underground, well)")
 
-def output_in(ctx: CheckContext, app: Application, unit: str) -> tuple[float | None, str]:
-    """The application's annual output in ``unit`` ("wt" or "wm3"), converted with the
-    mineral's density from the plan pack; None with the reason when it cannot be had."""
+#: why an output cannot be had in the unit a rule needs (the ``why`` of :func:`output_in_array`, which
+#: is also the outcome's name): a rule puts ``**MISSING_OUTPUT`` in its outcomes and calls
+#: :func:`set_missing_output` (the density message needs a ``_mineral`` fact, which it sets)
+MISSING_OUTPUT = {
+    "output": cannot("未给出年开采规模", "annual output not given"),
+    "unit": cannot("未给出规模单位（万吨/年或万立方米/年）", "output unit not given (万吨/年 or 万立方米/年)"),
+    "density": cannot("规划包中无{_mineral}的体重，无法换算单位",
+                      "no density for {_mineral} in the plan pack to convert units"),
+}
+
+
+def open_pit_rows(ctx: RuleContext, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Among ``rows`` (a mask; default: the usable mining rights): the open-pit mines, and the rows
+    whose method is not given (they get :data:`METHOD_MISSING`)."""
+    if rows is None:
+        rows = ctx.rows(("mining",))
+    method = ctx.batch["method"]
+    return rows & (method == "open_pit"), rows & (method == None)  # noqa: E711
+
+
+def output_in_array(ctx: RuleContext, rows: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """For ``rows`` (a mask): the annual output in ``unit`` ("wt" or "wm3"), converted with the
+    mineral's density from the plan pack (NaN where it cannot be had), and why not ("output",
+    "unit" or "density"; None where it could be had or outside ``rows``). Same logic as
+    :func:`output_in`, column-wise."""
+    n = ctx.n
+    values = np.full(n, np.nan)
+    why = np.full(n, None, dtype=object)
+    if not rows.any():
+        return values, why
+    output = np.asarray(ctx.batch["annual_output"], dtype=float)
+    missing = rows & np.isnan(output)
+    why[missing] = "output"
+    rows = rows & ~missing
+    given = np.asarray(ctx.batch["output_unit"], dtype=object).copy()
+    blank = rows & (given == None)  # noqa: E711
+    if blank.any():  # the mineral's usual unit in the catalogue
+        given[blank] = [_UNIT_OF_TEXT.get(u) if u else None for u in ctx.mineral_table("unit")[blank].tolist()]
+    no_unit = rows & (given == None)  # noqa: E711
+    why[no_unit] = "unit"
+    rows = rows & ~no_unit
+    same = rows & (given == unit)
+    values[same] = output[same]
+    convert = rows & ~same
+    if convert.any():
+        density = np.array(ctx.mineral_table("density"), dtype=float)  # None -> NaN
+        no_density = convert & (np.isnan(density) | (density == 0))
+        why[no_density] = "density"
+        ok = convert & ~no_density
+        factor = 1 / density[ok] if unit == "wm3" else density[ok]
+        values[ok] = output[ok] * factor
+    return values, why
+
+
+def set_missing_output(result: RuleResult, ctx: RuleContext, why: np.ndarray) -> np.ndarray:
+    """Give the rows of ``why`` (from :func:`output_in_array`) their :data:`MISSING_OUTPUT`
+    outcome; returns the mask of those rows."""
+    for key in MISSING_OUTPUT:
+        result.set(key, why == key)
+    result.fact("_mineral", ctx.batch["mineral"])
+    return why != None  # noqa: E711
+
+
+def output_in(ctx, app, unit: str) -> tuple[float | None, str]:
+    """One application's annual output in ``unit`` ("wt" or "wm3"), converted with the
+    mineral's density from the plan pack; None with the reason when it cannot be had.
+    (Used by :mod:`mineplan.indicators`; rules use :func:`output_in_array`.)"""
     if app.annual_output is None:
         return None, "output"
     mineral = ctx.catalog.minerals.get(app.mineral) if app.mineral else None
@@ -28,52 +101,41 @@ def output_in(ctx: CheckContext, app: Application, unit: str) -> tuple[float | N
     return app.annual_output * factor, ""
 
 
-def _missing_output(rule: Rule, ctx: CheckContext, why: str, app: Application):
-    text = {
-        "output": ("未给出年开采规模", "annual output not given"),
-        "unit": ("未给出规模单位（万吨/年或万立方米/年）", "output unit not given (万吨/年 or 万立方米/年)"),
-        "density": (f"规划包中无{app.mineral}的体重，无法换算单位", f"no density for {app.mineral} in the plan pack to convert units"),
-    }[why]
-    return rule.cannot(ctx, *text)
-
-
-def is_open_pit_sensitive(rule: Rule, ctx: CheckContext, i: int, app: Application):
-    """True for an open-pit mine; a finding when the method is not given; False otherwise."""
-    if app.method is None:
-        return rule.cannot(ctx, "未给出开采方式（露天/地下/钻井）", "mining method not given (open_pit, underground, well)")
-    return app.method == "open_pit"
-
-
 class SandGravelOutsideKeyZone(Rule):
     code = "X220"
     title_zh = "重点开采区外不得新设砂石类露天采矿项目"
     title_en = "No new open-pit sand/gravel-type mine outside the key mining zone"
     applies_to = ("mining",)
     what = "Open-pit mining of sand/gravel-type minerals (building stone etc.) only inside a key mining zone."
+    outcomes = {
+        "no_mineral": NO_MINERAL,
+        "no_method": METHOD_MISSING,
+        "outside": fires("砂石类露天采矿项目 {_outside:.1%} 位于重点开采区之外",
+                         "open-pit sand/gravel-type mine: {_outside:.1%} lies outside the key mining zone",
+                         ("share_outside_key_mining_zone",)),
+        "inside": passes("位于重点开采区内", "inside the key mining zone", ("share_outside_key_mining_zone",)),
+    }
 
     def evaluate(self, ctx):
-        inside = ctx.share_inside("key_mining_zone")
-        tol = float(ctx.param("max_outside_block_share"))
-        for i, app in ctx.valid(self.applies_to):
-            if app.mineral is None:
-                yield i, self.cannot(ctx, "未给出矿种", "mineral not given")
-                continue
-            mineral = ctx.catalog.minerals[app.mineral]
-            if not mineral.sand_gravel:
-                continue
-            open_pit = is_open_pit_sensitive(self, ctx, i, app)
-            if open_pit is not True and open_pit is not False:
-                yield i, open_pit
-                continue
-            if not open_pit:
-                continue
-            outside = 1.0 - inside[i]
-            facts = {"share_outside_key_mining_zone": rounded(outside, 4)}
-            if outside > tol:
-                yield i, self.fire(ctx, f"砂石类露天采矿项目 {outside:.1%} 位于重点开采区之外",
-                                   f"open-pit sand/gravel-type mine: {outside:.1%} lies outside the key mining zone", **facts)
-            else:
-                yield i, self.ok(ctx, "位于重点开采区内", "inside the key mining zone", **facts)
+        r = self.result(ctx)
+        rows = ctx.rows(self.applies_to)
+        given = rows & (ctx.batch["mineral"] != None)  # noqa: E711
+        r.set("no_mineral", rows & ~given)
+        sand = given & ctx.mineral_table("sand_gravel", False).astype(bool)
+        pit, no_method = open_pit_rows(ctx, sand)
+        r.set("no_method", no_method)
+        if pit.any():
+            outside = 1.0 - ctx.rel.share_inside("key_mining_zone")
+            tol = float(ctx.param("max_outside_block_share"))
+            r.set("inside", pit)
+            r.set("outside", pit & (outside > tol))
+            r.fact("share_outside_key_mining_zone", outside, digits=4)
+            r.fact("_outside", outside)
+        return r
+
+
+_SCALE_FACTS = ("output", "unit", "scale", "medium_threshold", "scale_table")
+_SCALE_ZH = {"large": "大型", "medium": "中型", "small": "小型"}
 
 
 class MediumScale(Rule):
@@ -83,35 +145,62 @@ class MediumScale(Rule):
     applies_to = ("mining",)
     what = ("A new mine's design output must reach the medium class of the national scale table "
             "(国土资发〔2004〕208号, in the plan pack); bounds are inclusive.")
+    outcomes = {
+        "no_mineral": NO_MINERAL,
+        "no_scale_table": cannot("规划包中无{_mineral_name}的规模分类标准",
+                                 "no scale table for {_mineral_en} in the plan pack"),
+        **MISSING_OUTPUT,
+        "small": fires("设计规模 {_value:.4g} {unit} 为小型（中型下限 {medium_threshold:g}）",
+                       "design output {_value:.4g} {_unit_en} is small scale (medium from {medium_threshold:g})",
+                       _SCALE_FACTS),
+        "scaled": passes("设计规模 {_value:.4g} {unit}，为{_scale_zh}",
+                         "design output {_value:.4g} {_unit_en}: {scale} scale", _SCALE_FACTS),
+    }
 
     def evaluate(self, ctx):
-        for i, app in ctx.valid(self.applies_to):
-            if app.mineral is None:
-                yield i, self.cannot(ctx, "未给出矿种", "mineral not given")
-                continue
-            mineral = ctx.catalog.minerals[app.mineral]
-            if mineral.prohibited:
-                continue
-            if not mineral.scale_table:
-                yield i, self.cannot(ctx, f"规划包中无{mineral.name}的规模分类标准", f"no scale table for {mineral.en} in the plan pack")
-                continue
-            table = ctx.catalog.scale_tables[mineral.scale_table]
+        r = self.result(ctx)
+        n = ctx.n
+        rows = ctx.rows(self.applies_to)
+        mineral = ctx.batch["mineral"]
+        given = rows & (mineral != None)  # noqa: E711
+        r.set("no_mineral", rows & ~given)
+        judged = given & ~ctx.mineral_table("prohibited", False).astype(bool)
+        if not judged.any():
+            return r
+        table_name = ctx.mineral_table("scale_table")
+        has_table = judged & table_name.astype(bool)
+        r.set("no_scale_table", judged & ~has_table)
+        r.fact("_mineral_name", ctx.mineral_table("name"))
+        r.fact("_mineral_en", ctx.mineral_table("en"))
+        value = np.full(n, np.nan)
+        why = np.full(n, None, dtype=object)
+        unit_text = np.full(n, None, dtype=object)
+        unit_en = np.full(n, None, dtype=object)
+        medium = np.full(n, np.nan)
+        large = np.full(n, np.nan)
+        for name in dict.fromkeys(table_name[has_table].tolist()):  # a few scale tables
+            sel = has_table & (table_name == name)
+            table = ctx.catalog.scale_tables[name]
             unit = _UNIT_OF_TEXT[table["unit"]]
-            value, why = output_in(ctx, app, unit)
-            if value is None:
-                yield i, _missing_output(self, ctx, why, app)
-                continue
-            medium, large = float(table["medium"]), float(table["large"])
-            scale = "large" if value >= large else "medium" if value >= medium else "small"
-            zh_scale = {"large": "大型", "medium": "中型", "small": "小型"}[scale]
-            facts = {"output": rounded(value, 3), "unit": table["unit"], "scale": scale,
-                     "medium_threshold": medium, "scale_table": mineral.scale_table}
-            if scale == "small":
-                yield i, self.fire(ctx, f"设计规模 {value:.4g} {table['unit']} 为小型（中型下限 {medium:g}）",
-                                   f"design output {value:.4g} {UNIT_NAMES[unit][1]} is small scale (medium from {medium:g})", **facts)
-            else:
-                yield i, self.ok(ctx, f"设计规模 {value:.4g} {table['unit']}，为{zh_scale}",
-                                 f"design output {value:.4g} {UNIT_NAMES[unit][1]}: {scale} scale", **facts)
+            v, w = output_in_array(ctx, sel, unit)
+            value[sel], why[sel] = v[sel], w[sel]
+            unit_text[sel], unit_en[sel] = table["unit"], UNIT_NAMES[unit][1]
+            medium[sel], large[sel] = float(table["medium"]), float(table["large"])
+        missing = set_missing_output(r, ctx, why)
+        ok = has_table & ~missing
+        scale = np.where(value >= large, "large", np.where(value >= medium, "medium", "small")).astype(object)
+        scale[~ok] = None
+        r.set("scaled", ok)
+        r.set("small", ok & (scale == "small"))
+        r.fact("output", value, digits=3)
+        r.fact("_value", value)
+        r.fact("unit", unit_text)
+        r.fact("_unit_en", unit_en)
+        r.fact("scale", scale)
+        r.fact("_scale_zh", np.array([_SCALE_ZH.get(s) for s in scale.tolist()], dtype=object))
+        r.fact("medium_threshold", medium)
+        r.fact("scale_table", np.where(ok, table_name, None))
+        return r
 
 
 class LimestoneMinimumOutput(Rule):
@@ -120,24 +209,29 @@ class LimestoneMinimumOutput(Rule):
     title_en = "Minimum output of a new building-stone limestone mine"
     applies_to = ("mining",)
     what = "A new building-stone limestone mine produces at least [rules].limestone_min_output_wt 万吨/年."
+    outcomes = {
+        **MISSING_OUTPUT,
+        "below": fires("开采规模 {_value:.4g} 万吨/年，低于最低 {minimum_wt:g} 万吨/年",
+                       "output {_value:.4g} 10kt/yr is below the minimum {minimum_wt:g}", ("output_wt", "minimum_wt")),
+        "meets": passes("开采规模 {_value:.4g} 万吨/年，不低于 {minimum_wt:g} 万吨/年",
+                        "output {_value:.4g} 10kt/yr meets the minimum {minimum_wt:g}", ("output_wt", "minimum_wt")),
+    }
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
         minimum = float(ctx.param("limestone_min_output_wt"))
-        minerals = set(ctx.param("limestone_min_output_minerals"))
-        for i, app in ctx.valid(self.applies_to):
-            if app.mineral not in minerals:
-                continue
-            value, why = output_in(ctx, app, "wt")
-            if value is None:
-                yield i, _missing_output(self, ctx, why, app)
-                continue
-            facts = {"output_wt": rounded(value, 3), "minimum_wt": minimum}
-            if value < minimum:
-                yield i, self.fire(ctx, f"开采规模 {value:.4g} 万吨/年，低于最低 {minimum:g} 万吨/年",
-                                   f"output {value:.4g} 10kt/yr is below the minimum {minimum:g}", **facts)
-            else:
-                yield i, self.ok(ctx, f"开采规模 {value:.4g} 万吨/年，不低于 {minimum:g} 万吨/年",
-                                 f"output {value:.4g} 10kt/yr meets the minimum {minimum:g}", **facts)
+        minerals = list(ctx.param("limestone_min_output_minerals"))
+        rows = ctx.rows(self.applies_to) & np.isin(ctx.batch["mineral"], minerals)
+        if not rows.any():
+            return r
+        value, why = output_in_array(ctx, rows, "wt")
+        ok = rows & ~set_missing_output(r, ctx, why)
+        r.set("meets", ok)
+        r.set("below", ok & (value < minimum))
+        r.fact("output_wt", value, digits=3)
+        r.fact("_value", value)
+        r.fact("minimum_wt", minimum)
+        return r
 
 
 class LicenceTerm(Rule):
@@ -147,16 +241,24 @@ class LicenceTerm(Rule):
     applies_to = ("mining",)
     severity = "restricted"
     what = "The mining licence is valid, in principle, for at least [rules].min_licence_years years."
+    outcomes = {
+        "missing": cannot("未给出采矿许可证有效期", "licence term not given", ("minimum_years",)),
+        "short": fires("有效期 {licence_years:g} 年，少于 {minimum_years:g} 年（原则上）",
+                       "licence term {licence_years:g} years is below {minimum_years:g} (in principle)",
+                       ("licence_years", "minimum_years")),
+        "term": passes("有效期 {licence_years:g} 年", "licence term {licence_years:g} years",
+                       ("licence_years", "minimum_years")),
+    }
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
         minimum = float(ctx.param("min_licence_years"))
-        for i, app in ctx.valid(self.applies_to):
-            if app.licence_years is None:
-                yield i, self.cannot(ctx, "未给出采矿许可证有效期", "licence term not given", minimum_years=minimum)
-            elif app.licence_years < minimum:
-                yield i, self.fire(ctx, f"有效期 {app.licence_years:g} 年，少于 {minimum:g} 年（原则上）",
-                                   f"licence term {app.licence_years:g} years is below {minimum:g} (in principle)",
-                                   licence_years=app.licence_years, minimum_years=minimum)
-            else:
-                yield i, self.ok(ctx, f"有效期 {app.licence_years:g} 年", f"licence term {app.licence_years:g} years",
-                                 licence_years=app.licence_years, minimum_years=minimum)
+        rows = ctx.rows(self.applies_to)
+        years = np.asarray(ctx.batch["licence_years"], dtype=float)
+        given = rows & ~np.isnan(years)
+        r.set("missing", rows & ~given)
+        r.set("term", given)
+        r.set("short", given & (years < minimum))
+        r.fact("licence_years", years)
+        r.fact("minimum_years", minimum)
+        return r

@@ -3,26 +3,63 @@ the setbacks of national law that stand beside the plan (railways, road bridges)
 
 from __future__ import annotations
 
-from mineplan.context import group_by_app
+import numpy as np
+
+from mineplan.engine.result import cannot, fires, passes
 from mineplan.findings import rounded
 from mineplan.rules.base import Rule
-from mineplan.rules.mining import is_open_pit_sensitive
+from mineplan.rules.mining import METHOD_MISSING, open_pit_rows
 
-
-def _open_pits(rule: Rule, ctx):
-    """Yield (i, app, None) for open-pit mines and (i, app, finding) where the method is missing."""
-    for i, app in ctx.valid(("mining",)):
-        verdict = is_open_pit_sensitive(rule, ctx, i, app)
-        if verdict is True:
-            yield i, app, None
-        elif verdict is not False:
-            yield i, app, verdict
+VISIBILITY_ROLES = ("three_zones", "two_lines")
 
 
 def _describe(ctx, feature: int) -> dict:
-    row = ctx.feature(feature)
+    row = ctx.index.feature(feature)
     return {"code": str(row["code"]), "name_zh": str(row["name_zh"]), "name_en": str(row["name_en"]),
             "class": None if row["class"] is None else str(row["class"])}
+
+
+def by_position(ctx, roles: tuple[str, ...]) -> tuple[str, ...]:
+    """``roles`` in the order of their features in the index: :meth:`Relations.nearest` keeps the
+    first role's feature on a tie, so equal distances go to the lowest feature position, as the
+    old ``min((distance, feature))`` did."""
+    def first(role):
+        pos = ctx.index.positions(role)
+        return int(pos.min()) if len(pos) else 1 << 62
+
+    return tuple(sorted(roles, key=first))
+
+
+def nearest_of_class(ctx, role: str, classes: tuple[str, ...], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Like :meth:`Relations.nearest` among the features of ``role`` whose class is in ``classes``:
+    for ``rows`` (a mask) the nearest such feature and its distance (-1 and NaN elsewhere).
+    (Belongs in :class:`~mineplan.engine.relations.Relations`.)"""
+    feature = np.full(ctx.n, -1, dtype=np.int64)
+    distance = np.full(ctx.n, np.nan)
+    idx = np.flatnonzero(rows)
+    if len(idx):
+        table = ctx.index.nearest_of_class(ctx.rel.geoms[idx], role, tuple(classes))
+        if len(table):
+            at = idx[table["app"].to_numpy(np.int64)]
+            feature[at] = table["feature"].to_numpy(np.int64)
+            distance[at] = table["distance"].to_numpy(float)
+    return feature, distance
+
+
+def _first_of(pairs, n: int, rows: np.ndarray, *names: str):
+    """Per row of ``rows`` (a mask): whether it has a pair, and its first pair's feature (-1) and
+    values of ``names`` (NaN) -- pairs are sorted nearest first."""
+    first = pairs.first(n)
+    has = rows & (first >= 0)
+    at = first[has]
+    feature = np.full(n, -1, dtype=np.int64)
+    feature[has] = pairs.feature[at]
+    values = []
+    for name in names:
+        v = np.full(n, np.nan)
+        v[has] = pairs[name][at]
+        values.append(v)
+    return has, feature, *values
 
 
 class ThreeZonesTwoLines(Rule):
@@ -32,40 +69,76 @@ class ThreeZonesTwoLines(Rule):
     applies_to = ("mining",)
     what = ("No open-pit mine within the visibility range of a “three zones, two lines” feature. The range is "
             "a distance per feature class from [visibility.distance_m] (no official width exists).")
+    outcomes = {
+        "no_method": METHOD_MISSING,
+        "within": fires("露天矿山距“{_name_zh}”{_distance_m:g} 米，在其可视范围 {_limit_m:g} 米内",
+                        "open-pit mine {_distance_m:g} m from {_name_en}, within its {_limit_m:g} m visibility range",
+                        ("features",)),
+        "no_features": passes("规划包中无“三区两线”要素", "the plan pack has no three-zones/two-lines feature"),
+        "outside": passes("不在“三区两线”可视范围内；最近为“{_name_zh}”，{_distance:.0f} 米（范围 {_limit:g} 米）",
+                          "outside every visibility range; nearest is {_name_en} at {_distance:.0f} m "
+                          "(range {_limit:g} m)",
+                          ("nearest",)),
+    }
 
     def evaluate(self, ctx):
-        by_app = group_by_app(ctx.visibility, ("feature", "distance", "limit"), order_by="distance")
-        roles = ("three_zones", "two_lines")
-        pits = list(_open_pits(self, ctx))
-        for role in roles:
-            ctx.prefetch_nearest(role, [i for i, _app, missing in pits if missing is None and i not in by_app])
-        for i, _app, missing in pits:
-            if missing is not None:
-                yield i, missing
-                continue
-            hits = by_app.get(i)
-            if hits is not None:
-                features = [dict(_describe(ctx, f), distance_m=rounded(d), limit_m=rounded(lim))
-                            for f, d, lim in zip(*hits, strict=True)]
-                first = features[0]
-                yield i, self.fire(
-                    ctx,
-                    f"露天矿山距“{first['name_zh']}”{first['distance_m']:g} 米，在其可视范围 {first['limit_m']:g} 米内",
-                    f"open-pit mine {first['distance_m']:g} m from {first['name_en']}, within its "
-                    f"{first['limit_m']:g} m visibility range",
-                    features=features,
-                )
-                continue
-            candidates = [c for c in (ctx.nearest_of(role, i) for role in roles) if c is not None]
-            if not candidates:
-                yield i, self.ok(ctx, "规划包中无“三区两线”要素", "the plan pack has no three-zones/two-lines feature")
-                continue
-            dist, feat = min(candidates)
-            desc = _describe(ctx, feat)
-            limit = ctx.pack.visibility_distance(desc["class"])
-            yield i, self.ok(ctx, f"不在“三区两线”可视范围内；最近为“{desc['name_zh']}”，{dist:.0f} 米（范围 {limit:g} 米）",
-                             f"outside every visibility range; nearest is {desc['name_en']} at {dist:.0f} m (range {limit:g} m)",
-                             nearest=dict(desc, distance_m=rounded(dist), limit_m=limit))
+        r = self.result(ctx)
+        pit, no_method = open_pit_rows(ctx)
+        r.set("no_method", no_method)
+        if not pit.any():
+            return r
+        pairs = ctx.rel.visibility
+        within, feature, distance_m, limit_m = _first_of(pairs, ctx.n, pit, "distance", "limit")
+        rest = pit & ~within
+        near, distance = ctx.rel.nearest(by_position(ctx, VISIBILITY_ROLES), rest)
+        r.set("within", within)
+        r.set("no_features", rest & (near < 0))
+        r.set("outside", rest & (near >= 0))
+        _code, name_zh, name_en = ctx.feature_names(np.where(within, feature, near))
+        r.fact("_name_zh", name_zh)
+        r.fact("_name_en", name_en)
+        r.fact("_distance_m", distance_m, digits=1)
+        r.fact("_limit_m", limit_m, digits=1)
+        r.fact("_distance", distance)
+        r.fact("_limit", _visibility_limits(ctx, near))
+
+        def features(rows):
+            groups = pairs.groups(rows)
+            out = []
+            for row in np.asarray(rows).tolist():
+                sl = groups.get(row)
+                out.append(None if sl is None else [
+                    dict(_describe(ctx, f), distance_m=rounded(d), limit_m=rounded(lim))
+                    for f, d, lim in zip(pairs.feature[sl].tolist(), pairs["distance"][sl].tolist(),
+                                         pairs["limit"][sl].tolist(), strict=True)])
+            return out
+
+        def nearest(rows):
+            out = []
+            for row in np.asarray(rows).tolist():
+                f = int(near[row])
+                if f < 0:
+                    out.append(None)
+                    continue
+                desc = _describe(ctx, f)
+                out.append(dict(desc, distance_m=rounded(distance[row]),
+                                limit_m=ctx.pack.visibility_distance(desc["class"])))
+            return out
+
+        r.lazy_fact("features", features)
+        r.lazy_fact("nearest", nearest)
+        return r
+
+
+def _visibility_limits(ctx, features: np.ndarray) -> np.ndarray:
+    """The visibility distance of each feature's class (NaN for -1), one look-up per class."""
+    out = np.full(len(features), np.nan)
+    ok = features >= 0
+    if ok.any():
+        classes = ctx.index.classes[features[ok]]
+        limits = {c: ctx.pack.visibility_distance(c) for c in dict.fromkeys(classes.tolist())}
+        out[ok] = [np.nan if limits[c] is None else limits[c] for c in classes.tolist()]
+    return out
 
 
 class RailwaySetback(Rule):
@@ -73,29 +146,39 @@ class RailwaySetback(Rule):
     title_zh = "铁路线路两侧1000米内禁止露天采矿"
     title_en = "No open-pit mining within 1000 m of a railway"
     applies_to = ("mining",)
-    what = "铁路安全管理条例 art. 34: no open-pit mining, quarrying or blasting within 1000 m on either side of a railway."
+    what = ("铁路安全管理条例 art. 34: no open-pit mining, quarrying or blasting within 1000 m on either side "
+            "of a railway.")
+    outcomes = {
+        "no_method": METHOD_MISSING,
+        "near": fires("距“{_name_zh}”{_distance:.0f} 米（应大于 {limit_m:g} 米）",
+                      "{_distance:.0f} m from {_name_en} (must be more than {limit_m:g} m)",
+                      ("railway", "distance_m", "limit_m")),
+        "clear": passes("距最近铁路“{_name_zh}”{_distance:.0f} 米（应大于 {limit_m:g} 米）",
+                        "{_distance:.0f} m from the nearest railway, {_name_en} (limit {limit_m:g} m)",
+                        ("railway", "distance_m", "limit_m")),
+        "no_railway": passes("规划包中无铁路要素", "the plan pack has no railway", ("limit_m",)),
+    }
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
+        pit, no_method = open_pit_rows(ctx)
+        r.set("no_method", no_method)
+        if not pit.any():
+            return r
         limit = float(ctx.param("railway_setback_m"))
-        near = ctx.railway_distances()
-        for i, _app, missing in _open_pits(self, ctx):
-            if missing is not None:
-                yield i, missing
-                continue
-            nearest = near.get(i)
-            if nearest is None:
-                yield i, self.ok(ctx, "规划包中无铁路要素", "the plan pack has no railway", limit_m=limit)
-                continue
-            distance, feature = nearest
-            desc = _describe(ctx, feature)
-            if distance <= limit:
-                yield i, self.fire(ctx, f"距“{desc['name_zh']}”{distance:.0f} 米（应大于 {limit:g} 米）",
-                                   f"{distance:.0f} m from {desc['name_en']} (must be more than {limit:g} m)",
-                                   railway=desc["code"], distance_m=rounded(distance), limit_m=limit)
-            else:
-                yield i, self.ok(ctx, f"距最近铁路“{desc['name_zh']}”{distance:.0f} 米（应大于 {limit:g} 米）",
-                                 f"{distance:.0f} m from the nearest railway, {desc['name_en']} (limit {limit:g} m)",
-                                 railway=desc["code"], distance_m=rounded(distance), limit_m=limit)
+        feature, distance = nearest_of_class(ctx, "two_lines", tuple(ctx.param("railway_classes")), pit)
+        found = pit & (feature >= 0)
+        r.set("no_railway", pit & ~found)
+        r.set("clear", found)
+        r.set("near", found & (distance <= limit))
+        code, name_zh, name_en = ctx.feature_names(feature)
+        r.fact("railway", code)
+        r.fact("_name_zh", name_zh)
+        r.fact("_name_en", name_en)
+        r.fact("distance_m", distance, digits=1)
+        r.fact("_distance", distance)
+        r.fact("limit_m", limit)
+        return r
 
 
 class BridgeSetback(Rule):
@@ -104,25 +187,34 @@ class BridgeSetback(Rule):
     title_en = "No quarrying within 200 m of a large or medium road bridge"
     applies_to = ("mining",)
     what = "公路法 art. 47: no quarrying within 200 m of large and medium road bridges (bridges are a pack layer)."
+    outcomes = {
+        "no_method": METHOD_MISSING,
+        "near": fires("距桥梁“{_name_zh}”{_distance:.0f} 米（应大于 {limit_m:g} 米）",
+                      "{_distance:.0f} m from bridge {_name_en} (must be more than {limit_m:g} m)",
+                      ("bridge", "distance_m", "limit_m")),
+        "no_layer": cannot("规划包中无桥梁图层", "the plan pack has no road-bridge layer"),
+        "clear": passes("距大中型桥梁大于 {limit_m:g} 米", "more than {limit_m:g} m from any large or medium bridge",
+                        ("limit_m",)),
+    }
 
     def evaluate(self, ctx):
+        r = self.result(ctx)
+        pit, no_method = open_pit_rows(ctx)
+        r.set("no_method", no_method)
+        if not pit.any():
+            return r
         limit = float(ctx.param("bridge_setback_m"))
-        near = ctx.index.within_distance(ctx.geoms, "road_bridge", limit)
-        closest = group_by_app(near, ("feature", "distance"), order_by="distance")
-        has_layer = len(ctx.index.positions("road_bridge")) > 0
-        for i, _app, missing in _open_pits(self, ctx):
-            if missing is not None:
-                yield i, missing
-                continue
-            hits = closest.get(i)
-            if hits is not None:
-                feature, distance = int(hits[0][0]), float(hits[1][0])
-                desc = _describe(ctx, feature)
-                yield i, self.fire(ctx, f"距桥梁“{desc['name_zh']}”{distance:.0f} 米（应大于 {limit:g} 米）",
-                                   f"{distance:.0f} m from bridge {desc['name_en']} (must be more than {limit:g} m)",
-                                   bridge=desc["code"], distance_m=rounded(distance), limit_m=limit)
-            elif not has_layer:
-                yield i, self.cannot(ctx, "规划包中无桥梁图层", "the plan pack has no road-bridge layer")
-            else:
-                yield i, self.ok(ctx, f"距大中型桥梁大于 {limit:g} 米", f"more than {limit:g} m from any large or medium bridge",
-                                 limit_m=limit)
+        if not len(ctx.index.positions("road_bridge")):
+            r.set("no_layer", pit)
+            return r
+        near, feature, distance = _first_of(ctx.rel.within("road_bridge", limit), ctx.n, pit, "distance")
+        r.set("clear", pit)
+        r.set("near", near)
+        code, name_zh, name_en = ctx.feature_names(feature)
+        r.fact("bridge", code)
+        r.fact("_name_zh", name_zh)
+        r.fact("_name_en", name_en)
+        r.fact("distance_m", distance, digits=1)
+        r.fact("_distance", distance)
+        r.fact("limit_m", limit)
+        return r

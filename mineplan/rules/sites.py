@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from mineplan.context import group_by_app
-from mineplan.findings import rounded
+from mineplan.engine.result import SEVERITY_RANK, Outcome, fires, passes
+from mineplan.findings import SEVERITIES, rounded
 from mineplan.index import measure
 from mineplan.rules.base import Rule
+from mineplan.rules.setbacks import by_position
 
 PLANNED_RESOURCE_ROLES = ("exploration_block", "mining_block", "key_exploration_zone", "key_mining_zone")
 
@@ -21,35 +22,60 @@ class SiteCoversPlannedResources(Rule):
     severity = "restricted"
     what = ("A project that is not a mineral right but overlaps a planning block or key zone would cover "
             "(压覆) planned mineral resources and needs that assessment before approval.")
+    outcomes = {
+        "covers": fires("压覆规划矿产资源：{_names_zh}；需进行压覆矿产资源评估",
+                        "covers planned mineral resources: {_names_en}; a 压覆 assessment is required", ("covered",)),
+        "clear": passes("不压覆规划区块或重点区", "covers no planning block or key zone", ("nearest", "distance_m")),
+    }
 
     def evaluate(self, ctx):
-        table = ctx.overlaps
-        roles = ctx.index.features["role"].to_numpy()[table["feature"].to_numpy()]
-        table = table[np.isin(roles, PLANNED_RESOURCE_ROLES)]
-        by_app = group_by_app(table, ("feature", "overlap", "app_share"))
-        for role in PLANNED_RESOURCE_ROLES:
-            ctx.prefetch_nearest(role, [i for i, _app in ctx.valid(self.applies_to) if i not in by_app])
-        for i, _app in ctx.valid(self.applies_to):
-            hits = by_app.get(i)
-            if hits is None:
-                near = [c for c in (ctx.nearest_of(r, i) for r in PLANNED_RESOURCE_ROLES) if c is not None]
-                facts = {}
-                if near:
-                    dist, feat = min(near)
-                    facts = {"nearest": str(ctx.feature(feat)["code"]), "distance_m": rounded(dist)}
-                yield i, self.ok(ctx, "不压覆规划区块或重点区", "covers no planning block or key zone", **facts)
-                continue
-            covered = []
-            for f, overlap, share in zip(*hits, strict=True):
-                row = ctx.feature(f)
-                covered.append({"code": str(row["code"]), "name_zh": str(row["name_zh"]), "name_en": str(row["name_en"]),
-                                "overlap_m2": rounded(overlap) if ctx.is_areal[i] else None,
-                                "share_of_site": rounded(share, 4)})
-            names_zh = "、".join(c["name_zh"] for c in covered)
-            names_en = ", ".join(c["name_en"] for c in covered)
-            yield i, self.fire(ctx, f"压覆规划矿产资源：{names_zh}；需进行压覆矿产资源评估",
-                               f"covers planned mineral resources: {names_en}; a 压覆 assessment is required",
-                               covered=covered)
+        r = self.result(ctx)
+        rows = ctx.rows(self.applies_to)
+        if not rows.any():
+            return r
+        pairs = ctx.rel.pairs(PLANNED_RESOURCE_ROLES)  # largest overlap first within a row
+        covers = rows & (pairs.count(ctx.n) > 0)
+        clear = rows & ~covers
+        r.set("covers", covers)
+        r.set("clear", clear)
+        feature, distance = ctx.rel.nearest(by_position(ctx, PLANNED_RESOURCE_ROLES), clear)
+        code, _zh, _en = ctx.feature_names(feature)
+        r.fact("nearest", code)
+        r.fact("distance_m", distance, digits=1)
+        areal = ctx.rel.is_areal
+        index = ctx.index
+
+        def covered(rows):
+            groups = pairs.groups(rows)
+            out = []
+            for row in np.asarray(rows).tolist():
+                sl = groups.get(row)
+                out.append(None if sl is None else [
+                    {"code": str(index.codes[f]), "name_zh": str(index.names_zh[f]), "name_en": str(index.names_en[f]),
+                     "overlap_m2": rounded(overlap) if areal[row] else None, "share_of_site": rounded(share, 4)}
+                    for f, overlap, share in zip(pairs.feature[sl].tolist(), pairs["overlap"][sl].tolist(),
+                                                 pairs["app_share"][sl].tolist(), strict=True)])
+            return out
+
+        def names(values, sep):
+            def fn(rows):
+                groups = pairs.groups(rows)
+                return [None if (sl := groups.get(row)) is None else sep.join(str(v) for v in values[pairs.feature[sl]])
+                        for row in np.asarray(rows).tolist()]
+            return fn
+
+        r.lazy_fact("covered", covered)
+        r.lazy_fact("_names_zh", names(index.names_zh, "、"))
+        r.lazy_fact("_names_en", names(index.names_en, ", "))
+        return r
+
+
+_LAYER_FACTS = ("layer", "feature", "share", "overlap_m2", "other_layers")
+
+
+def _overlaps(severity: str) -> Outcome:
+    return Outcome(severity, "与约束图层“{_title}”重叠（{_share:.1%}）",
+                   "overlaps constraint layer {_title} ({_share:.1%})", _LAYER_FACTS)
 
 
 class ConstraintLayers(Rule):
@@ -58,29 +84,77 @@ class ConstraintLayers(Rule):
     title_en = "User constraint layers (ecological red line, permanent basic farmland, …)"
     severity = "forbidden"
     what = ("Each constraint layer (a plan-pack layer with role 'constraint', or --constraints FILE) gives its "
-            "own verdict where an application overlaps it; the plan publishes no such layer (1.4.1).")
+            "own verdict where an application overlaps it; the plan publishes no such layer (1.4.1). An "
+            "application overlapping several layers gets the heaviest layer's verdict (the first such layer "
+            "in order), with the other layers it overlaps named in other_layers; the reported feature is "
+            "the layer's first feature found overlapping it.")
+    outcomes = {
+        **{f"overlaps_{severity}": _overlaps(severity) for severity in reversed(SEVERITIES)},
+        "clear": passes("不与约束图层{_titles_zh}重叠", "does not overlap {_titles_en}", ("layer",)),
+    }
 
     def evaluate(self, ctx):
-        layers = list(ctx.constraints or [])
-        if not layers:
-            return
-        for name, title, severity, frame in layers:
-            geoms = np.asarray(frame.geometry.values, dtype=object)
-            tree = shapely.STRtree(geoms)
-            app, feat = tree.query(ctx.geoms, predicate="intersects")
-            done = set()
-            for a, f in zip(app, feat, strict=True):
-                a = int(a)
-                if a in done or ctx.apps[a] is None:
-                    continue
-                done.add(a)
-                inter = shapely.intersection(ctx.geoms[a], geoms[f])
-                share = float(measure(np.array([inter]))[0] / ctx.sizes[a]) if ctx.is_areal[a] else 1.0
-                facts = {"layer": name, "feature": str(frame.iloc[int(f)].get("code", f)), "share": rounded(share, 4)}
-                if ctx.is_areal[a]:
-                    facts["overlap_m2"] = rounded(shapely.area(inter))
-                yield a, self.finding(ctx, severity, f"与约束图层“{title}”重叠（{share:.1%}）",
-                                      f"overlaps constraint layer {title} ({share:.1%})", **facts)
-            for i, _ in ctx.valid():
-                if i not in done:
-                    yield i, self.ok(ctx, f"不与约束图层“{title}”重叠", f"does not overlap constraint layer {title}", layer=name)
+        r = self.result(ctx)
+        layers = list(ctx.options.constraints or ())
+        rows = ctx.rows()
+        if not layers or not rows.any():
+            return r
+        n = ctx.n
+        geoms = ctx.rel.geoms
+        best = np.full(n, -1, dtype=np.int64)  # per row: the layer it gets its verdict from
+        best_rank = np.full(n, -1, dtype=np.int64)
+        hits = []  # per layer: mask of the rows overlapping it
+        feature = np.full(n, None, dtype=object)
+        share = np.full(n, np.nan)
+        overlap = np.full(n, np.nan)
+        for k, layer in enumerate(layers):
+            lgeoms = np.asarray(layer.frame.geometry.values, dtype=object)
+            app, feat = shapely.STRtree(lgeoms).query(geoms, predicate="intersects")
+            app, first = np.unique(app, return_index=True)  # the first feature found per row
+            feat = feat[first]
+            keep = rows[app]
+            app, feat = app[keep], feat[keep]
+            hit = np.zeros(n, dtype=bool)
+            hit[app] = True
+            hits.append(hit)
+            rank = SEVERITY_RANK[layer.severity]
+            better = rank > best_rank[app]
+            app, feat = app[better], feat[better]
+            if not len(app):
+                continue
+            best[app], best_rank[app] = k, rank
+            a, f = geoms[app], lgeoms[feat]
+            areal = ctx.rel.is_areal[app]
+            inter = a.copy()
+            partial = areal.copy()  # points and lines count as wholly inside (share 1)
+            partial[areal] = ~shapely.covers(f[areal], a[areal])  # intersect only where not covered
+            inter[partial] = shapely.intersection(a[partial], f[partial])
+            share[app] = np.where(areal, measure(inter) / ctx.rel.sizes[app], 1.0)
+            overlap[app] = np.where(areal, shapely.area(inter), np.nan)
+            codes = layer.frame["code"].tolist() if "code" in layer.frame.columns else None
+            feature[app] = [str(codes[i] if codes is not None else i) for i in feat.tolist()]
+        hit_any = best >= 0
+        for k, layer in enumerate(layers):
+            r.set(f"overlaps_{layer.severity}", best == k)
+        r.set("clear", rows & ~hit_any)
+        names = np.array([la.name for la in layers] + [", ".join(la.name for la in layers)], dtype=object)
+        titles = np.array([la.title for la in layers], dtype=object)
+        r.fact("layer", names[best])  # -1: every layer's name (the clear rows)
+        r.fact("_title", np.where(hit_any, titles[np.maximum(best, 0)], None))
+        r.fact("feature", feature)
+        r.fact("share", share, digits=4)
+        r.fact("_share", share)
+        r.fact("overlap_m2", overlap, digits=1)
+        r.fact("_titles_zh", "、".join(f"“{la.title}”" for la in layers))
+        r.fact("_titles_en", ("constraint layer " if len(layers) == 1 else "constraint layers ")
+               + ", ".join(la.title for la in layers))
+
+        def other_layers(rows):
+            out = []
+            for row in np.asarray(rows).tolist():
+                others = [la.name for k, la in enumerate(layers) if hits[k][row] and k != best[row]]
+                out.append(others or None)
+            return out
+
+        r.lazy_fact("other_layers", other_layers)
+        return r
