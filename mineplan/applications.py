@@ -116,14 +116,24 @@ def _number(value, what: str) -> float:
     return number
 
 
+#: a Shapefile (dBase) field name holds at most this many bytes: longer names arrive cut
+DBF_NAME_BYTES = 10
+
+
 def find_columns(columns) -> dict[str, str]:
-    """Map canonical keys to the frame's columns (first alias present wins)."""
+    """Map canonical keys to the frame's columns (first alias present wins; an alias cut to a
+    Shapefile's 10-byte field names, e.g. ``annual_out``, counts as the alias)."""
     lowered = {str(c).strip().lower(): c for c in columns if not str(c).startswith("_") and c != "geometry"}
     found = {}
     for key, aliases in KEY_ALIASES.items():
         for alias in aliases:
-            if alias.lower() in lowered:
-                found[key] = lowered[alias.lower()]
+            name = alias.lower()
+            cut = name.encode("utf-8")[:DBF_NAME_BYTES].decode("utf-8", "ignore")
+            for candidate in (name, cut):
+                if candidate in lowered:
+                    found[key] = lowered[candidate]
+                    break
+            if key in found:
                 break
     return found
 

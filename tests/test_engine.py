@@ -75,7 +75,7 @@ def test_chunk_size_and_findings_form_change_nothing(pack, tmp_path):
     for rule in CATALOGUE:  # the severity columns are the findings' severities
         from_json = [next((f["severity"] for f in json.loads(t) if f["rule"] == rule.code), None)
                      for t in a["findings"]]
-        assert c[f"sev_{rule.code}"].tolist() == from_json, rule.code
+        assert [None if pd.isna(v) else v for v in c[f"sev_{rule.code}"]] == from_json, rule.code
 
 
 # -- a frame evaluated on columns equals each row evaluated alone ---------------------------------
