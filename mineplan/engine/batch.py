@@ -111,8 +111,7 @@ def normalise(frame, normaliser: Normaliser, *, overrides: dict | None = None, r
     labels = _labels(frame)
     geoms = np.asarray(frame.geometry.values, dtype=object).copy()
     columns = find_columns([c for c in frame.columns if not str(c).startswith("_") and c != "geometry"])
-    attrs, errors, ids = normaliser.columns({key: frame[col].tolist() for key, col in columns.items()}, labels,
-                                            overrides)
+    attrs, errors, ids = normaliser.columns({key: frame[col] for key, col in columns.items()}, labels, overrides)
     if "_error" in frame.columns:
         read = frame["_error"].to_numpy(dtype=object)
         bad = np.array([e is not None and not (isinstance(e, float) and np.isnan(e)) for e in read], dtype=bool)

@@ -8,7 +8,7 @@ import numpy as np
 
 from mineplan.engine.batch import Batch
 from mineplan.engine.options import RunOptions
-from mineplan.engine.relations import Relations
+from mineplan.engine.relations import LazyNearest, Relations
 from mineplan.errors import RuleConfigError
 from mineplan.index import SpatialIndex
 from mineplan.minerals import MineralCatalog
@@ -51,11 +51,14 @@ class RuleContext:
 
     def mineral_table(self, attribute: str, default=None) -> np.ndarray:
         """Per row: ``attribute`` of the row's mineral in the catalogue (``default`` without one)."""
+        import pandas as pd
+
         table = {name: getattr(m, attribute) for name, m in self.catalog.minerals.items()}
-        minerals = self.batch["mineral"]
-        out = np.empty(self.n, dtype=object)
-        out[:] = [table.get(m, default) if m is not None else default for m in minerals.tolist()]
-        return out
+        codes, uniques = pd.factorize(self.batch["mineral"], use_na_sentinel=True)
+        values = np.empty(len(uniques) + 1, dtype=object)
+        values[:-1] = [table.get(m, default) for m in uniques]
+        values[-1] = default  # code -1: no mineral
+        return values[codes]
 
     def feature_names(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(code, name_zh, name_en) of plan features by position (-1 gives None)."""
@@ -69,3 +72,9 @@ class RuleContext:
             return out
 
         return pick(self.index.codes), pick(self.index.names_zh), pick(self.index.names_en)
+
+    def lazy_nearest(self, roles: str | tuple[str, ...], classes: tuple[str, ...] | None = None,
+                     rows: np.ndarray | None = None) -> LazyNearest:
+        """The nearest feature of ``roles`` as lazy facts: searched only for the rows serialised
+        (limited to ``rows``, a mask)."""
+        return LazyNearest(self.rel, roles, classes, rows)

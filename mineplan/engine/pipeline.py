@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from mineplan.applications import Normaliser
 from mineplan.engine.batch import Batch, normalise
@@ -25,7 +26,7 @@ from mineplan.engine.context import RuleContext
 from mineplan.engine.evaluate import Evaluation, evaluate, verdicts
 from mineplan.engine.options import RunOptions
 from mineplan.engine.relations import Relations
-from mineplan.engine.serialise import findings, findings_json, fired_text
+from mineplan.engine.serialise import findings_json, fired_text, messages
 from mineplan.findings import SEVERITIES
 from mineplan.index import index_for
 from mineplan.minerals import MineralCatalog
@@ -162,23 +163,28 @@ class Engine:
         usable = batch.usable
         for role in SHARE_ROLES:
             out[f"share_{role}"] = np.where(usable, np.round(ctx.rel.share_inside(role), 4), np.nan)
-        geoms = np.where(usable | (frame.geometry.values == None), batch.geoms,  # noqa: E711
-                         np.asarray(frame.geometry.values, dtype=object))
-        return gpd.GeoDataFrame(pd.DataFrame(out, index=frame.index), geometry=gpd.GeoSeries(geoms, index=frame.index,
-                                                                                             crs=frame.crs))
+        given = np.asarray(frame.geometry.values, dtype=object)
+        geoms = np.where(usable | shapely.is_missing(given), batch.geoms, given)  # refused rows keep theirs
+        index = frame.index
+        columns = {k: pd.Series(v, index=index, dtype=object, copy=False) if isinstance(v, np.ndarray) and
+                   v.dtype == object else v for k, v in out.items()}  # text stays objects until written
+        return gpd.GeoDataFrame(pd.DataFrame(columns, index=index), geometry=gpd.GeoSeries(geoms, index=index,
+                                                                                           crs=frame.crs))
 
     def reasons(self, results, worst: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The deciding finding's messages, per row (only where something counts against it)."""
-        zh = np.full(len(worst), None, dtype=object)
-        en = np.full(len(worst), None, dtype=object)
-        for k, result in enumerate(results):
-            rows = np.flatnonzero(counts & (worst == k))
-            if not len(rows):
-                continue
-            found = findings([result], rows, self.clauses)
-            zh[rows] = [f[0]["message_zh"] for f in found]
-            en[rows] = [f[0]["message_en"] for f in found]
-        return zh, en
+        return reasons(results, worst, counts)
+
+
+def reasons(results, worst: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the messages of rule ``worst`` (a position in ``results``) where ``counts``."""
+    zh = np.full(len(worst), None, dtype=object)
+    en = np.full(len(worst), None, dtype=object)
+    for k, result in enumerate(results):
+        rows = np.flatnonzero(counts & (worst == k))
+        if len(rows):
+            zh[rows], en[rows] = messages(result, rows)
+    return zh, en
 
 
 def severity_names(sev: np.ndarray, problems_only: bool) -> np.ndarray:
@@ -251,10 +257,10 @@ class CrossResults:
         upd = heavier & (c_rank > 1)
         if upd.any():
             codes = np.array([r.rule.code for r in results], dtype=object)
-            engine_reasons = _reasons_for(sub, c_worst, upd, self.clauses)
+            zh, en = reasons(sub, c_worst, upd)
             for name, values in (("worst_rule", codes[c_worst[upd]]),
                                  ("worst_severity", np.array(SEVERITIES, dtype=object)[c_rank[upd]]),
-                                 ("reason_zh", engine_reasons[0]), ("reason_en", engine_reasons[1])):
+                                 ("reason_zh", zh[upd]), ("reason_en", en[upd])):
                 col = table[name].to_numpy(dtype=object).copy()
                 col[idx[upd]] = values
                 table[name] = col
@@ -268,20 +274,6 @@ class CrossResults:
             col[idx] = [_join_json(a, b) for a, b in zip(col[idx], text, strict=True)]
             table["findings"] = col
         return table
-
-
-def _reasons_for(results, worst, rows_mask, clauses) -> tuple[list, list]:
-    rows = np.flatnonzero(rows_mask)
-    zh: list = [None] * len(rows)
-    en: list = [None] * len(rows)
-    for k, result in enumerate(results):
-        sel = np.flatnonzero(worst[rows] == k)
-        if not len(sel):
-            continue
-        found = findings([result], rows[sel], clauses)
-        for j, f in zip(sel.tolist(), found, strict=True):
-            zh[j], en[j] = f[0]["message_zh"], f[0]["message_en"]
-    return zh, en
 
 
 def _join_json(a: str, b: str) -> str:

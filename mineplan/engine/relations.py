@@ -93,7 +93,7 @@ class Relations:
         self.n = len(geoms)
         self._pairs: dict[str, Pairs] = {}
         self._best: dict[str, Best] = {}
-        self._within: dict[tuple, Pairs] = {}
+        self._within: dict[tuple, Pairs] = {}  # (role, distance, classes, rows) -> pairs
 
     # -- sizes --------------------------------------------------------------------------------
     @cached_property
@@ -112,19 +112,25 @@ class Relations:
     @cached_property
     def planning(self) -> Pairs:
         """Every (row, planning-layer feature) pair that intersects, largest overlap first."""
-        table = self.index.overlaps(self.geoms, PLANNING_ROLES)
-        pairs = Pairs(table["app"].to_numpy(np.int64), table["feature"].to_numpy(np.int64),
-                      {c: table[c].to_numpy() for c in ("overlap", "app_share", "feature_share", "covered")})
-        return pairs.sorted("overlap", descending=True)
+        return self._overlaps(PLANNING_ROLES)
 
     def pairs(self, role: str | tuple[str, ...]) -> Pairs:
         """The planning pairs of one role (or several), largest overlap first within a row."""
         key = role if isinstance(role, str) else ",".join(role)
         if key not in self._pairs:
             roles = (role,) if isinstance(role, str) else role
-            feature_roles = self.index.roles[self.planning.feature]
-            self._pairs[key] = self.planning.subset(np.isin(feature_roles, roles))
+            if "planning" in self.__dict__ or not set(roles) < set(PLANNING_ROLES):
+                feature_roles = self.index.roles[self.planning.feature]
+                self._pairs[key] = self.planning.subset(np.isin(feature_roles, roles))
+            else:  # only these roles (the cross rules ask for blocks alone)
+                self._pairs[key] = self._overlaps(roles)
         return self._pairs[key]
+
+    def _overlaps(self, roles: tuple[str, ...]) -> Pairs:
+        table = self.index.overlaps(self.geoms, roles)
+        pairs = Pairs(table["app"].to_numpy(np.int64), table["feature"].to_numpy(np.int64),
+                      {c: table[c].to_numpy() for c in ("overlap", "app_share", "feature_share", "covered")})
+        return pairs.sorted("overlap", descending=True)
 
     def share_inside(self, role: str) -> np.ndarray:
         """Per row: the share of its size inside the role's features (they do not overlap)."""
@@ -150,43 +156,92 @@ class Relations:
         return self._best[role]
 
     # -- distances ----------------------------------------------------------------------------
-    @cached_property
-    def visibility(self) -> Pairs:
+    def visibility(self, rows: np.ndarray | None = None) -> Pairs:
         """(row, "three zones, two lines" feature) pairs within the feature's visibility range,
-        nearest first, with ``distance`` and ``limit`` (5.4.2)."""
-        table = self.index.visibility(self.geoms)
-        pairs = Pairs(table["app"].to_numpy(np.int64), table["feature"].to_numpy(np.int64),
+        nearest first, with ``distance`` and ``limit`` (5.4.2), for ``rows`` (a mask; all rows by
+        default)."""
+        idx = np.arange(self.n) if rows is None else np.flatnonzero(rows)
+        table = self.index.visibility(self.geoms[idx])
+        pairs = Pairs(idx[table["app"].to_numpy(np.int64)], table["feature"].to_numpy(np.int64),
                       {"distance": table["distance"].to_numpy(), "limit": table["limit"].to_numpy()})
         return pairs.sorted("distance")
 
-    def within(self, role: str, distance: float, classes: tuple[str, ...] | None = None) -> Pairs:
-        """(row, feature of ``role``) pairs closer than ``distance`` m (``dwithin``), nearest first;
-        ``classes`` limits the features to those classes."""
-        key = (role, float(distance), classes)
+    def within(self, role: str, distance: float, classes: tuple[str, ...] | None = None,
+               rows: np.ndarray | None = None) -> Pairs:
+        """(row, feature of ``role``) pairs closer than ``distance`` m (``dwithin``), nearest first,
+        for ``rows`` (a mask; all rows by default); ``classes`` limits the features to those classes."""
+        key = (role, float(distance), classes, None if rows is None else rows.tobytes())
         if key not in self._within:
-            table = self.index.within_distance(self.geoms, role, distance)
-            pairs = Pairs(table["app"].to_numpy(np.int64), table["feature"].to_numpy(np.int64),
+            idx = np.arange(self.n) if rows is None else np.flatnonzero(rows)
+            table = self.index.within_distance(self.geoms[idx], role, distance)
+            pairs = Pairs(idx[table["app"].to_numpy(np.int64)], table["feature"].to_numpy(np.int64),
                           {"distance": table["distance"].to_numpy()})
             if classes is not None:
                 pairs = pairs.subset(np.isin(self.index.classes[pairs.feature], list(classes)))
             self._within[key] = pairs.sorted("distance")
         return self._within[key]
 
-    def nearest(self, role: str | tuple[str, ...], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For ``rows`` (a mask): the nearest feature of ``role`` (or of several roles) and its
-        distance (feature -1 and NaN elsewhere). Asked only for the rows a finding reports on."""
+    def nearest(self, role: str | tuple[str, ...], rows: np.ndarray,
+                classes: tuple[str, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """For ``rows`` (a mask): the nearest feature of ``role`` (or of several roles; on a tie
+        the lowest feature position) and its distance (feature -1 and NaN elsewhere); ``classes``
+        limits the features to those classes. Rules ask it through :class:`LazyNearest`, for the
+        rows a finding reports on."""
         feature = np.full(self.n, -1, dtype=np.int64)
         distance = np.full(self.n, np.nan)
         idx = np.flatnonzero(rows)
         if not len(idx):
             return feature, distance
         for r in (role,) if isinstance(role, str) else role:
-            table = self.index.nearest(self.geoms[idx], r)
+            if classes is None:
+                table = self.index.nearest(self.geoms[idx], r)
+            else:
+                table = self.index.nearest_of_class(self.geoms[idx], r, tuple(classes))
             if not len(table):
                 continue
             at = idx[table["app"].to_numpy(np.int64)]
             d = table["distance"].to_numpy(float)
-            closer = ~(d >= distance[at])  # NaN (none yet) counts as farther
-            feature[at[closer]] = table["feature"].to_numpy(np.int64)[closer]
+            f = table["feature"].to_numpy(np.int64)
+            closer = ~(d > distance[at]) & ~((d == distance[at]) & (f > feature[at]))  # NaN: none yet
+            feature[at[closer]] = f[closer]
             distance[at[closer]] = d[closer]
         return feature, distance
+
+
+class LazyNearest:
+    """The nearest feature of some roles (and classes) for the rows a finding is serialised for,
+    each row queried once: a fact that costs a tree search is paid only where it is reported."""
+
+    def __init__(self, rel: Relations, roles: str | tuple[str, ...], classes: tuple[str, ...] | None = None,
+                 rows: np.ndarray | None = None):
+        self.rel, self.roles, self.classes = rel, roles, classes
+        self.allowed = np.ones(rel.n, dtype=bool) if rows is None else rows
+        self._feature = np.full(rel.n, -2, dtype=np.int64)  # -2: not asked yet
+        self._distance = np.full(rel.n, np.nan)
+
+    def get(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.asarray(rows, dtype=np.int64)
+        todo = rows[(self._feature[rows] == -2) & self.allowed[rows]]
+        if len(todo):
+            mask = np.zeros(self.rel.n, dtype=bool)
+            mask[todo] = True
+            f, d = self.rel.nearest(self.roles, mask, self.classes)
+            self._feature[todo], self._distance[todo] = f[todo], d[todo]
+        feature = np.where(self._feature[rows] == -2, -1, self._feature[rows])
+        return feature, self._distance[rows]
+
+    def code(self, rows: np.ndarray) -> list:
+        feature, _d = self.get(rows)
+        return [None if f < 0 else str(self.rel.index.codes[f]) for f in feature.tolist()]
+
+    def name(self, lang: str):
+        names = self.rel.index.names_zh if lang == "zh" else self.rel.index.names_en
+        return lambda rows: [None if f < 0 else str(names[f]) for f in self.get(rows)[0].tolist()]
+
+    def distance(self, rows: np.ndarray, digits: int | None = 1) -> list:
+        d = self.get(rows)[1]
+        return [None if np.isnan(v) else (round(float(v), digits) if digits is not None else float(v))
+                for v in d.tolist()]
+
+    def feature(self, rows: np.ndarray) -> list:
+        return self.get(rows)[0].tolist()

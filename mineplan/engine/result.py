@@ -96,8 +96,25 @@ class RuleResult:
             arr = np.round(arr, digits)
         self.facts[name] = arr
 
-    def lazy_fact(self, name: str, fn: Callable[[np.ndarray], list]) -> None:
-        self.lazy[name] = fn
+    def lazy_fact(self, name: str, fn: Callable[[np.ndarray], list], *, where=None, values=None) -> None:
+        """A fact computed only for the rows serialised: ``fn(rows) -> list``. With ``where`` (a
+        mask) and ``values`` (an array), rows in ``where`` take ``values`` and only the others ``fn``."""
+        if where is None:
+            self.lazy[name] = fn
+            return
+
+        def merged(rows: np.ndarray) -> list:
+            rows = np.asarray(rows, dtype=np.int64)
+            out: list = [None] * len(rows)
+            eager = where[rows]
+            for k, v in zip(np.flatnonzero(eager).tolist(), values[rows[eager]].tolist(), strict=True):
+                out[k] = v
+            rest = np.flatnonzero(~eager)
+            for k, v in zip(rest.tolist(), fn(rows[rest]) if len(rest) else [], strict=True):
+                out[k] = v
+            return out
+
+        self.lazy[name] = merged
 
     @property
     def severity(self) -> np.ndarray:

@@ -38,14 +38,7 @@ def rule_findings(result: RuleResult, rows: np.ndarray, clause: str, problems_on
         if problems_only and severity == "pass":
             continue
         names = list(dict.fromkeys((*o.facts, *o.fields)))
-        columns = {}
-        for name in names:
-            if name in result.facts:
-                columns[name] = [_py(v) for v in result.facts[name][sel].tolist()]
-            elif name in result.lazy:
-                columns[name] = result.lazy[name](sel)
-            else:
-                columns[name] = [None] * len(sel)
+        columns = {name: _column(result, name, sel) for name in names}
         for j, pos in enumerate(sel.tolist()):
             values = {name: columns[name][j] for name in names}
             out[pos] = {
@@ -71,6 +64,31 @@ _MISSING = _Missing()
 
 def _format(template: str, values: dict) -> str:
     return template.format_map({k: _MISSING if v is None else v for k, v in values.items()})
+
+
+def messages(result: RuleResult, rows: np.ndarray) -> tuple[list, list]:
+    """Only the Chinese and English messages of one rule for ``rows`` (the deciding reason of
+    screen's rows): the facts a message does not use are never fetched."""
+    rows = np.asarray(rows, dtype=np.int64)
+    zh: list = [None] * len(rows)
+    en: list = [None] * len(rows)
+    outcome = result.outcome[rows]
+    for k in np.unique(outcome[outcome >= 0]).tolist():
+        at = np.flatnonzero(outcome == k)
+        o = result.rule.outcome(k)
+        columns = {name: _column(result, name, rows[at]) for name in o.fields}
+        for j, pos in enumerate(at.tolist()):
+            values = {name: columns[name][j] for name in o.fields}
+            zh[pos], en[pos] = _format(o.zh, values), _format(o.en, values)
+    return zh, en
+
+
+def _column(result: RuleResult, name: str, sel: np.ndarray) -> list:
+    if name in result.facts:
+        return [_py(v) for v in result.facts[name][sel].tolist()]
+    if name in result.lazy:
+        return result.lazy[name](sel)
+    return [None] * len(sel)
 
 
 def findings(results: list[RuleResult], rows: np.ndarray, clauses: dict[str, str], problems_only: bool = False

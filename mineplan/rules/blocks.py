@@ -74,18 +74,26 @@ def _codes_after(ctx, pairs: Pairs, skip: int, join: str | None = None) -> Calla
 
 
 def _nearest_blocks(ctx, r, rows: np.ndarray, roles: np.ndarray | str) -> None:
-    """Facts ``nearest_block`` and ``distance_m`` for ``rows`` (a mask): the nearest block of each
-    row's role (one role for all, or a role per row)."""
-    feature = np.full(ctx.n, -1, dtype=np.int64)
-    distance = np.full(ctx.n, np.nan)
-    for role in ((roles,) if isinstance(roles, str) else ("mining_block", "exploration_block")):
-        sel = rows if isinstance(roles, str) else rows & (roles == role)
-        if sel.any():
-            f, d = ctx.rel.nearest(role, sel)
-            feature[sel], distance[sel] = f[sel], d[sel]
-    code, _zh, _en = ctx.feature_names(feature)
-    r.fact("nearest_block", code)
-    r.fact("distance_m", distance, digits=1)
+    """Lazy facts ``nearest_block`` and ``distance_m`` for ``rows`` (a mask): the nearest block of
+    each row's role (one role for all, or a role per row), searched where the finding is serialised."""
+    per_role = {role: ctx.lazy_nearest(role, rows=rows if isinstance(roles, str) else rows & (roles == role))
+                for role in ((roles,) if isinstance(roles, str) else ("mining_block", "exploration_block"))}
+
+    def pick(what):
+        def fn(sel: np.ndarray) -> list:
+            sel = np.asarray(sel, dtype=np.int64)
+            out: list = [None] * len(sel)
+            for role, near in per_role.items():
+                mine = np.flatnonzero(near.allowed[sel])
+                if len(mine):
+                    values = near.code(sel[mine]) if what == "code" else near.distance(sel[mine])
+                    for k, v in zip(mine.tolist(), values, strict=True):
+                        out[k] = v
+            return out
+        return fn
+
+    r.lazy_fact("nearest_block", pick("code"))
+    r.lazy_fact("distance_m", pick("distance"))
 
 
 def _block_names(ctx, r, feature: np.ndarray) -> None:

@@ -238,9 +238,11 @@ class RightsOverlap(CrossRule):
         first_id = np.full(ctx.n, None, dtype=object)
         first_m2 = np.full(ctx.n, np.nan)
         first_ex = np.zeros(ctx.n, dtype=bool)
-        for i in np.flatnonzero(hit).tolist():  # the largest overlap of each overlapping right
-            others, areas = top_of(int(slot[i]))
-            first_id[i], first_m2[i], first_ex[i] = ids[others[0]], round(float(areas[0]), 1), existing[others[0]]
+        other = tops.largest_other
+        has = other >= 0
+        first_id[pos[has]] = ids[other[has]]
+        first_m2[pos[has]] = np.round(tops.largest_area[has], 1)
+        first_ex[pos[has]] = existing[other[has]]
 
         def listed(sel: np.ndarray) -> list:
             out = []

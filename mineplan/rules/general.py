@@ -54,8 +54,7 @@ class PlanningArea(Rule):
         r.fact("share_outside", outside, digits=4)
         r.fact("_outside", outside)
         r.fact("area_outside_m2", np.where(ctx.rel.is_areal, outside * ctx.rel.areas, np.nan), digits=1)
-        _feature, distance = ctx.rel.nearest("county", away)
-        r.fact("distance_to_county_m", distance, digits=1)
+        r.lazy_fact("distance_to_county_m", ctx.lazy_nearest("county", rows=away).distance)
         return r
 
 

@@ -75,8 +75,8 @@ class ThreeZonesTwoLines(Rule):
                         "open-pit mine {_distance_m:g} m from {_name_en}, within its {_limit_m:g} m visibility range",
                         ("features",)),
         "no_features": passes("规划包中无“三区两线”要素", "the plan pack has no three-zones/two-lines feature"),
-        "outside": passes("不在“三区两线”可视范围内；最近为“{_name_zh}”，{_distance:.0f} 米（范围 {_limit:g} 米）",
-                          "outside every visibility range; nearest is {_name_en} at {_distance:.0f} m "
+        "outside": passes("不在“三区两线”可视范围内；最近为“{_near_zh}”，{_distance:.0f} 米（范围 {_limit:g} 米）",
+                          "outside every visibility range; nearest is {_near_en} at {_distance:.0f} m "
                           "(range {_limit:g} m)",
                           ("nearest",)),
     }
@@ -87,20 +87,24 @@ class ThreeZonesTwoLines(Rule):
         r.set("no_method", no_method)
         if not pit.any():
             return r
-        pairs = ctx.rel.visibility
+        pairs = ctx.rel.visibility(pit)
         within, feature, distance_m, limit_m = _first_of(pairs, ctx.n, pit, "distance", "limit")
         rest = pit & ~within
-        near, distance = ctx.rel.nearest(by_position(ctx, VISIBILITY_ROLES), rest)
+        roles = by_position(ctx, VISIBILITY_ROLES)
+        has_features = any(len(ctx.index.positions(role)) for role in roles)
         r.set("within", within)
-        r.set("no_features", rest & (near < 0))
-        r.set("outside", rest & (near >= 0))
-        _code, name_zh, name_en = ctx.feature_names(np.where(within, feature, near))
+        r.set("no_features" if not has_features else "outside", rest)
+        _code, name_zh, name_en = ctx.feature_names(feature)
         r.fact("_name_zh", name_zh)
         r.fact("_name_en", name_en)
         r.fact("_distance_m", distance_m, digits=1)
         r.fact("_limit_m", limit_m, digits=1)
-        r.fact("_distance", distance)
-        r.fact("_limit", _visibility_limits(ctx, near))
+        # the nearest feature of a passing mine: searched only where the finding is serialised
+        near = ctx.lazy_nearest(roles, rows=rest)
+        r.lazy_fact("_near_zh", near.name("zh"))
+        r.lazy_fact("_near_en", near.name("en"))
+        r.lazy_fact("_distance", lambda rows: near.distance(rows, None))
+        r.lazy_fact("_limit", lambda rows: _visibility_limits(ctx, near.get(rows)[0]).tolist())
 
         def features(rows):
             groups = pairs.groups(rows)
@@ -115,14 +119,13 @@ class ThreeZonesTwoLines(Rule):
 
         def nearest(rows):
             out = []
-            for row in np.asarray(rows).tolist():
-                f = int(near[row])
+            feature, distance = near.get(rows)
+            for f, d in zip(feature.tolist(), distance.tolist(), strict=True):
                 if f < 0:
                     out.append(None)
                     continue
                 desc = _describe(ctx, f)
-                out.append(dict(desc, distance_m=rounded(distance[row]),
-                                limit_m=ctx.pack.visibility_distance(desc["class"])))
+                out.append(dict(desc, distance_m=rounded(d), limit_m=ctx.pack.visibility_distance(desc["class"])))
             return out
 
         r.lazy_fact("features", features)
@@ -153,8 +156,8 @@ class RailwaySetback(Rule):
         "near": fires("距“{_name_zh}”{_distance:.0f} 米（应大于 {limit_m:g} 米）",
                       "{_distance:.0f} m from {_name_en} (must be more than {limit_m:g} m)",
                       ("railway", "distance_m", "limit_m")),
-        "clear": passes("距最近铁路“{_name_zh}”{_distance:.0f} 米（应大于 {limit_m:g} 米）",
-                        "{_distance:.0f} m from the nearest railway, {_name_en} (limit {limit_m:g} m)",
+        "clear": passes("距最近铁路“{_near_zh}”{_near_distance:.0f} 米（应大于 {limit_m:g} 米）",
+                        "{_near_distance:.0f} m from the nearest railway, {_near_en} (limit {limit_m:g} m)",
                         ("railway", "distance_m", "limit_m")),
         "no_railway": passes("规划包中无铁路要素", "the plan pack has no railway", ("limit_m",)),
     }
@@ -166,17 +169,23 @@ class RailwaySetback(Rule):
         if not pit.any():
             return r
         limit = float(ctx.param("railway_setback_m"))
-        feature, distance = nearest_of_class(ctx, "two_lines", tuple(ctx.param("railway_classes")), pit)
-        found = pit & (feature >= 0)
-        r.set("no_railway", pit & ~found)
-        r.set("clear", found)
-        r.set("near", found & (distance <= limit))
+        classes = tuple(ctx.param("railway_classes"))
+        has_railway = bool(np.isin(ctx.index.classes[ctx.index.positions("two_lines")], list(classes)).any())
+        near, feature, distance = _first_of(ctx.rel.within("two_lines", limit, classes, rows=pit), ctx.n, pit,
+                                            "distance")
+        r.set("clear" if has_railway else "no_railway", pit)
+        r.set("near", near)
         code, name_zh, name_en = ctx.feature_names(feature)
-        r.fact("railway", code)
+        # a mine clear of every railway reports the nearest one only where its finding is serialised
+        nearest = ctx.lazy_nearest("two_lines", classes, rows=pit & ~near)
+        r.lazy_fact("railway", nearest.code, where=near, values=code)
         r.fact("_name_zh", name_zh)
         r.fact("_name_en", name_en)
-        r.fact("distance_m", distance, digits=1)
+        r.lazy_fact("_near_zh", nearest.name("zh"))
+        r.lazy_fact("_near_en", nearest.name("en"))
+        r.lazy_fact("distance_m", nearest.distance, where=near, values=np.round(distance, 1))
         r.fact("_distance", distance)
+        r.lazy_fact("_near_distance", lambda rows: nearest.distance(rows, None))
         r.fact("limit_m", limit)
         return r
 
@@ -207,7 +216,7 @@ class BridgeSetback(Rule):
         if not len(ctx.index.positions("road_bridge")):
             r.set("no_layer", pit)
             return r
-        near, feature, distance = _first_of(ctx.rel.within("road_bridge", limit), ctx.n, pit, "distance")
+        near, feature, distance = _first_of(ctx.rel.within("road_bridge", limit, rows=pit), ctx.n, pit, "distance")
         r.set("clear", pit)
         r.set("near", near)
         code, name_zh, name_en = ctx.feature_names(feature)

@@ -9,7 +9,6 @@ from mineplan.engine.result import SEVERITY_RANK, Outcome, fires, passes
 from mineplan.findings import SEVERITIES, rounded
 from mineplan.index import measure
 from mineplan.rules.base import Rule
-from mineplan.rules.setbacks import by_position
 
 PLANNED_RESOURCE_ROLES = ("exploration_block", "mining_block", "key_exploration_zone", "key_mining_zone")
 
@@ -38,10 +37,9 @@ class SiteCoversPlannedResources(Rule):
         clear = rows & ~covers
         r.set("covers", covers)
         r.set("clear", clear)
-        feature, distance = ctx.rel.nearest(by_position(ctx, PLANNED_RESOURCE_ROLES), clear)
-        code, _zh, _en = ctx.feature_names(feature)
-        r.fact("nearest", code)
-        r.fact("distance_m", distance, digits=1)
+        nearest = ctx.lazy_nearest(PLANNED_RESOURCE_ROLES, rows=clear)  # asked where the finding is serialised
+        r.lazy_fact("nearest", nearest.code)
+        r.lazy_fact("distance_m", nearest.distance)
         areal = ctx.rel.is_areal
         index = ctx.index
 
