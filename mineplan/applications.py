@@ -235,7 +235,8 @@ class Normaliser:
             if key in values:
                 column = values[key]
                 column = column if isinstance(column, pd.Series) else pd.Series(column, dtype=object)
-                codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+                codes, uniques = pd.factorize(column, use_na_sentinel=True)
+                uniques = np.asarray(uniques, dtype=object)
                 results, problems = [], []
                 for value in uniques:  # each distinct value once: a blank is "not given"
                     if _missing(value):

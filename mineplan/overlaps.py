@@ -57,8 +57,7 @@ def convex_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rings = shapely.get_exterior_ring(geoms[idx])
     corners = shapely.get_num_coordinates(rings) - 1
     area = shapely.area(geoms[idx])
-    hull = shapely.area(shapely.convex_hull(geoms[idx]))
-    good = (corners >= 3) & (corners <= MAX_CONVEX_VERTICES) & (area > 0) & (area >= hull * (1 - 1e-12))
+    good = (corners >= 3) & (corners <= MAX_CONVEX_VERTICES) & (area > 0)
     idx, rings, corners = idx[good], rings[good], corners[good]
     width = int(corners.max()) if len(corners) else 0
     out = np.zeros((n, width, 2))
@@ -82,6 +81,16 @@ def convex_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         flipped = np.take_along_axis(sub, rev[..., None].repeat(2, axis=2), axis=1)
         sub[clockwise] = flipped[clockwise]
         out[idx] = sub
+    # convex: every corner turns left (near a local origin; collinear corners allowed). The others
+    # take the GEOS path.
+    loc = sub - sub[:, :1, :]
+    nxt = np.take_along_axis(loc, ((j + 1) % corners[:, None])[..., None].repeat(2, axis=2), axis=1)
+    prv = np.take_along_axis(loc, ((j - 1) % corners[:, None])[..., None].repeat(2, axis=2), axis=1)
+    a, b = loc - prv, nxt - loc
+    turn = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    scale = np.where(valid, (a ** 2).sum(axis=2), 0.0).max(axis=1)
+    convex = np.where(valid, turn >= -1e-9 * scale[:, None], True).all(axis=1)
+    counts[idx[~convex]] = 0
     return out, counts
 
 

@@ -26,6 +26,8 @@ from mineplan.writers import TableSink, output_folder, table_kind
 
 __all__ = ["DEFAULT_CHUNK", "ScreenSummary", "screen"]
 
+#: rows evaluated in this process that wait for the cross rules in memory (beyond: Parquet parts)
+IN_MEMORY_ROWS = 200_000
 #: spill folders are named ``.<output name>.<random>.spill-<pid>``: a folder whose process is gone
 #: is a leftover of a killed run, removed by the next run in the same folder
 SPILL_MARK = ".spill-"
@@ -74,7 +76,7 @@ def screen(input_path, output_path, *, pack=None, options: RunOptions | None = N
     summary = ScreenSummary(input=str(input_path), output=str(output_path))
     folder = spill_folder(out_path)
     try:
-        spill = ParquetSpill(folder, crs=pack.work_crs)
+        spill = ParquetSpill(folder, crs=pack.work_crs, in_memory=IN_MEMORY_ROWS)
         sink = TableSink(out_path, kind)
         run(input_path, engine, spill, sink, chunk_size=chunk_size, workers=workers, progress=progress,
             summary=summary)

@@ -142,7 +142,7 @@ class Engine:
         out = {"_row": batch.rows, "id": batch.ids}
         for c in frame.columns:
             if c != frame.geometry.name and c not in INTERNAL and c != "id":
-                out[c] = frame[c].to_numpy()
+                out[c] = frame[c]  # as read (Arrow-backed text stays Arrow)
         out["_rank"] = rank_
         out["_right_type"] = batch["right_type"]
         out["verdict"] = verdicts(rank_, batch.errors)
@@ -167,7 +167,7 @@ class Engine:
         geoms = np.where(usable | shapely.is_missing(given), batch.geoms, given)  # refused rows keep theirs
         index = frame.index
         columns = {k: pd.Series(v, index=index, dtype=object, copy=False) if isinstance(v, np.ndarray) and
-                   v.dtype == object else v for k, v in out.items()}  # text stays objects until written
+                   v.dtype == object else v for k, v in out.items()}  # our text stays objects until written
         return gpd.GeoDataFrame(pd.DataFrame(columns, index=index), geometry=gpd.GeoSeries(geoms, index=index,
                                                                                            crs=frame.crs))
 

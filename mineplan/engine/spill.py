@@ -34,12 +34,15 @@ class MemorySpill:
 
 
 class ParquetSpill:
-    """Part files ``part-NNNNNN.parquet`` in ``folder`` (written here or by worker processes)."""
+    """Part files ``part-NNNNNN.parquet`` in ``folder`` (written here or by worker processes);
+    the first ``in_memory`` rows evaluated here are held as they are instead (a batch of that size
+    fits in memory, and the round trip through Parquet costs as much as evaluating it)."""
 
-    def __init__(self, folder: Path, crs):
+    def __init__(self, folder: Path, crs, in_memory: int = 0):
         self.folder = Path(folder)
         self.crs = crs
-        self.parts: list[Path] = []
+        self.in_memory = in_memory
+        self.parts: list = []  # paths, or tables held in memory, in input order
 
     def next_path(self) -> Path:
         path = self.folder / f"part-{len(self.parts):06d}.parquet"
@@ -47,13 +50,21 @@ class ParquetSpill:
         return path
 
     def add(self, table, batch=None) -> None:
-        write_parquet(table, self.next_path())
+        if len(table) <= self.in_memory:
+            self.in_memory -= len(table)
+            self.parts.append(table)
+        else:
+            write_parquet(table, self.next_path())
 
     def batches(self, size: int) -> Iterator:
         import geopandas as gpd
         import pyarrow.parquet as pq
 
         for path in self.parts:
+            if not isinstance(path, Path):  # held in memory
+                for start in range(0, len(path), size):
+                    yield path.iloc[start:start + size]
+                continue
             if not path.exists():  # a worker's chunk without rows
                 continue
             for batch in pq.ParquetFile(str(path)).iter_batches(batch_size=size):
@@ -63,7 +74,9 @@ class ParquetSpill:
 
     def close(self) -> None:
         for path in self.parts:
-            path.unlink(missing_ok=True)
+            if isinstance(path, Path):
+                path.unlink(missing_ok=True)
+        self.parts = []
 
 
 def write_parquet(frame, path: Path) -> None:
