@@ -39,6 +39,9 @@ class Rule:
     what: ClassVar[str] = ""
     #: compares applications with each other: evaluated once over a whole input (cross.py)
     cross: ClassVar[bool] = False
+    #: judges the right's own extent (coincide with a block, take the whole block, span two blocks),
+    #: not the place: the siting surface lists it as a condition instead of drawing it
+    footprint: ClassVar[bool] = False
     #: every way the rule can end for an application, by name
     outcomes: ClassVar[dict[str, Outcome]] = {}
 

@@ -106,6 +106,7 @@ def _block_names(ctx, r, feature: np.ndarray) -> None:
 
 class ExplorationCoincidesWithBlock(Rule):
     code = "E200"
+    footprint = True
     title_zh = "探矿权与勘查规划区块范围一致"
     title_en = "Exploration right coincides with an exploration planning block"
     applies_to = ("exploration",)
@@ -301,6 +302,7 @@ class MiningKeepsMineral(_KeepsMineral):
 
 class LargeDepositSmallMine(Rule):
     code = "X212"
+    footprint = True
     title_zh = "严禁大矿小开"
     title_en = "No small mine on a large deposit (大矿小开)"
     applies_to = ("mining",)
@@ -331,6 +333,7 @@ class LargeDepositSmallMine(Rule):
 
 class OneDepositManyMines(Rule):
     code = "X213"
+    footprint = True
     title_zh = "严禁一矿多开"
     title_en = "No several mines on one deposit (一矿多开)"
     applies_to = ("mining",)
