@@ -35,7 +35,7 @@ def aliases(table: dict[str, tuple[str, ...]]) -> click.Choice:
 @lang_opt
 @click.pass_context
 def check(ctx, path, id_, right_type, mineral, method, stage, annual_output, output_unit, licence_years,
-          green_mine, grant, applicant, radius, constraints, fix, fmt, output, report_path, registry_path, show_passes,
+          green_mine, grant, applicant, radius, constraints, fix, strict, fmt, output, report_path, registry_path, show_passes,
           layer, input_crs, lang):
     """Check an application (a right or a site) against the plan.
 
@@ -51,7 +51,8 @@ def check(ctx, path, id_, right_type, mineral, method, stage, annual_output, out
                  "annual_output": annual_output, "output_unit": output_unit, "licence_years": licence_years,
                  "green_mine": green_mine, "grant": grant, "applicant": applicant}
     pack = pack_from(ctx)
-    options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, registry_path=registry_path,
+    options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
+                           registry_path=registry_path,
                            layer=layer, input_crs=input_crs, overrides=overrides, problems_only=not show_passes
                            and fmt != "table")
     report = check_file(path, pack=pack, options=options)

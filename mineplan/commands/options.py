@@ -32,6 +32,8 @@ def run_options(f):
                      help="A constraint layer (ecological red line, farmland …) and the verdict it gives "
                           "(forbidden by default; or restricted). Repeatable."),
         click.option("--fix", is_flag=True, help="Repair invalid geometries with make_valid (reported as a finding)."),
+        click.option("--strict", is_flag=True,
+                     help="What could not be checked (e.g. no red-line or farmland layer) restricts the verdict."),
         click.option("--registry", "registry_path", type=click.Path(dir_okay=False),
                      help="Rights registry (GeoPackage) to check against: overlaps, holders, caps."),
         layer_opt,
@@ -41,7 +43,8 @@ def run_options(f):
     return f
 
 
-def options_from(ctx: click.Context, pack, *, radius, constraints, fix, registry_path, layer, input_crs, **more):
+def options_from(ctx: click.Context, pack, *, radius, constraints, fix, strict, registry_path, layer, input_crs,
+                 **more):
     """One RunOptions from the shared run options (and any more of its fields)."""
     from mineplan.engine.options import RunOptions, constraint_layers, parse_constraint
 
@@ -51,4 +54,4 @@ def options_from(ctx: click.Context, pack, *, radius, constraints, fix, registry
 
         existing = open_registry(registry_path).existing_rights()
     return RunOptions(constraints=constraint_layers(pack, [parse_constraint(c) for c in constraints]),
-                      existing=existing, radius=radius, fix=fix, layer=layer, crs=input_crs, **more)
+                      existing=existing, radius=radius, fix=fix, strict=strict, layer=layer, crs=input_crs, **more)

@@ -31,7 +31,7 @@ from mineplan.commands.options import console, run_options
 @run_options
 @click.pass_context
 def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, findings, engine, scheduler, workers,
-           quiet, radius, constraints, fix, registry_path, layer, input_crs):
+           quiet, radius, constraints, fix, strict, registry_path, layer, input_crs):
     """Screen every application in INPUT against the plan and write one row each to OUTPUT.
 
     Each row: the id and attributes, verdict, worst rule, findings (JSON text) and key measures.
@@ -41,7 +41,8 @@ def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, fi
     from mineplan.commands.options import options_from, pack_from
 
     pack = pack_from(ctx)
-    options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, registry_path=registry_path,
+    options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
+                           registry_path=registry_path,
                            layer=layer, input_crs=input_crs, priority=priority, problems_only=problems_only,
                            findings=findings)
     out = console(stderr=True)

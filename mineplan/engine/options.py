@@ -30,6 +30,7 @@ class RunOptions:
     radius: float | None = None  # points become discs of this radius (m)
     priority: str | None = None  # attribute ranking applications for the cross rules
     fix: bool = False  # repair invalid geometries (reported by F001)
+    strict: bool = False  # what could not be checked (a missing layer) restricts instead of informing
     problems_only: bool = False  # leave passing findings out
     rules: tuple[str, ...] | None = None  # rule codes to run (default: the whole catalogue)
     layer: str | None = None  # input layer (GeoPackage, …)
