@@ -73,8 +73,9 @@ def test_k300_second_holder_in_an_exploration_block(pack, blocks):
     res = batch(pack, [("E1", g, {**attrs, "applicant": "甲"}), ("E2", g, {**attrs, "applicant": "乙"}),
                        ("E3", g, {**attrs, "applicant": "甲"}), ("E4", g, attrs)])
     assert found(res["E1"], "K300").severity == "pass"
-    f = found(res["E2"], "K300")
-    assert f.severity == "forbidden" and f.facts["block_holder"] == "甲" and f.facts["block_holder_right"] == "E1"
+    f = found(res["E2"], "K300")  # competing applications: only one can be granted (issue 13, point 11)
+    assert f.severity == "restricted" and f.facts["block_holder"] == "甲" and f.facts["block_holder_right"] == "E1"
+    assert "E1" in f.message_en and "competing" in f.message_en
     assert found(res["E3"], "K300").severity == "pass"
     assert found(res["E4"], "K300").severity == "cannot_judge"
     # an existing right's holder holds the block before any application
@@ -85,14 +86,17 @@ def test_k300_second_holder_in_an_exploration_block(pack, blocks):
     assert f.severity == "forbidden" and f.facts["block_holder_right"] == "R1" and f.facts["block_holder_existing"]
     expired = ex.assign(status="expired")
     assert found(batch(pack, [("E1", g, {**attrs, "applicant": "甲"})], existing=expired)["E1"], "K300").severity == "pass"
+    pending = ex.assign(status="pending")  # a pending right is an earlier application: competing
+    assert found(batch(pack, [("E1", g, {**attrs, "applicant": "甲"})], existing=pending)["E1"],
+                 "K300").severity == "restricted"
 
 
 def test_k301_second_mine_in_a_block(pack, blocks):
     g = blocks["xingshan"]
     res = batch(pack, [("M1", g, {**GOOD_MINE, "applicant": "甲"}), ("M2", g, {**GOOD_MINE, "applicant": "甲"})])
     assert found(res["M1"], "K301").severity == "pass"
-    f = found(res["M2"], "K301")
-    assert f.severity == "forbidden" and f.facts["first_right"] == "M1" and res["M2"].verdict == "forbidden"
+    f = found(res["M2"], "K301")  # two bidders for one block: the second competes (restricted), not forbidden
+    assert f.severity == "restricted" and f.facts["first_right"] == "M1" and "competing" in f.message_en
     ex = existing_frame([({"id": "R9", "holder": "乙", "right_type": "mining", "mineral": "建筑石料用灰岩",
                            "status": "granted"}, g)])
     f = found(batch(pack, [("M1", g, GOOD_MINE)], existing=ex)["M1"], "K301")
@@ -108,7 +112,8 @@ def test_k302_overlaps_name_the_other_and_the_area(pack, blocks):
     touching_box = shapely.box(g.bounds[2], g.bounds[1], g.bounds[2] + 300, g.bounds[1] + 300)
     res = batch(pack, [("M1", g, GOOD_MINE), ("M2", shifted, GOOD_MINE), ("M3", touching_box, GOOD_MINE)])
     f1, f2 = found(res["M1"], "K302"), found(res["M2"], "K302")
-    assert f1.severity == f2.severity == "forbidden"
+    # overlapping applications compete: the first in rank passes, the later one is restricted
+    assert f1.severity == "pass" and f2.severity == "restricted" and f2.facts["competing_with"] == "M1"
     assert f1.facts["overlaps"][0]["id"] == "M2" and f2.facts["overlaps"][0]["id"] == "M1"
     expected = shapely.area(shapely.intersection(g, shifted))
     assert f1.facts["overlaps"][0]["overlap_m2"] == pytest.approx(expected, abs=0.1)

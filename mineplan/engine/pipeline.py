@@ -100,7 +100,7 @@ class Engine:
         then the applications ranked (``--priority``, else input order)."""
         order = rank(rights.extra.get(self.options.priority) if self.options.priority else None, rights.n)
         ranked = rights.take(order)
-        ranked.extra = {"existing": np.zeros(ranked.n, dtype=bool)}
+        ranked.extra = {"existing": np.zeros(ranked.n, dtype=bool), "granted": np.zeros(ranked.n, dtype=bool)}
         existing = self.existing_rights(set(ranked.ids.tolist()))
         combined = Batch.concat([existing, ranked]) if existing is not None else ranked
         ev = evaluate(self.context(combined), self.cross_rules)
@@ -125,10 +125,12 @@ class Engine:
         frame = frame.reset_index(drop=True).assign(_label=lambda f: f["id"].astype(str))
         if not len(frame):
             return None
-        batch = normalise(frame, self.normaliser, collect=True)
+        batch = normalise(frame, self.normaliser, collect=True, extra=("status",))
         batch = batch.take(np.flatnonzero(batch.right_type_is(RIGHTS)))
         batch.rows = -1 - np.arange(batch.n, dtype=np.int64)  # never an input row
-        batch.extra = {"existing": np.ones(batch.n, dtype=bool)}
+        status = batch.extra.get("status", np.full(batch.n, None, dtype=object))
+        # a pending right in the registry is an earlier application; a right without a status is granted
+        batch.extra = {"existing": np.ones(batch.n, dtype=bool), "granted": status != "pending"}
         return batch if batch.n else None
 
     # -- serialising a chunk's rows -----------------------------------------------------------------

@@ -21,7 +21,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from mineplan.engine.result import cannot, fires, passes
+from mineplan.engine.result import Outcome, cannot, fires, passes
 from mineplan.overlaps import TopOverlaps, overlapping_pairs
 from mineplan.rules.base import NEEDS_AREA, Rule
 from mineplan.rules.blocks import mining_block_role_array
@@ -36,6 +36,22 @@ LISTED = 20
 def existing_mask(ctx) -> np.ndarray:
     ex = ctx.batch.extra.get("existing")
     return np.zeros(ctx.n, dtype=bool) if ex is None else ex.astype(bool)
+
+
+def granted_mask(ctx) -> np.ndarray:
+    """Rows that are granted rights (the registry's granted ones; its pending ones are earlier
+    applications)."""
+    g = ctx.batch.extra.get("granted")
+    return np.zeros(ctx.n, dtype=bool) if g is None else g.astype(bool)
+
+
+def green_first(ctx, apps: np.ndarray) -> np.ndarray:
+    """Positions of the rows in ``apps`` (a mask) in the order they take a capped place: green
+    mines (and green exploration) first, then the others, each in rank order (6.2.2: 开采指标、
+    矿业权投放优先向绿色矿山安排)."""
+    rows = np.flatnonzero(apps)
+    green = ctx.batch["green_mine"][rows] == True  # noqa: E712
+    return np.r_[rows[green], rows[~green]]
 
 
 class CrossRule(Rule):
@@ -81,7 +97,9 @@ class OneExplorationHolder(CrossRule):
     applies_to = ("exploration",)
     what = ("Each exploration planning block has one exploration holder. The block's holder is the holder of "
             "an existing exploration right in it, else the applicant of the first exploration application in "
-            "it (ranked: existing rights, then batch order); another applicant is forbidden. An application "
+            "it (ranked: existing rights, then batch order). Another applicant is forbidden where the holder's "
+            "right is granted; where the holder is an earlier application (or a pending right) the later one is "
+            "a competing application for the block: restricted (only one can be granted). An application "
             "without an applicant in a block sought by others cannot be judged.")
     _facts = ("block", "others_in_block", "others_count")
     _holder = (*_facts, "block_holder", "block_holder_right", "block_holder_existing")
@@ -92,6 +110,10 @@ class OneExplorationHolder(CrossRule):
                                _facts),
         "holder": passes("区块“{_zh}”的勘查主体为本申请人（{block_holder}）",
                          "the applicant ({block_holder}) is block {_en}'s exploration holder", _holder),
+        "competing": Outcome("restricted", "与{_what_zh} {block_holder_right}（{block_holder}）竞争区块“{_zh}”：每个勘查规划区块只设"
+                             "一个勘查主体，仅一方可获出让",
+                             "competing for block {_en} with {_what_en} {block_holder_right} ({block_holder}): one "
+                             "exploration holder per block, only one can be granted", _holder),
         "second": fires("区块“{_zh}”已有勘查主体“{block_holder}”（{_what_zh} {block_holder_right}），不得另设勘查主体",
                         "block {_en} already has an exploration holder, {block_holder} ({_what_en} "
                         "{block_holder_right}): no second holder", _holder),
@@ -116,7 +138,9 @@ class OneExplorationHolder(CrossRule):
         r.set("alone", located & ~given)
         r.set("no_applicant", located & ~given & (others > 0))
         r.set("holder", same)
-        r.set("second", given & ~same)
+        granted = granted_mask(ctx)
+        r.set("second", given & ~same & granted[hr])
+        r.set("competing", given & ~same & ~granted[hr])
         code, zh, en = ctx.feature_names(block)
         r.fact("block", code)
         r.fact("_zh", zh)
@@ -127,8 +151,9 @@ class OneExplorationHolder(CrossRule):
         r.fact("block_holder_right", np.where(holder_row >= 0, ids[hr], None))
         existing = existing_mask(ctx)
         r.fact("block_holder_existing", np.where(holder_row >= 0, existing[hr], None).astype(object))
-        r.fact("_what_zh", np.where(existing[hr], "已有探矿权", "排序在前的申请"))
-        r.fact("_what_en", np.where(existing[hr], "existing right", "earlier-ranked application"))
+        r.fact("_what_zh", np.where(existing[hr], np.where(granted[hr], "已有探矿权", "在先待批的申请"), "排序在前的申请"))
+        r.fact("_what_en", np.where(existing[hr], np.where(granted[hr], "existing right", "pending application"),
+                                    "earlier-ranked application"))
         return r
 
 
@@ -139,10 +164,15 @@ class OneMinePerBlock(CrossRule):
     applies_to = ("mining",)
     what = ("One mining right per mining planning block (geothermal and mineral water: per exploration block of "
             "the mineral, 探转采). The first right in a block (ranked: existing rights, then batch order) keeps "
-            "it; every later application in the block is forbidden, whoever the holder.")
+            "it. A later application in a block with a granted mining right is forbidden, whoever the holder; "
+            "where the first is an earlier application (or a pending right) the later one competes for the block: "
+            "restricted (only one can be granted).")
     _facts = ("block", "others_in_block", "others_count")
     outcomes = {
         "first": passes("区块“{_zh}”内无在先的采矿权或申请", "no earlier mining right or application in block {_en}", _facts),
+        "competing": Outcome("restricted", "与{_what_zh} {first_right} 竞争开采规划区块“{_zh}”：严禁一矿多开，仅一方可获出让",
+                             "competing for block {_en} with {_what_en} {first_right}: one mine per block, only one "
+                             "can be granted", (*_facts, "first_right", "first_existing")),
         "later": fires("一矿多开：区块“{_zh}”已有{_what_zh} {first_right}",
                        "several mines on one deposit: block {_en} already has {_what_en} {first_right}",
                        (*_facts, "first_right", "first_existing")),
@@ -165,7 +195,9 @@ class OneMinePerBlock(CrossRule):
         fr = np.maximum(first_row, 0)
         is_first = located & (ids[fr] == ids)
         r.set("first", is_first)
-        r.set("later", located & ~is_first)
+        granted = granted_mask(ctx)
+        r.set("later", located & ~is_first & granted[fr])
+        r.set("competing", located & ~is_first & ~granted[fr])
         code, zh, en = ctx.feature_names(block)
         existing = existing_mask(ctx)
         r.fact("block", code)
@@ -175,8 +207,9 @@ class OneMinePerBlock(CrossRule):
         r.lazy_fact("others_in_block", listed)
         r.fact("first_right", np.where(first_row >= 0, ids[fr], None))
         r.fact("first_existing", existing[fr].astype(object))
-        r.fact("_what_zh", np.where(existing[fr], "已有采矿权", "排序在前的申请"))
-        r.fact("_what_en", np.where(existing[fr], "existing right", "earlier-ranked application"))
+        r.fact("_what_zh", np.where(existing[fr], np.where(granted[fr], "已有采矿权", "在先待批的申请"), "排序在前的申请"))
+        r.fact("_what_en", np.where(existing[fr], np.where(granted[fr], "existing right", "pending application"),
+                                    "earlier-ranked application"))
         return r
 
 
@@ -184,16 +217,25 @@ class RightsOverlap(CrossRule):
     code = "K302"
     title_zh = "矿业权范围不得重叠"
     title_en = "No overlapping mineral rights"
-    what = ("An exploration or mining application must not overlap another application of the batch or an "
-            "existing right by more than [rules].overlap_tolerance_m2 (1 m²; edges may touch). A mining "
-            "application over its own holder's exploration right is 探转采 and does not count. Every application "
-            "in an overlap is forbidden; the finding names the others (the 20 largest) and the overlap areas.")
+    what = ("An exploration or mining application must not overlap a granted right by more than "
+            "[rules].overlap_tolerance_m2 (1 m²; edges may touch): forbidden. Applications that overlap each "
+            "other (or a pending right) compete for the same ground and only one can be granted: the first in rank "
+            "(--priority, else input order; pending rights first) passes, every later one is restricted, naming the "
+            "earliest it competes with. A mining application over its own holder's exploration right is 探转采 and "
+            "does not count. The finding lists the others (the 20 largest) and the overlap areas.")
     _facts = ("overlaps", "overlaps_count", "overlap_total_m2")
     outcomes = {
         "needs_area": NEEDS_AREA,
         "none": passes("与其他申请及已有矿业权均不重叠", "overlaps no other application or existing right"),
-        "overlaps": fires("与{_kind_zh} {_first_id} 重叠 {_first_m2:g} 平方米{_more_zh}",
-                          "overlaps {_kind_en} {_first_id} by {_first_m2:g} m²{_more_en}", _facts),
+        "first": passes("与排序在后的申请 {_first_id} 重叠 {_first_m2:g} 平方米{_more_zh}；本申请排序在前",
+                        "overlaps later-ranked application {_first_id} by {_first_m2:g} m²{_more_en}; this one ranks "
+                        "first", _facts),
+        "competing": Outcome("restricted", "与排序在前的{_kind_zh} {_other_id} 竞争（重叠 {_other_m2:g} 平方米）：范围重叠的"
+                             "申请仅一方可获出让",
+                             "competing with earlier-ranked {_kind_en} {_other_id} (overlap {_other_m2:g} m²): only "
+                             "one of overlapping applications can be granted", (*_facts, "competing_with")),
+        "overlaps": fires("与已有矿业权 {_other_id} 重叠 {_other_m2:g} 平方米",
+                          "overlaps existing right {_other_id} by {_other_m2:g} m²", (*_facts, "granted_right")),
     }
 
     def evaluate(self, ctx):
@@ -207,6 +249,7 @@ class RightsOverlap(CrossRule):
         types = ctx.batch["right_type"][pos]
         holders = ctx.batch["applicant"][pos]
         existing = existing_mask(ctx)[pos]
+        granted = granted_mask(ctx)[pos]
         ids = ctx.batch.ids[pos].astype(str)
         tie = np.unique(ids, return_inverse=True)[1] if n else np.zeros(0, dtype=np.int64)
 
@@ -219,30 +262,49 @@ class RightsOverlap(CrossRule):
             return (area > tolerance) & ~same
 
         tops = TopOverlaps(n, LISTED)
+        # per right: the earliest-ranked right it overlaps, and the earliest granted one (rows are in
+        # rank order, existing first: a pair (a, b) has a < b), with the overlap area
+        earliest = _Earliest(n)
+        earliest_granted = _Earliest(n)
         pairs = 0
         if n:
             for left, right, area in overlapping_pairs(geoms, geoms, pair_filter, keep):
                 apps, others = np.r_[left, right], np.r_[right, left]
                 tops.add(apps, others, tie[others], np.r_[area, area])
+                earliest.add(right, left, area)
+                g = granted[left]
+                earliest_granted.add(right[g], left[g], area[g])
                 pairs += len(left)
         log.info("K302: %d rights (%d existing), %d overlapping pairs", n, int(existing.sum()), pairs)
         count = np.zeros(ctx.n, dtype=np.int64)
         total = np.zeros(ctx.n)
         count[pos], total[pos] = tops.count, tops.total
-        hit = areal & (count > 0)
-        r.set("none", areal)
-        r.set("overlaps", hit)
         top_of = tops.top()
-        slot = np.full(ctx.n, -1, dtype=np.int64)
-        slot[pos] = np.arange(n)
+        hit = areal & (count > 0)
+        competing = np.zeros(ctx.n, dtype=bool)
+        competing[pos] = earliest.other >= 0
+        on_granted = np.zeros(ctx.n, dtype=bool)
+        on_granted[pos] = earliest_granted.other >= 0
+        r.set("none", areal)
+        r.set("first", hit)
+        r.set("competing", hit & competing)
+        r.set("overlaps", hit & on_granted)
+        # the named other: the earliest granted right, else the earliest-ranked competitor
+        other = np.where(earliest_granted.other >= 0, earliest_granted.other, earliest.other)
+        other_m2 = np.where(earliest_granted.other >= 0, earliest_granted.area, earliest.area)
+        named = np.full(ctx.n, None, dtype=object)
+        named_m2 = np.full(ctx.n, np.nan)
+        named_existing = np.zeros(ctx.n, dtype=bool)
+        has = other >= 0
+        named[pos[has]] = ids[other[has]]
+        named_m2[pos[has]] = np.round(other_m2[has], 1)
+        named_existing[pos[has]] = existing[other[has]]
         first_id = np.full(ctx.n, None, dtype=object)
         first_m2 = np.full(ctx.n, np.nan)
-        first_ex = np.zeros(ctx.n, dtype=bool)
-        other = tops.largest_other
-        has = other >= 0
-        first_id[pos[has]] = ids[other[has]]
+        largest = tops.largest_other
+        has = largest >= 0
+        first_id[pos[has]] = ids[largest[has]]
         first_m2[pos[has]] = np.round(tops.largest_area[has], 1)
-        first_ex[pos[has]] = existing[other[has]]
 
         def listed(sel: np.ndarray) -> list:
             out = []
@@ -252,16 +314,41 @@ class RightsOverlap(CrossRule):
                             for o, a in zip(others.tolist(), areas.tolist(), strict=True)])
             return out
 
+        slot = np.full(ctx.n, -1, dtype=np.int64)
+        slot[pos] = np.arange(n)
         r.lazy_fact("overlaps", listed)
         r.fact("overlaps_count", count)
         r.fact("overlap_total_m2", total, digits=1)
+        r.fact("competing_with", named)
+        r.fact("granted_right", named)
+        r.fact("_other_id", named)
+        r.fact("_other_m2", named_m2)
         r.fact("_first_id", first_id)
         r.fact("_first_m2", first_m2)
-        r.fact("_kind_zh", np.where(first_ex, "已有矿业权", "申请"))
-        r.fact("_kind_en", np.where(first_ex, "existing right", "application"))
+        r.fact("_kind_zh", np.where(named_existing, "待批矿业权", "申请"))
+        r.fact("_kind_en", np.where(named_existing, "pending right", "application"))
         r.fact("_more_zh", np.where(count > 1, np.char.add(np.char.add("等 ", count.astype(str)), " 处"), ""))
         r.fact("_more_en", np.where(count > 1, np.char.add(np.char.add(" and ", (count - 1).astype(str)), " more"), ""))
         return r
+
+
+class _Earliest:
+    """Per right (0..n-1): the earliest-ranked other (lowest position) it overlaps, with the area."""
+
+    def __init__(self, n: int):
+        self.other = np.full(n, -1, dtype=np.int64)
+        self.area = np.zeros(n)
+
+    def add(self, right: np.ndarray, left: np.ndarray, area: np.ndarray) -> None:
+        if not len(right):
+            return
+        order = np.lexsort((left, right))
+        right, left, area = right[order], left[order], area[order]
+        first = np.r_[True, right[1:] != right[:-1]]
+        right, left, area = right[first], left[first], area[first]
+        better = (self.other[right] < 0) | (left < self.other[right])
+        self.other[right[better]] = left[better]
+        self.area[right[better]] = area[better]
 
 
 class _CountCap(CrossRule):
@@ -276,15 +363,17 @@ class _CountCap(CrossRule):
         existing = existing_mask(ctx)
         ex_count = int((rows & existing).sum())
         apps = rows & ~existing
-        rank = np.cumsum(apps)
+        order = green_first(ctx, apps)  # the order the places are taken in
+        rank = np.zeros(ctx.n, dtype=np.int64)
+        rank[order] = np.arange(1, len(order) + 1)
         count = ex_count + rank
         r.set("within", apps & (count <= cap))
         r.set("beyond", apps & (count > cap))
-        r.fact("rank", np.where(apps, rank, 0))
+        r.fact("rank", rank)
         r.fact("count_with_this", count)
         r.fact("cap", cap)
         r.fact("existing", ex_count)
-        holders = ctx.batch.ids[np.flatnonzero(rows)[:cap]].tolist()  # existing first, then by rank
+        holders = ctx.batch.ids[np.r_[np.flatnonzero(rows & existing), order]][:cap].tolist()
         r.lazy_fact("within_cap", lambda sel: [holders] * len(sel))
         r.fact("_holders", "、".join(holders))
         r.fact("_holders_en", ", ".join(holders))
@@ -310,8 +399,9 @@ class ExplorationRightsCap(_CountCap):
     right_type = "exploration"
     indicator = "max_exploration_rights"
     what = ("The indicator table caps exploration rights ([indicators].max_exploration_rights, 3). Existing "
-            "rights count first, then applications in rank order; those beyond the cap are restricted and the "
-            "finding names the rights within it.")
+            "rights count first, then applications committed to green exploration, then the others, each in rank "
+            "order (6.2.2: 矿业权投放优先向绿色矿山安排); those beyond the cap are restricted and the finding names "
+            "the rights within it.")
     outcomes = _cap_outcomes("探矿权", "exploration right")
 
 
@@ -323,8 +413,8 @@ class MinesCap(_CountCap):
     right_type = "mining"
     indicator = "max_mines"
     what = ("The indicator table caps mines ([indicators].max_mines, 5). Existing mining rights count first, "
-            "then applications in rank order; those beyond the cap are restricted and the finding names the "
-            "rights within it.")
+            "then green-mine applications, then the others, each in rank order (6.2.2: 开采指标、矿业权投放优先向"
+            "绿色矿山安排); those beyond the cap are restricted and the finding names the rights within it.")
     outcomes = _cap_outcomes("采矿权", "mining right")
 
 
@@ -354,7 +444,7 @@ class _ExtractionCap(CrossRule):
         counted = np.zeros(ctx.n, dtype=np.int64)
         total = existing_total
         over = np.zeros(ctx.n, dtype=bool)
-        for i in np.flatnonzero(apps & known).tolist():
+        for i in green_first(ctx, apps & known).tolist():  # green mines take the allowance first (6.2.2)
             before[i], counted[i] = total, len(holders)
             if total + value[i] > limit + 1e-9:
                 over[i] = True
@@ -397,7 +487,7 @@ class GeothermalCap(_ExtractionCap):
     title_en = "Geothermal extraction total"
     mineral = "地热"
     indicator = "geothermal_max_wm3"
-    what = ("Total geothermal extraction of existing mining rights and applications (in rank order) at most "
+    what = ("Total geothermal extraction of existing mining rights and applications (green mines first, then in rank order: 6.2.2) at most "
             "[indicators].geothermal_max_wm3 (10万 m³/年). An application that would pass it is restricted and "
             "does not use the allowance; the finding names the rights counted before it.")
     outcomes = _extraction_outcomes()
@@ -409,7 +499,7 @@ class MineralWaterCap(_ExtractionCap):
     title_en = "Mineral-water extraction total"
     mineral = "矿泉水"
     indicator = "mineral_water_max_wm3"
-    what = ("Total mineral-water extraction of existing mining rights and applications (in rank order) at most "
+    what = ("Total mineral-water extraction of existing mining rights and applications (green mines first, then in rank order: 6.2.2) at most "
             "[indicators].mineral_water_max_wm3 (5万 m³/年, 1 m³ ≈ 1 t). An application that would pass it is "
             "restricted and does not use the allowance; the finding names the rights counted before it.")
     outcomes = _extraction_outcomes()
