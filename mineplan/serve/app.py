@@ -1,0 +1,73 @@
+"""The FastAPI application: the API router, the page and its static files, errors and limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from mineplan import __version__
+from mineplan.pack import PlanPack
+
+STATIC = Path(__file__).resolve().parent / "static"
+DEFAULT_MAX_UPLOAD = 200_000_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one server serves: the plan pack, the bearer token (None: no token) and the upload limit."""
+
+    pack: PlanPack
+    token: str | None = None
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+
+
+def warm_up(pack: PlanPack) -> None:
+    """Build the pack's shared, lazily built state (spatial index, county, mineral catalogue) once,
+    before requests arrive, so concurrent first requests do not race to build it."""
+    from mineplan.checker import catalog_for
+    from mineplan.index import index_for
+
+    index_for(pack)
+    _ = pack.county_geometry
+    catalog_for(pack)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The application serving ``settings.pack``: the page at ``/``, the API at ``/api/v1``."""
+    from mineplan.maps.web import VENDOR
+    from mineplan.serve.api import router
+    from mineplan.serve.errors import ErrorBoundary, install_handlers
+    from mineplan.serve.headers import SecurityHeaders
+    from mineplan.serve.layers import LayerCache
+    from mineplan.serve.limits import BodyLimit
+
+    plan = settings.pack.plan
+    app = FastAPI(
+        title="mineplan",
+        version=__version__,
+        summary=f"{plan.get('name_zh', '')} — spatial compliance checks over HTTP",
+        description="The same engine as the `mineplan` command: `POST /api/v1/check` answers exactly what "
+                    "`mineplan check FILE --format json` prints. Errors are `{\"error\": message}`.",
+        docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.pack = settings.pack
+    app.state.layers = LayerCache(settings.pack)
+    warm_up(settings.pack)
+    install_handlers(app)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/vendor", StaticFiles(directory=VENDOR), name="vendor")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(ErrorBoundary)  # outermost: whatever escapes becomes a logged 500
+    return app
