@@ -83,7 +83,8 @@ def plan(request: Request) -> dict:
     pack = _state(request).pack
     return {**pack.identity(), "name_zh": pack.plan.get("name_zh", ""), "name_en": pack.plan.get("name_en", ""),
             "county_zh": pack.plan.get("county_zh", ""), "county_en": pack.plan.get("county_en", ""),
-            "layers": layer_summaries(pack), "class_styles": class_styles()}
+            "minerals": list(pack.config.get("minerals", {})), "layers": layer_summaries(pack),
+            "class_styles": class_styles()}
 
 
 @router.get("/rules", summary="The rule catalogue")
