@@ -215,7 +215,12 @@
           pointToLayer: function (f, latlng) {
             return L.circleMarker(latlng, Object.assign(featureStyle(layer)(f), { radius: 5 }));
           },
-          onEachFeature: function (f, lyr) { lyr.bindPopup(function () { return popupFor(layer, f); }); }
+          /* not bindPopup: its click handler stops the event, and while drawing the map needs every click */
+          onEachFeature: function (f, lyr) {
+            lyr.on("click", function (e) {
+              if (!state.drawing) L.popup().setLatLng(e.latlng).setContent(popupFor(layer, f)).openOn(map);
+            });
+          }
         }).addTo(map);
         overlays[layer.name] = gj;
         layerControl.addOverlay(gj, state.lang === "zh" ? layer.title_zh : layer.title_en);
@@ -243,6 +248,7 @@
   }
   $("draw-start").addEventListener("click", function () {
     state.drawing = true; state.vertices = []; state.source = null;
+    map.closePopup();
     $("draw-finish").disabled = true;
     map.getContainer().style.cursor = "crosshair";
     redrawSketch(); drawStatus();

@@ -1,0 +1,282 @@
+"""``mineplan serve`` for real: uvicorn on a free 127.0.0.1 port in a thread, hit by 20 concurrent
+checks, and the page driven in Debian's headless Chromium through Playwright.
+
+The browser may reach only the test server: every other request is aborted and recorded (as in
+tests/browser.py), so a page that needs a CDN fails. Outside CI the browser tests skip when
+Chromium or Playwright is missing; in CI that is a failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from browser import ARGS, CHROMIUM, require_browser
+from conftest import EXAMPLES
+
+from mineplan.serve import Settings, create_app
+from mineplan.serve.latency import measure
+
+GEOJSON_EXAMPLES = sorted(EXAMPLES.glob("*.geojson"))
+#: browser.py's flags, with the loopback address let through the "resolve nothing" rule
+SERVE_ARGS = [a + ", EXCLUDE 127.0.0.1" if a.startswith("--host-resolver-rules=") else a for a in ARGS]
+
+
+@pytest.fixture(scope="module")
+def server(pack):
+    """The app under uvicorn on 127.0.0.1 (a port the OS picked), stopped at the end."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(Settings(pack=pack)), log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert thread.is_alive(), "the server thread died"
+        assert time.monotonic() < deadline, "the server did not start in 30 s"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+        assert not thread.is_alive(), "the server did not stop"
+
+
+@pytest.fixture(scope="module")
+def expected(pack):
+    """The JSON of each example as the library gives it, computed in this process."""
+    from mineplan.checker import check_file
+    from mineplan.output import to_json
+
+    return {p.name: json.loads(to_json(check_file(p, pack=pack))) for p in GEOJSON_EXAMPLES}
+
+
+def test_twenty_concurrent_checks(server, expected):
+    jobs = [GEOJSON_EXAMPLES[i % len(GEOJSON_EXAMPLES)] for i in range(20)]
+    barrier = threading.Barrier(len(jobs), timeout=30)
+
+    def one(path):
+        with httpx.Client(base_url=server, timeout=60) as c:
+            body = path.read_bytes()
+            barrier.wait()  # all 20 requests leave together
+            r = c.post("/api/v1/check", content=body, headers={"content-type": "application/geo+json"})
+            return path.name, r.status_code, r.json()
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        answers = list(pool.map(one, jobs))
+    assert len(answers) == 20
+    for name, status, body in answers:
+        assert status == 200, (name, body)
+        assert body == expected[name], name
+    # and the server still answers afterwards
+    assert httpx.get(server + "/api/v1/health", timeout=10).json()["status"] == "ok"
+
+
+def test_latency_of_one_check(server):
+    result = measure(server, EXAMPLES / "mining-forbidden.geojson", n=20, warm_up=3)
+    print(f"\nlatency of one check over HTTP: median {result['median'] * 1000:.1f} ms "
+          f"(min {result['min'] * 1000:.1f}, max {result['max'] * 1000:.1f}, n={result['n']})")
+    assert 0 < result["min"] <= result["median"] <= result["max"]
+    assert result["median"] < 2.0  # a generous bound: a check takes ~10-50 ms here
+
+
+def test_bad_request_does_not_take_the_server_down(server):
+    with httpx.Client(base_url=server, timeout=30) as c:
+        for body in (b"", b"{", b"\xff\xfe garbage", b'{"type": "FeatureCollection", "features": [1, 2]}'):
+            r = c.post("/api/v1/check", content=body)
+            assert 400 <= r.status_code < 500 and "error" in r.json()
+        assert c.post("/api/v1/check", content=(EXAMPLES / "mining-allowed.geojson").read_bytes()).status_code == 200
+
+
+# --- the page in headless Chromium ---------------------------------------------------------------------
+
+
+@dataclass
+class PageLog:
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return self.console_errors + self.page_errors + [f"network: {u}" for u in self.blocked]
+
+
+@contextmanager
+def served_page(server: str, tmp_path, *, viewport=(1400, 950)):
+    """The page at ``server`` in headless Chromium; any request elsewhere is aborted and logged."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    log = PageLog()
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=SERVE_ARGS,
+            viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True)
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+
+            def route(r):
+                url = r.request.url
+                if url.startswith((server + "/", "data:", "blob:", "about:")):
+                    r.continue_()
+                else:
+                    log.blocked.append(url)
+                    r.abort()
+
+            context.route("**/*", route)
+            page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+            page.goto(server + "/", wait_until="load")
+            page.wait_for_selector("body[data-ready='1']", timeout=15000)
+            yield page, log
+        finally:
+            context.close()
+
+
+def check_file_in_page(page, path):
+    page.set_input_files("#check-file", str(path))
+    page.click("#check-submit")
+    page.wait_for_selector("#verdict:not([hidden])", timeout=20000)
+    page.wait_for_selector("#check-submit:not([disabled])", timeout=20000)
+    return page.locator("#verdict").inner_text()
+
+
+def test_page_checks_a_forbidden_file(server, tmp_path):
+    with served_page(server, tmp_path) as (page, log):
+        # the plan's map: every layer drawn as SVG paths, the legend names them
+        assert page.evaluate("typeof L") == "object"
+        assert page.locator(".leaflet-overlay-pane path").count() >= 10
+        assert "开采规划区块" in page.locator(".legend").inner_text()
+        banner = check_file_in_page(page, EXAMPLES / "mining-forbidden.geojson")
+        assert "禁止" in banner
+        assert page.locator("#verdict").get_attribute("class") == "banner verdict-forbidden"
+        table = page.locator("#findings").inner_text()
+        assert "MIN-F" in table and "X210" in table and "4.2.4(2)" in table and "不在任何开采规划区块内" in table
+        # the JSON report to download is the API's answer
+        with page.expect_download() as info:
+            page.click("#report-download")
+        report = json.loads(info.value.path().read_text(encoding="utf-8"))
+        assert report["verdict"] == "forbidden" and report["results"][0]["id"] == "MIN-F"
+        # the English switch
+        page.click("#lang-switch")
+        assert "Forbidden" in page.locator("#verdict").inner_text()
+        assert "not inside any mining planning block" in page.locator("#findings").inner_text()
+        assert page.locator("#tab-batch").inner_text() == "Batch screening"
+        if os.environ.get("MINEPLAN_SERVE_SCREENSHOT"):  # docs/serve.png is made this way
+            page.click("#lang-switch")
+            page.check("#problems-only")
+            page.screenshot(path=os.environ["MINEPLAN_SERVE_SCREENSHOT"], full_page=False)
+    assert not log.problems, log.problems
+
+
+def test_page_checks_an_allowed_file(server, tmp_path):
+    with served_page(server, tmp_path) as (page, log):
+        banner = check_file_in_page(page, EXAMPLES / "mining-allowed.geojson")
+        assert "允许" in banner and "禁止" not in banner
+        assert page.locator("#verdict").get_attribute("class") == "banner verdict-allowed"
+        # the form's attributes are sent as the overrides: a tiny output makes it forbidden (X222)
+        page.fill("input[name=annual_output]", "1")
+        page.select_option("select[name=output_unit]", "wt")
+        page.click("#check-submit")
+        page.wait_for_selector("#verdict.verdict-forbidden", timeout=20000)
+        assert "X222" in page.locator("#findings").inner_text()
+    assert not log.problems, log.problems
+
+
+def test_page_draws_a_polygon(server, tmp_path, pack):
+    with served_page(server, tmp_path) as (page, log):
+        page.select_option("select[name=right_type]", "site")
+        box = page.locator("#map").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.click(cx, cy)  # not drawing: a click on the plan's features opens their popup
+        page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+        titles = [la.title_zh for la in pack.layers.values()]
+        assert any(t in page.locator(".leaflet-popup-content").inner_text() for t in titles)
+        page.click("#draw-start")  # closes the popup (it fades out)
+        page.wait_for_selector(".leaflet-popup-content", state="detached", timeout=5000)
+        for dx, dy in ((-20, -20), (20, -20), (20, 20), (-20, 20)):
+            page.mouse.click(cx + dx, cy + dy)
+        assert page.locator(".leaflet-popup-content").count() == 0  # drawing: clicks add vertices only
+        assert "4" in page.locator("#input-status").inner_text()
+        page.click("#draw-finish")
+        with page.expect_request(lambda r: r.url.startswith(server + "/api/v1/check") and r.method == "POST") as req:
+            page.click("#check-submit")
+        sent = json.loads(req.value.post_data)
+        assert sent["features"][0]["geometry"]["type"] == "Polygon"
+        assert len(sent["features"][0]["geometry"]["coordinates"][0]) == 5
+        assert "right_type=site" in req.value.url
+        page.wait_for_selector("#verdict:not([hidden])", timeout=20000)
+        assert any(word in page.locator("#verdict").inner_text() for word in ("允许", "限制", "禁止"))
+    assert not log.problems, log.problems
+
+
+def test_page_escapes_what_comes_from_input(server, tmp_path):
+    doc = json.loads((EXAMPLES / "mining-allowed.geojson").read_text(encoding="utf-8"))
+    evil = '<img src=x onerror="window.__xss=1">'
+    doc["features"][0]["properties"]["id"] = evil
+    path = tmp_path / "evil.geojson"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with served_page(server, tmp_path) as (page, log):
+        check_file_in_page(page, path)
+        assert evil in page.locator("#findings").inner_text()  # shown as text
+        assert page.locator("#findings img").count() == 0
+        assert page.evaluate("window.__xss") is None
+    assert not log.problems, log.problems
+
+
+def test_page_batch_tab(server, tmp_path):
+    features = []
+    for example in GEOJSON_EXAMPLES:
+        features.extend(json.loads(example.read_text(encoding="utf-8"))["features"])
+    batch = tmp_path / "batch.geojson"
+    batch.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                     encoding="utf-8")
+    with served_page(server, tmp_path) as (page, log):
+        page.click("#tab-batch")
+        assert page.locator("#batch-pane").is_visible() and not page.locator("#check-pane").is_visible()
+        page.set_input_files("#batch-file", str(batch))
+        page.select_option("#batch-format", "csv")
+        page.click("#batch-submit")
+        page.wait_for_selector("#batch-result:not([hidden])", timeout=60000)
+        assert "9" in page.locator("#batch-summary").inner_text()
+        assert page.locator("#batch-busy").is_hidden()
+        counts = page.locator("#batch-counts").inner_text()
+        assert "禁止" in counts and "允许" in counts
+        with page.expect_download() as info:
+            page.click("#batch-download")
+        assert info.value.suggested_filename == "batch-screened.csv"
+        text = info.value.path().read_text(encoding="utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert len(rows) == 9 and {r["verdict"] for r in rows} == {"allowed", "restricted", "forbidden"}
+    assert not log.problems, log.problems
+
+
+def test_page_bad_file_shows_the_error(server, tmp_path):
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{ not json", encoding="utf-8")
+    with served_page(server, tmp_path) as (page, log):
+        page.set_input_files("#check-file", str(bad))
+        page.click("#check-submit")
+        page.wait_for_selector("#check-error:not([hidden])", timeout=20000)
+        assert page.locator("#check-error").inner_text().startswith("bad.geojson: not JSON")
+        assert page.locator("#verdict").is_hidden()
+    # the failed request is logged by Chromium as a console error (HTTP 400); nothing else may be
+    assert [p for p in log.problems if "400" not in p] == []
