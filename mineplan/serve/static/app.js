@@ -366,11 +366,16 @@
       .then(function () { $("check-submit").disabled = false; show($("busy"), false); });
   });
 
+  /* A measured value as short text: features in a list by their name (or code) and distance. */
+  function factValue(v) {
+    if (v === null || typeof v !== "object") return String(v);
+    if (Array.isArray(v)) return "[" + v.map(factValue).join(", ") + "]";
+    var name = v["name_" + state.lang] || v.name_zh || v.code;
+    if (name) return String(name) + (v.distance_m !== undefined ? " " + v.distance_m + " m" : "");
+    return JSON.stringify(v);
+  }
   function factsText(facts) {
-    return Object.keys(facts || {}).map(function (k) {
-      var v = facts[k];
-      return k + "=" + (v !== null && typeof v === "object" ? JSON.stringify(v) : String(v));
-    }).join("; ");
+    return Object.keys(facts || {}).map(function (k) { return k + "=" + factValue(facts[k]); }).join("; ");
   }
   function renderReport() {
     var report = state.report;
