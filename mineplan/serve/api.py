@@ -209,6 +209,5 @@ async def screen(request: Request, options: Annotated[ScreenOptions, Depends()])
         scratch.remove()
         raise
     return FileResponse(out, media_type=media_type, filename=out_name, background=BackgroundTask(scratch.remove),
-                        headers={"X-Mineplan-Summary": json.dumps(summary),
-                                 "Access-Control-Expose-Headers": "X-Mineplan-Summary"})
+                        headers={"X-Mineplan-Summary": json.dumps(summary)})
 
