@@ -32,17 +32,16 @@ GEOJSON_EXAMPLES = sorted(EXAMPLES.glob("*.geojson"))
 SERVE_ARGS = [a + ", EXCLUDE 127.0.0.1" if a.startswith("--host-resolver-rules=") else a for a in ARGS]
 
 
-@pytest.fixture(scope="module")
-def server(pack):
-    """The app under uvicorn on 127.0.0.1 (a port the OS picked), stopped at the end."""
+@contextmanager
+def running(app):
+    """``app`` under uvicorn on 127.0.0.1 (a port the OS picked) in a thread; yields its URL, then stops it."""
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(Settings(pack=pack)), log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -57,6 +56,12 @@ def server(pack):
         thread.join(timeout=15)
         sock.close()
         assert not thread.is_alive(), "the server did not stop"
+
+
+@pytest.fixture(scope="module")
+def server(pack):
+    with running(create_app(Settings(pack=pack))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -280,3 +285,30 @@ def test_page_bad_file_shows_the_error(server, tmp_path):
         assert page.locator("#verdict").is_hidden()
     # the failed request is logged by Chromium as a console error (HTTP 400); nothing else may be
     assert [p for p in log.problems if "400" not in p] == []
+
+
+def test_page_asks_for_the_token(pack, tmp_path):
+    with running(create_app(Settings(pack=pack, token="tok-123"))) as url:
+        assert httpx.get(url + "/api/v1/plan", timeout=10).status_code == 401
+        require_browser()
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=SERVE_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(url + "/", wait_until="load")
+                page.wait_for_selector("#token-box:not([hidden])", timeout=15000)
+                assert page.locator("body[data-ready='1']").count() == 0  # no plan without the token
+                page.fill("#token-input", "tok-123")
+                page.click("#token-save")
+                page.wait_for_selector("body[data-ready='1']", timeout=15000)
+                assert page.locator("#check-error").is_hidden()
+                assert "禁止" in check_file_in_page(page, EXAMPLES / "mining-forbidden.geojson")
+                # the token can come in the address's fragment (never sent to the server) too
+                fresh = browser.new_page()
+                fresh.goto(url + "/#token=tok-123", wait_until="load")
+                fresh.wait_for_selector("body[data-ready='1']", timeout=15000)
+                assert "token" not in fresh.url
+            finally:
+                browser.close()

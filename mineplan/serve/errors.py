@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from mineplan.errors import MineplanError
 
@@ -85,6 +86,8 @@ class ErrorBoundary:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:  # the client went away mid-upload: nobody to answer, nothing broken
+            log.info("client disconnected during %s %s", scope.get("method"), scope.get("path"))
         except Exception as exc:
             error_id = uuid.uuid4().hex[:12]
             log.error("internal error %s on %s %s", error_id, scope.get("method"), scope.get("path"), exc_info=exc)

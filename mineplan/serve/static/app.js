@@ -107,7 +107,9 @@
   $("token-save").addEventListener("click", function () {
     sessionStorage.setItem("mineplan-token", $("token-input").value.trim());
     show($("token-box"), false);
-    init();
+    show($("check-error"), false);
+    show($("batch-error"), false);
+    if (!state.plan) init();  /* the plan and its map load once */
   });
 
   function api(path, options) {
