@@ -367,3 +367,18 @@ def test_serve_refuses_a_public_host_without_token(monkeypatch):
     monkeypatch.delenv("MINEPLAN_TOKEN", raising=False)
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--port", "1"])
     assert result.exit_code == 2 and "--token" in result.output
+
+
+def test_warm_up_failure_is_not_fatal(pack, monkeypatch, caplog):
+    import mineplan.checker
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine not ready")
+
+    monkeypatch.setattr(mineplan.checker, "check_file", broken)
+    with caplog.at_level(logging.WARNING, logger="mineplan.serve"):
+        app = create_app(Settings(pack=pack))
+    assert any("warm-up check failed" in rec.getMessage() for rec in caplog.records)
+    monkeypatch.undo()
+    with TestClient(app) as c:
+        assert c.get("/api/v1/health").status_code == 200

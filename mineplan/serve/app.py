@@ -26,14 +26,27 @@ class Settings:
 
 
 def warm_up(pack: PlanPack) -> None:
-    """Build the pack's shared, lazily built state (spatial index, county, mineral catalogue) once,
-    before requests arrive, so concurrent first requests do not race to build it."""
-    from mineplan.checker import catalog_for
-    from mineplan.index import index_for
+    """Check one site at the county's centre before requests arrive, so that whatever the engine
+    builds lazily for a pack (its spatial index, the county outline, the mineral catalogue) is built
+    once here and not raced for by concurrent first requests. Uses only the public ``check_file``;
+    a failure is logged, not fatal (the first request then pays the cost)."""
+    import json
+    import logging
+    import tempfile
 
-    index_for(pack)
-    _ = pack.county_geometry
-    catalog_for(pack)
+    from mineplan.checker import check_file
+
+    try:
+        county = pack.layers_with_role("county")[0].frame.to_crs("EPSG:4326")
+        point = county.geometry.iloc[0].representative_point()
+        feature = {"type": "Feature", "properties": {"id": "warm-up", "right_type": "site"},
+                   "geometry": {"type": "Point", "coordinates": [point.x, point.y]}}
+        with tempfile.TemporaryDirectory(prefix="mineplan-serve-") as tmp:
+            path = Path(tmp) / "warm-up.geojson"
+            path.write_text(json.dumps(feature), encoding="utf-8")
+            check_file(path, pack=pack, radius=50)
+    except Exception as exc:
+        logging.getLogger("mineplan.serve").warning("warm-up check failed (%s: %s)", type(exc).__name__, exc)
 
 
 def create_app(settings: Settings) -> FastAPI:
