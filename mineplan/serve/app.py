@@ -13,6 +13,8 @@ from mineplan import __version__
 from mineplan.pack import PlanPack
 
 STATIC = Path(__file__).resolve().parent / "static"
+#: Leaflet, vendored for the offline web map (mineplan/maps/vendor): the page uses the same copy.
+VENDOR = Path(__file__).resolve().parent.parent / "maps" / "vendor"
 DEFAULT_MAX_UPLOAD = 200_000_000
 
 
@@ -51,7 +53,6 @@ def warm_up(pack: PlanPack) -> None:
 
 def create_app(settings: Settings) -> FastAPI:
     """The application serving ``settings.pack``: the page at ``/``, the API at ``/api/v1``."""
-    from mineplan.maps.web import VENDOR
     from mineplan.serve.api import router
     from mineplan.serve.errors import ErrorBoundary, install_handlers
     from mineplan.serve.headers import SecurityHeaders
