@@ -12,7 +12,10 @@ import csv
 import io
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -125,7 +128,7 @@ class PageLog:
 
 
 @contextmanager
-def served_page(server: str, tmp_path, *, viewport=(1400, 950)):
+def served_page(server: str, tmp_path, *, path: str = "/", viewport=(1400, 950)):
     """The page at ``server`` in headless Chromium; any request elsewhere is aborted and logged."""
     require_browser()
     from playwright.sync_api import sync_playwright
@@ -149,7 +152,7 @@ def served_page(server: str, tmp_path, *, viewport=(1400, 950)):
             context.route("**/*", route)
             page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-            page.goto(server + "/", wait_until="load")
+            page.goto(server + path, wait_until="load")
             page.wait_for_selector("body[data-ready='1']", timeout=15000)
             yield page, log
         finally:
@@ -203,6 +206,19 @@ def test_page_checks_an_allowed_file(server, tmp_path):
         page.click("#check-submit")
         page.wait_for_selector("#verdict.verdict-forbidden", timeout=20000)
         assert "X222" in page.locator("#findings").inner_text()
+    assert not log.problems, log.problems
+
+
+def test_page_in_english(server, tmp_path):
+    with served_page(server, tmp_path, path="/?lang=en") as (page, log):
+        assert page.locator("#tab-check").inner_text() == "Check one application"
+        assert "Changle County" in page.locator("#plan-name").inner_text()
+        assert "Mining block" in page.locator(".legend").inner_text()
+        banner = check_file_in_page(page, EXAMPLES / "site-restricted.geojson")
+        assert "Restricted" in banner
+        page.click("#lang-switch")  # and back to Chinese
+        assert "限制" in page.locator("#verdict").inner_text()
+        assert page.locator("#tab-check").inner_text() == "单个申请检查"
     assert not log.problems, log.problems
 
 
@@ -312,3 +328,46 @@ def test_page_asks_for_the_token(pack, tmp_path):
                 assert "token" not in fresh.url
             finally:
                 browser.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("token", [None, "tok-9"])
+def test_the_serve_command_runs(token):
+    """``mineplan serve`` as a process: it answers on its port, honours --token, stops on Ctrl+C."""
+    port = free_port()
+    args = [sys.executable, "-m", "mineplan.cli", "serve", "--port", str(port)] + (["--token", token] if token else [])
+    env = {k: v for k, v in os.environ.items() if k != "MINEPLAN_TOKEN"}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "mineplan serve did not answer in 60 s"
+            try:
+                r = httpx.get(url + "/api/v1/health", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        if token:
+            assert r.status_code == 401
+            r = httpx.get(url + "/api/v1/health", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert r.status_code == 200 and r.json()["status"] == "ok"
+        body = (EXAMPLES / "site-forbidden.geojson").read_bytes()
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        assert httpx.post(url + "/api/v1/check", content=body, headers=headers, timeout=30).json()["verdict"] == \
+            "forbidden"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+    assert proc.returncode == 0, err
+    assert f"at http://127.0.0.1:{port}/" in err

@@ -37,6 +37,7 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None, max_uploa
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
+        log.propagate = False  # --verbose's handler on "mineplan" would print every line twice
     pack = pack_from(ctx)
     app = create_app(Settings(pack=pack, token=token, max_upload_bytes=int(max_upload_mb * 1_000_000)))
     shown = f"[{host}]" if ":" in host else host
