@@ -209,6 +209,23 @@ def test_page_checks_an_allowed_file(server, tmp_path):
     assert not log.problems, log.problems
 
 
+def test_page_takes_a_dropped_file(server, tmp_path):
+    text = (EXAMPLES / "exploration-forbidden.geojson").read_text(encoding="utf-8")
+    with served_page(server, tmp_path) as (page, log):
+        page.evaluate("""(text) => {
+            const dt = new DataTransfer();
+            dt.items.add(new File([text], "dropped.geojson", {type: "application/geo+json"}));
+            document.getElementById("drop").dispatchEvent(
+                new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+        }""", text)
+        assert "dropped.geojson" in page.locator("#input-status").inner_text()
+        page.click("#check-submit")
+        page.wait_for_selector("#verdict:not([hidden])", timeout=20000)
+        assert "禁止" in page.locator("#verdict").inner_text()
+        assert "EXP-F" in page.locator("#findings").inner_text()
+    assert not log.problems, log.problems
+
+
 def test_page_in_english(server, tmp_path):
     with served_page(server, tmp_path, path="/?lang=en") as (page, log):
         assert page.locator("#tab-check").inner_text() == "Check one application"
