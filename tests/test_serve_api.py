@@ -302,6 +302,19 @@ def test_screen_never_uses_the_client_path(client, batch, tmp_path):
     assert 'filename="x-screened.csv"' in r.headers["content-disposition"]
 
 
+@pytest.mark.parametrize("name", ["screened.geojson", "result", ".result", "out.geojson"])
+def test_screen_upload_names_do_not_collide_with_the_output(client, batch, name):
+    path, verdicts = batch
+    with open(path, "rb") as fh:
+        r = client.post("/api/v1/screen?format=geojson", files={"file": (name, fh)})
+    if name in ("result", ".result"):  # no suffix: the reader says it does not know the format
+        assert r.status_code == 400 and "unknown format" in r.json()["error"]
+        return
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert {f["properties"]["id"]: f["properties"]["verdict"] for f in doc["features"]} == verdicts
+
+
 def test_safe_name():
     assert safe_name("../../etc/passwd.geojson") == "passwd.geojson"
     assert safe_name("C:\\Users\\a\\申请 1.SHP.zip") == "申请 1.SHP.zip"

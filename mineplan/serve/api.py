@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from mineplan import __version__
@@ -200,7 +199,7 @@ async def screen(request: Request, options: Annotated[ScreenOptions, Depends()])
         path, name = await _receive_upload(request, scratch, json_name=None)
         media_type, suffix = SCREEN_FORMATS[options.format]
         out_name = f"{Path(name).stem}-screened{suffix}"
-        out = scratch.path("out" + suffix)  # our name on disk; the client's only in the download header
+        out = scratch.subdir(".result") / ("screened" + suffix)  # no upload is named ".…" (safe_name)
         try:
             summary = await run_in_threadpool(_screen, path, out, _state(request).pack, options)
         except MineplanError as exc:
@@ -208,6 +207,21 @@ async def screen(request: Request, options: Annotated[ScreenOptions, Depends()])
     except BaseException:
         scratch.remove()
         raise
-    return FileResponse(out, media_type=media_type, filename=out_name, background=BackgroundTask(scratch.remove),
-                        headers={"X-Mineplan-Summary": json.dumps(summary)})
+    return ScratchFileResponse(out, scratch, media_type=media_type, filename=out_name,
+                               headers={"X-Mineplan-Summary": json.dumps(summary)})
+
+
+class ScratchFileResponse(FileResponse):
+    """A file streamed from a request's scratch directory, which is removed once the response is
+    over: sent, failed, or cut short by the client."""
+
+    def __init__(self, path: Path, scratch: Scratch, **kwargs):
+        super().__init__(path, **kwargs)
+        self.scratch = scratch
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.scratch.remove()
 

@@ -42,6 +42,12 @@ class Scratch:
     def path(self, name: str) -> Path:
         return self.dir / name
 
+    def subdir(self, name: str) -> Path:
+        """A directory inside this one (for outputs, so no upload's name can collide with them)."""
+        sub = self.dir / name
+        sub.mkdir(exist_ok=True)
+        return sub
+
     def scrub(self, text: str) -> str:
         """``text`` with this directory's path taken out (the client sees only its file's name)."""
         return text.replace(str(self.dir) + "/", "").replace(str(self.dir), "")
