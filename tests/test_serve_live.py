@@ -280,6 +280,32 @@ def test_page_escapes_what_comes_from_input(server, tmp_path):
     assert not log.problems, log.problems
 
 
+def test_page_escapes_what_comes_from_the_plan(tmp_path):
+    from tests_support import copy_pack
+
+    from mineplan.pack import load_pack
+
+    evil = '<img src=x onerror="window.__xss=1">'
+    root = copy_pack(tmp_path, {"mining_blocks": lambda p: {**p, "name_zh": evil}}, load=False)
+    toml = (root / "plan.toml").read_text(encoding="utf-8")
+    (root / "plan.toml").write_text(toml.replace('title_zh = "开采规划区块"', f"title_zh = '{evil}'"), encoding="utf-8")
+    with running(create_app(Settings(pack=load_pack(root)))) as url, served_page(url, tmp_path) as (page, log):
+        page.hover(".leaflet-control-layers")
+        assert evil in page.locator(".leaflet-control-layers").inner_text()
+        # open a mining block's popup
+        page.evaluate("""() => {
+            const el = [...document.querySelectorAll('.leaflet-overlay-pane path')]
+                .find(p => p.getAttribute('fill') === '#ef3b2c');  // a mining block
+            const box = el.getBoundingClientRect();
+            el.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: box.x + 2, clientY: box.y + 2}));
+        }""")
+        page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+        assert evil in page.locator(".leaflet-popup-content").inner_text()
+        assert page.locator(".leaflet-container img[src=x]").count() == 0
+        assert page.evaluate("window.__xss") is None
+    assert not log.problems, log.problems
+
+
 def test_page_batch_tab(server, tmp_path):
     features = []
     for example in GEOJSON_EXAMPLES:

@@ -1,5 +1,6 @@
 /* mineplan serve: the page. Plain JavaScript, Leaflet from /vendor, data only from /api/v1.
- * Every text that comes from input, the plan or findings is set with textContent (never innerHTML). */
+ * Every text that comes from input, the plan or findings is set with textContent, never assigned to
+ * innerHTML; Leaflet's layer control, which takes HTML labels, gets them escaped (escapeHtml). */
 (function () {
   "use strict";
 
@@ -141,6 +142,7 @@
     if (state.plan) $("plan-name").textContent = state.lang === "zh" ? state.plan.name_zh : state.plan.name_en;
     document.title = "mineplan · " + t("title");
     renderLegend();
+    labelOverlays();
     if (state.report) renderReport();
     if (state.status) setStatus(state.status[0], state.status[1]);
   }
@@ -225,9 +227,24 @@
           }
         }).addTo(map);
         overlays[layer.name] = gj;
-        layerControl.addOverlay(gj, state.lang === "zh" ? layer.title_zh : layer.title_en);
         if (layer.role === "county" && gj.getBounds().isValid()) map.fitBounds(gj.getBounds(), { padding: [10, 10] });
       });
+      labelOverlays();
+    });
+  }
+  /* Leaflet's layer control sets its labels as HTML: give it the titles escaped. */
+  function escapeHtml(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span.innerHTML;
+  }
+  function labelOverlays() {
+    if (!state.plan) return;
+    state.plan.layers.forEach(function (layer) {
+      var gj = overlays[layer.name];
+      if (!gj) return;
+      layerControl.removeLayer(gj);
+      layerControl.addOverlay(gj, escapeHtml(state.lang === "zh" ? layer.title_zh : layer.title_en));
     });
   }
 
