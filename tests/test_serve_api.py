@@ -373,7 +373,7 @@ def test_upload_limit(pack, tmp_path, monkeypatch):
 def test_serve_help():
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0
-    for option in ("--host", "--port", "--token", "--max-upload-mb"):
+    for option in ("--host", "--port", "--token", "--max-upload-mb", "--max-screens"):
         assert option in result.output
 
 

@@ -113,6 +113,36 @@ def test_bad_request_does_not_take_the_server_down(server):
         assert c.post("/api/v1/check", content=(EXAMPLES / "mining-allowed.geojson").read_bytes()).status_code == 200
 
 
+def test_screens_run_at_most_max_screens_at_once(pack, monkeypatch, tmp_path):
+    import mineplan.screen
+
+    real, lock, state = mineplan.screen.screen, threading.Lock(), {"now": 0, "most": 0}
+
+    def slow_screen(*args, **kwargs):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.3)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    monkeypatch.setattr(mineplan.screen, "screen", slow_screen)
+    body = (EXAMPLES / "mining-allowed.geojson").read_bytes()
+    with running(create_app(Settings(pack=pack, max_screens=2))) as url:
+        def one(_):
+            return httpx.post(url + "/api/v1/screen", files={"file": ("a.geojson", body)}, timeout=60).status_code
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            statuses = list(pool.map(one, range(6)))
+        # the check route is not held up by the screens' limit
+        assert httpx.post(url + "/api/v1/check", content=body, timeout=30).status_code == 200
+    assert statuses == [200] * 6
+    assert state["most"] == 2
+
+
 # --- the page in headless Chromium ---------------------------------------------------------------------
 
 

@@ -13,8 +13,11 @@ import click
               help="Require 'Authorization: Bearer TOKEN' on every /api request. Env: MINEPLAN_TOKEN.")
 @click.option("--max-upload-mb", type=click.FloatRange(min=0, min_open=True), default=200, show_default=True,
               help="Largest request body accepted (larger: HTTP 413).")
+@click.option("--max-screens", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Batch screens run at once; more wait their turn.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, token: str | None, max_upload_mb: float) -> None:
+def serve(ctx: click.Context, host: str, port: int, token: str | None, max_upload_mb: float,
+          max_screens: int) -> None:
     """Serve the web page (/) and the JSON API (/api/v1, docs at /docs) for the plan.
 
     The page checks one application (a file, or a polygon drawn on the map) and screens a batch
@@ -39,7 +42,8 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None, max_uploa
         log.setLevel(logging.INFO)
         log.propagate = False  # --verbose's handler on "mineplan" would print every line twice
     pack = pack_from(ctx)
-    app = create_app(Settings(pack=pack, token=token, max_upload_bytes=int(max_upload_mb * 1_000_000)))
+    app = create_app(Settings(pack=pack, token=token, max_upload_bytes=int(max_upload_mb * 1_000_000),
+                              max_screens=max_screens))
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"mineplan: serving {pack.plan['id']} {pack.plan['version']} at http://{shown}:{port}/ "
                f"(API: /api/v1, docs: /docs{', bearer token required' if token else ''})", err=True)

@@ -178,11 +178,12 @@ class ScreenOptions:
         self.format, self.crs, self.radius, self.fix, self.layer = format, crs, radius, fix, layer
 
 
-def _screen(path, out, pack, options: ScreenOptions) -> dict:
+def _screen(path, out, pack, options: ScreenOptions, slots) -> dict:
     from mineplan.screen import screen
 
-    summary = screen(path, out, pack=pack, layer=options.layer, crs=options.crs, fix=options.fix,
-                     radius=options.radius, workers=1)
+    with slots:  # at most Settings.max_screens at once; the others wait in their worker thread
+        summary = screen(path, out, pack=pack, layer=options.layer, crs=options.crs, fix=options.fix,
+                         radius=options.radius, workers=1)
     return {"rows": summary.rows, "verdicts": dict(summary.verdicts), "errors": summary.error_count,
             "seconds": round(summary.seconds, 3)}
 
@@ -201,7 +202,8 @@ async def screen(request: Request, options: Annotated[ScreenOptions, Depends()])
         out_name = f"{Path(name).stem}-screened{suffix}"
         out = scratch.subdir(".result") / ("screened" + suffix)  # no upload is named ".…" (safe_name)
         try:
-            summary = await run_in_threadpool(_screen, path, out, _state(request).pack, options)
+            summary = await run_in_threadpool(_screen, path, out, _state(request).pack, options,
+                                              _state(request).screen_slots)
         except MineplanError as exc:
             raise ApiError(400, scratch.scrub(str(exc))) from exc
     except BaseException:

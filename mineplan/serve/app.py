@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +21,14 @@ DEFAULT_MAX_UPLOAD = 200_000_000
 
 @dataclass(frozen=True)
 class Settings:
-    """What one server serves: the plan pack, the bearer token (None: no token) and the upload limit."""
+    """What one server serves: the plan pack, the bearer token (None: no token), the upload limit and
+    how many batch screens may run at once (more wait their turn: a screen holds a chunk of
+    applications and their findings in memory)."""
 
     pack: PlanPack
     token: str | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    max_screens: int = 2
 
 
 def warm_up(pack: PlanPack) -> None:
@@ -71,6 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.pack = settings.pack
     app.state.layers = LayerCache(settings.pack)
+    app.state.screen_slots = threading.BoundedSemaphore(settings.max_screens)
     warm_up(settings.pack)
     install_handlers(app)
     app.include_router(router)
