@@ -80,14 +80,17 @@ def screened(path):
 
 
 @pytest.mark.parametrize(("chunk", "workers"), [(1, 2), (7, 1), (7, 2), (10_000, None)])
-def test_same_as_check_whatever_the_chunking(pack, apps, tmp_path, chunk, workers, caplog):
-    # workers=2: the chunks are checked in two spawned processes (mineplan.engine.runners)
+def test_same_as_check_whatever_the_chunking(pack, apps, tmp_path, chunk, workers, caplog, monkeypatch):
+    # workers=2: the chunks past the first 7 rows are checked in two spawned processes (mineplan.engine.runners)
+    import mineplan.engine.runners as runners
+
+    monkeypatch.setattr(runners, "POOL_AFTER_ROWS", 7)
     src = write(apps, tmp_path / "in.parquet")
     want = expected(pack, src)
     out = tmp_path / "out.parquet"
     with caplog.at_level("INFO", logger="mineplan.screen"):
         summary = screen(src, out, pack=pack, chunk_size=chunk, workers=workers, findings="json")
-    many = workers == 2 and chunk < len(apps)
+    many = workers != 1  # None: one per core, 2 here
     assert ("in 2 worker processes" if many else "in this process") in caplog.text
     got = screened(out)
     assert got.keys() == want.keys()
@@ -259,9 +262,65 @@ def test_real_subprocess_screen_with_worker_processes(pack, apps, tmp_path):
     exe = shutil.which("mineplan", path=os.path.dirname(sys.executable)) or shutil.which("mineplan")
     assert exe, "the mineplan console script is not installed"
     src = write(apps, tmp_path / "in.parquet")
+    env = dict(os.environ, MINEPLAN_POOL_AFTER_ROWS="30")  # workers from the second chunk on
     proc = subprocess.run([exe, "--verbose", "screen", "in.parquet", "-o", "out.parquet", "--workers", "2",
-                           "--chunk-size", "30", "--quiet", "--findings", "json"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                           "--chunk-size", "30", "--quiet", "--findings", "json"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "chunks in 2 worker processes" in proc.stderr
     assert screened(tmp_path / "out.parquet") == expected(pack, src)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet"]
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out.update(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return out
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_a_killed_screen_leaves_no_workers_and_its_spill_is_removed_next_time(pack, tmp_path, how):
+    """kill -9 or SIGTERM of a screen: its worker processes end with it, and the next screen in the
+    same folder removes the dead run's spill folder (issue 17)."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import time
+
+    exe = shutil.which("mineplan", path=os.path.dirname(sys.executable)) or shutil.which("mineplan")
+    frame = generate(3000, seed=9, pack=pack)
+    src = write(frame, tmp_path / "in.parquet")
+    env = dict(os.environ, MINEPLAN_POOL_AFTER_ROWS="0")
+    proc = subprocess.Popen([exe, "screen", "in.parquet", "-o", "out.parquet", "--workers", "2", "--chunk-size", "50",
+                             "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    workers: set[int] = set()
+    while time.time() < deadline and proc.poll() is None:
+        workers = {c for c in _children(proc.pid) if Path(f"/proc/{c}").exists()}
+        if len(workers) >= 2 and list(tmp_path.glob(".out.parquet.*")):
+            break
+        time.sleep(0.1)
+    assert proc.poll() is None and workers, "the screen ended before it could be killed"
+    proc.send_signal(signal.SIGKILL if how == "SIGKILL" else signal.SIGTERM)
+    proc.wait(timeout=30)
+    deadline = time.time() + 20
+    while time.time() < deadline and any(Path(f"/proc/{w}").exists() and "zombie" not in
+                                         Path(f"/proc/{w}/status").read_text().lower() for w in workers):
+        time.sleep(0.2)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()
+             and "zombie" not in Path(f"/proc/{w}/status").read_text().lower()]
+    assert not alive, f"worker processes outlived the screen: {alive}"
+    assert not (tmp_path / "out.parquet").exists()
+    if how == "SIGTERM":  # handled like Ctrl-C: the run cleaned up after itself
+        assert not list(tmp_path.glob(".out.parquet.*"))
+    # the next run removes what a killed one left
+    small = write(frame.head(20), tmp_path / "small.parquet")
+    done = subprocess.run([exe, "screen", small.name, "-o", "out.parquet", "--quiet"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet", "small.parquet"]

@@ -189,12 +189,13 @@ def reasons(results, worst: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray,
     return zh, en
 
 
-def severity_names(sev: np.ndarray, problems_only: bool) -> np.ndarray:
-    names = np.array([*SEVERITIES, None], dtype=object)
-    out = names[np.where(sev < 0, len(SEVERITIES), sev)]
+def severity_names(sev: np.ndarray, problems_only: bool) -> pd.Categorical:
+    """Severity ranks (-1: the rule does not apply) as a categorical of severity names: written as
+    a dictionary-encoded column, a byte per row."""
+    codes = np.asarray(sev, dtype=np.int8).copy()
     if problems_only:
-        out[sev == 0] = None
-    return out
+        codes[codes == 0] = -1
+    return pd.Categorical.from_codes(codes, categories=list(SEVERITIES))
 
 
 def rank(priority_values, n: int) -> np.ndarray:
@@ -240,10 +241,10 @@ class CrossResults:
         sub = [r.take(p) for r in results] if len(p) else []
         if findings_mode == "columns":
             for r in results:
-                col = np.full(len(table), None, dtype=object)
+                sev = np.full(len(table), -1, dtype=np.int8)
                 if len(p):
-                    col[idx] = severity_names(r.severity[p], self.problems_only)
-                table[f"sev_{r.rule.code}"] = col
+                    sev[idx] = r.severity[p]
+                table[f"sev_{r.rule.code}"] = severity_names(sev, self.problems_only)
         if not len(p):
             return table
         cross_eval = Evaluation(self.evaluation.batch.take(p), sub)

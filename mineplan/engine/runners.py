@@ -30,6 +30,9 @@ from mineplan.errors import InputError
 MAX_WORKERS = 2
 #: rows merged and written at once
 WRITE_BATCH = 20_000
+#: rows evaluated here before worker processes start: a spawned worker takes ~3 s to import, load
+#: the pack and build its index, more than evaluating 100k rows here costs (~0.5 s per 20k)
+POOL_AFTER_ROWS = int(os.environ.get("MINEPLAN_POOL_AFTER_ROWS", 200_000))
 
 _WORKER: dict = {}
 
@@ -65,8 +68,8 @@ def _worker_chunk(frame, spill: str, path: str):
 
 
 class ChunkRunner:
-    """Evaluates chunks here (one worker, or an input of one chunk) or on spawned processes;
-    results come back in chunk order, at most ``workers + 1`` chunks in flight."""
+    """Evaluates chunks here (one worker, or the first :data:`POOL_AFTER_ROWS` rows) or on spawned
+    processes; results come back in chunk order, at most ``workers + 1`` chunks in flight."""
 
     def __init__(self, engine: Engine, spill, workers: int | None, path: str, collect: bool = True):
         self.engine = engine
@@ -77,7 +80,7 @@ class ChunkRunner:
         self.pool: ProcessPoolExecutor | None = None
         self.used = 1
         self.pending: deque = deque()
-        self.held = None  # the first chunk, held until a second shows the input needs the pool
+        self.seen = 0  # rows submitted
 
     def _here(self, frame):
         chunk = self.engine.chunk(frame, path=self.path, collect=self.collect)
@@ -95,24 +98,18 @@ class ChunkRunner:
         return self.pool.submit(_worker_chunk, frame, str(self.spill.next_path()), self.path)
 
     def submit(self, frame):
-        if self.workers == 1 or not hasattr(self.spill, "next_path"):
+        self.seen += len(frame)
+        if self.workers == 1 or not hasattr(self.spill, "next_path") or (
+                self.pool is None and self.seen <= POOL_AFTER_ROWS):
             yield self._here(frame)
-            return
-        if self.pool is None and self.held is None:
-            self.held = frame
             return
         if self.pool is None:
             self._start()
-            self.pending.append(self._submit(self.held))
-            self.held = None
         self.pending.append(self._submit(frame))
         while len(self.pending) > self.workers:
             yield self.pending.popleft().result()
 
     def finish(self):
-        if self.held is not None:
-            frame, self.held = self.held, None
-            yield self._here(frame)
         while self.pending:
             yield self.pending.popleft().result()
 

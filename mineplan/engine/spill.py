@@ -116,7 +116,9 @@ def to_arrow(frame, schema=None):
         if c == frame.geometry.name:
             continue
         s = frame[c]
-        if s.dtype == object or str(s.dtype) in ("str", "string"):
+        if isinstance(s.dtype, pd.CategoricalDtype):  # dictionary-encoded as it is
+            cols[str(c)] = pa.array(s.array)
+        elif s.dtype == object or str(s.dtype) in ("str", "string"):
             try:  # text and missing values only: Arrow converts the column at once
                 cols[str(c)] = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed values: each as text
