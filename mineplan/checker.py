@@ -101,8 +101,8 @@ def check_frame(frame, *, pack: PlanPack | None = None, overrides: dict | None =
     return results_of(engine, [frame], path=path, collect=collect)
 
 
-def check_file(path: str | Path, *, pack: PlanPack | None = None, overrides: dict | None = None, layer: str | None = None,
-               crs: str | None = None, fix: bool = False, radius: float | None = None,
+def check_file(path: str | Path, *, pack: PlanPack | None = None, overrides: dict | None = None,
+               layer: str | None = None, crs: str | None = None, fix: bool = False, radius: float | None = None,
                constraints: list[tuple[str, str]] | None = None, existing=None,
                options: RunOptions | None = None) -> CheckReport:
     """Read an application file (any format the readers accept) and check every feature."""

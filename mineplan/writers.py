@@ -81,7 +81,8 @@ def write_corner_csv(frame, path: Path, *, geographic: bool) -> int:
     import shapely
 
     rows = []
-    for label, g in zip(frame["_label"] if "_label" in frame else range(1, len(frame) + 1), frame.geometry):
+    labels = frame["_label"] if "_label" in frame else range(1, len(frame) + 1)
+    for label, g in zip(labels, frame.geometry, strict=True):
         if g.geom_type not in ("Polygon", "MultiPolygon"):
             raise InputError(f"corner-point CSV holds polygons only; this is a {g.geom_type}",
                              path=str(path), feature=label)

@@ -85,7 +85,8 @@ def test_k300_second_holder_in_an_exploration_block(pack, blocks):
     f = found(res["E1"], "K300")
     assert f.severity == "forbidden" and f.facts["block_holder_right"] == "R1" and f.facts["block_holder_existing"]
     expired = ex.assign(status="expired")
-    assert found(batch(pack, [("E1", g, {**attrs, "applicant": "甲"})], existing=expired)["E1"], "K300").severity == "pass"
+    assert found(batch(pack, [("E1", g, {**attrs, "applicant": "甲"})], existing=expired)["E1"],
+                 "K300").severity == "pass"
     pending = ex.assign(status="pending")  # a pending right is an earlier application: competing
     assert found(batch(pack, [("E1", g, {**attrs, "applicant": "甲"})], existing=pending)["E1"],
                  "K300").severity == "restricted"

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate import generate  # noqa: E402
+from generate import generate
 
-from mineplan.cli import cli  # noqa: E402
-from mineplan.engine.dask import screen_dask  # noqa: E402
-from mineplan.screen import screen  # noqa: E402
+from mineplan.cli import cli
+from mineplan.engine.dask import screen_dask
+from mineplan.screen import screen
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate import generate  # noqa: E402
+from generate import generate
 
-from mineplan.checker import check_file, check_frame  # noqa: E402
-from mineplan.rules import CATALOGUE  # noqa: E402
-from mineplan.screen import screen  # noqa: E402
+from mineplan.checker import check_file, check_frame
+from mineplan.rules import CATALOGUE
+from mineplan.screen import screen
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.geojson"))
@@ -50,7 +50,8 @@ def test_check_equals_screen_of_one_application_in_every_format(pack, example, t
         out = tmp_path / f"out-{suffix[1:]}.parquet"
         screen(src, out, pack=pack, findings="json")
         rows = gpd.read_parquet(out)
-        got = [(str(i), v, json.loads(f)) for i, v, f in zip(rows["id"], rows["verdict"], rows["findings"], strict=True)]
+        got = [(str(i), v, json.loads(f))
+               for i, v, f in zip(rows["id"], rows["verdict"], rows["findings"], strict=True)]
         assert got == want, suffix
         # every finding carries the clause of its rule, as check's JSON does
         for _i, _v, findings in got:

@@ -21,8 +21,8 @@ from generate import generate
 
 from mineplan.checker import check_frame
 from mineplan.cli import cli
-from mineplan.readers import read_applications
 from mineplan.findings import SEVERITIES
+from mineplan.readers import read_applications
 from mineplan.screen import screen
 
 
@@ -46,8 +46,10 @@ def apps(pack, index):
         {"id": "BAD-MINERAL", "right_type": "mining", "mineral": "unobtainium", "submitted": pd.Timestamp("2025-01-02"),
          "geometry": mine.centroid.buffer(100)},
         {"id": "BAD-BOWTIE", "right_type": "mining", "mineral": "地热", "submitted": pd.Timestamp("2025-01-03"),
-         "geometry": shapely.Polygon([(mine.centroid.x, mine.centroid.y), (mine.centroid.x + 100, mine.centroid.y + 100),
-                                      (mine.centroid.x + 100, mine.centroid.y), (mine.centroid.x, mine.centroid.y + 100)])},
+         "geometry": shapely.Polygon([(mine.centroid.x, mine.centroid.y),
+                                      (mine.centroid.x + 100, mine.centroid.y + 100),
+                                      (mine.centroid.x + 100, mine.centroid.y),
+                                      (mine.centroid.x, mine.centroid.y + 100)])},
     ]
     add = gpd.GeoDataFrame(extra, geometry="geometry", crs="EPSG:4549")
     return pd.concat([frame, add], ignore_index=True)
@@ -294,10 +296,10 @@ def test_a_killed_screen_leaves_no_workers_and_its_spill_is_removed_next_time(pa
 
     exe = shutil.which("mineplan", path=os.path.dirname(sys.executable)) or shutil.which("mineplan")
     frame = generate(3000, seed=9, pack=pack)
-    src = write(frame, tmp_path / "in.parquet")
+    write(frame, tmp_path / "in.parquet")
     env = dict(os.environ, MINEPLAN_POOL_AFTER_ROWS="0")
     proc = subprocess.Popen([exe, "screen", "in.parquet", "-o", "out.parquet", "--workers", "2", "--chunk-size", "50",
-                             "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     workers: set[int] = set()
     while time.time() < deadline and proc.poll() is None:

@@ -35,8 +35,8 @@ def aliases(table: dict[str, tuple[str, ...]]) -> click.Choice:
 @lang_opt
 @click.pass_context
 def check(ctx, path, id_, right_type, mineral, method, stage, annual_output, output_unit, licence_years,
-          green_mine, grant, applicant, radius, constraints, fix, strict, fmt, output, report_path, registry_path, show_passes,
-          layer, input_crs, lang):
+          green_mine, grant, applicant, radius, constraints, fix, strict, fmt, output, report_path, registry_path,
+          show_passes, layer, input_crs, lang):
     """Check an application (a right or a site) against the plan.
 
     Exit status: 0 allowed, 3 restricted, 4 forbidden, 2 unusable input, 1 internal error.

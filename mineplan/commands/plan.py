@@ -47,7 +47,8 @@ def plan(ctx: click.Context, lang: str) -> None:
 
 @plan.command()
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True),
-              help="The pack to check (default: the one chosen by mineplan --data / MINEPLAN_DATA, or the bundled one).")
+              help="The pack to check (default: the one chosen by mineplan --data / MINEPLAN_DATA, or the bundled "
+                   "one).")
 @click.pass_context
 def validate(ctx: click.Context, data_dir: str | None) -> None:
     """Check a plan pack's layers and invariants; one line per problem, exit 1 on any."""

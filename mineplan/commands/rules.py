@@ -26,7 +26,8 @@ def rules(ctx: click.Context, code: str | None, lang: str) -> None:
         for col in ("code", "severity", "applies to", "clause", "title"):
             table.add_column(col)
         for rule in CATALOGUE:
-            table.add_row(rule.code, rule.severity, ", ".join(rule.applies_to), catalogue.get(rule.code, {}).get("clause", ""),
+            clause = catalogue.get(rule.code, {}).get("clause", "")
+            table.add_row(rule.code, rule.severity, ", ".join(rule.applies_to), clause,
                           rule.title_zh if lang == "zh" else rule.title_en)
         out.print(table)
         return

@@ -110,8 +110,8 @@ class OneExplorationHolder(CrossRule):
                                _facts),
         "holder": passes("区块“{_zh}”的勘查主体为本申请人（{block_holder}）",
                          "the applicant ({block_holder}) is block {_en}'s exploration holder", _holder),
-        "competing": Outcome("restricted", "与{_what_zh} {block_holder_right}（{block_holder}）竞争区块“{_zh}”：每个勘查规划区块只设"
-                             "一个勘查主体，仅一方可获出让",
+        "competing": Outcome("restricted", "与{_what_zh} {block_holder_right}（{block_holder}）竞争区块“{_zh}”："
+                             "每个勘查规划区块只设一个勘查主体，仅一方可获出让",
                              "competing for block {_en} with {_what_en} {block_holder_right} ({block_holder}): one "
                              "exploration holder per block, only one can be granted", _holder),
         "second": fires("区块“{_zh}”已有勘查主体“{block_holder}”（{_what_zh} {block_holder_right}），不得另设勘查主体",
@@ -151,7 +151,8 @@ class OneExplorationHolder(CrossRule):
         r.fact("block_holder_right", np.where(holder_row >= 0, ids[hr], None))
         existing = existing_mask(ctx)
         r.fact("block_holder_existing", np.where(holder_row >= 0, existing[hr], None).astype(object))
-        r.fact("_what_zh", np.where(existing[hr], np.where(granted[hr], "已有探矿权", "在先待批的申请"), "排序在前的申请"))
+        r.fact("_what_zh", np.where(existing[hr], np.where(granted[hr], "已有探矿权", "在先待批的申请"),
+                                    "排序在前的申请"))
         r.fact("_what_en", np.where(existing[hr], np.where(granted[hr], "existing right", "pending application"),
                                     "earlier-ranked application"))
         return r
@@ -169,8 +170,10 @@ class OneMinePerBlock(CrossRule):
             "restricted (only one can be granted).")
     _facts = ("block", "others_in_block", "others_count")
     outcomes = {
-        "first": passes("区块“{_zh}”内无在先的采矿权或申请", "no earlier mining right or application in block {_en}", _facts),
-        "competing": Outcome("restricted", "与{_what_zh} {first_right} 竞争开采规划区块“{_zh}”：严禁一矿多开，仅一方可获出让",
+        "first": passes("区块“{_zh}”内无在先的采矿权或申请", "no earlier mining right or application in block {_en}",
+                        _facts),
+        "competing": Outcome("restricted", "与{_what_zh} {first_right} 竞争开采规划区块“{_zh}”：严禁一矿多开，"
+                             "仅一方可获出让",
                              "competing for block {_en} with {_what_en} {first_right}: one mine per block, only one "
                              "can be granted", (*_facts, "first_right", "first_existing")),
         "later": fires("一矿多开：区块“{_zh}”已有{_what_zh} {first_right}",
@@ -207,7 +210,8 @@ class OneMinePerBlock(CrossRule):
         r.lazy_fact("others_in_block", listed)
         r.fact("first_right", np.where(first_row >= 0, ids[fr], None))
         r.fact("first_existing", existing[fr].astype(object))
-        r.fact("_what_zh", np.where(existing[fr], np.where(granted[fr], "已有采矿权", "在先待批的申请"), "排序在前的申请"))
+        r.fact("_what_zh", np.where(existing[fr], np.where(granted[fr], "已有采矿权", "在先待批的申请"),
+                                    "排序在前的申请"))
         r.fact("_what_en", np.where(existing[fr], np.where(granted[fr], "existing right", "pending application"),
                                     "earlier-ranked application"))
         return r
@@ -230,8 +234,8 @@ class RightsOverlap(CrossRule):
         "first": passes("与排序在后的申请 {_first_id} 重叠 {_first_m2:g} 平方米{_more_zh}；本申请排序在前",
                         "overlaps later-ranked application {_first_id} by {_first_m2:g} m²{_more_en}; this one ranks "
                         "first", _facts),
-        "competing": Outcome("restricted", "与排序在前的{_kind_zh} {_other_id} 竞争（重叠 {_other_m2:g} 平方米）：范围重叠的"
-                             "申请仅一方可获出让",
+        "competing": Outcome("restricted", "与排序在前的{_kind_zh} {_other_id} 竞争（重叠 {_other_m2:g} 平方米）："
+                             "范围重叠的申请仅一方可获出让",
                              "competing with earlier-ranked {_kind_en} {_other_id} (overlap {_other_m2:g} m²): only "
                              "one of overlapping applications can be granted", (*_facts, "competing_with")),
         "overlaps": fires("与已有矿业权 {_other_id} 重叠 {_other_m2:g} 平方米",
@@ -461,7 +465,8 @@ class _ExtractionCap(CrossRule):
         r.fact("existing_total_wm3", existing_total, digits=3)
         r.fact("_mineral", self.mineral)
         r.lazy_fact("counted_before", lambda sel: [holders[:min(int(counted[i]), LISTED)] for i in sel.tolist()])
-        r.lazy_fact("_before_zh", lambda sel: ["、".join(holders[:min(int(counted[i]), 5)]) or "无" for i in sel.tolist()])
+        r.lazy_fact("_before_zh", lambda sel: ["、".join(holders[:min(int(counted[i]), 5)]) or "无"
+                                                for i in sel.tolist()])
         r.lazy_fact("_before_en", lambda sel: [", ".join(holders[:min(int(counted[i]), 5)]) or "none"
                                                 for i in sel.tolist()])
         return r
@@ -473,7 +478,8 @@ def _extraction_outcomes() -> dict:
     return {
         **MISSING_OUTPUT,
         "within": passes("{_mineral}开采总量 {total_with_this_wm3:.4g} 万立方米/年，不超过 {limit_wm3:g}",
-                         "total {_mineral} extraction {total_with_this_wm3:.4g} 10k m³/yr, within {limit_wm3:g}", facts),
+                         "total {_mineral} extraction {total_with_this_wm3:.4g} 10k m³/yr, within {limit_wm3:g}",
+                         facts),
         "over": fires("{_mineral}开采总量将达 {total_with_this_wm3:.4g} 万立方米/年，超过规划上限 {limit_wm3:g}"
                       "（在先：{_before_zh}）",
                       "total {_mineral} extraction would reach {total_with_this_wm3:.4g} 10k m³/yr, above the plan's "
@@ -487,8 +493,9 @@ class GeothermalCap(_ExtractionCap):
     title_en = "Geothermal extraction total"
     mineral = "地热"
     indicator = "geothermal_max_wm3"
-    what = ("Total geothermal extraction of existing mining rights and applications (green mines first, then in rank order: 6.2.2) at most "
-            "[indicators].geothermal_max_wm3 (10万 m³/年). An application that would pass it is restricted and "
+    what = ("Total geothermal extraction of existing mining rights and applications at most "
+            "[indicators].geothermal_max_wm3 (10万 m³/年), counted in order: existing rights, then green mines, "
+            "then the others, each in rank order (6.2.2). An application that would pass it is restricted and "
             "does not use the allowance; the finding names the rights counted before it.")
     outcomes = _extraction_outcomes()
 
@@ -499,7 +506,8 @@ class MineralWaterCap(_ExtractionCap):
     title_en = "Mineral-water extraction total"
     mineral = "矿泉水"
     indicator = "mineral_water_max_wm3"
-    what = ("Total mineral-water extraction of existing mining rights and applications (green mines first, then in rank order: 6.2.2) at most "
-            "[indicators].mineral_water_max_wm3 (5万 m³/年, 1 m³ ≈ 1 t). An application that would pass it is "
+    what = ("Total mineral-water extraction of existing mining rights and applications at most "
+            "[indicators].mineral_water_max_wm3 (5万 m³/年, 1 m³ ≈ 1 t), counted in order: existing rights, then "
+            "green mines, then the others, each in rank order (6.2.2). An application that would pass it is "
             "restricted and does not use the allowance; the finding names the rights counted before it.")
     outcomes = _extraction_outcomes()
