@@ -114,7 +114,7 @@ class SpatialIndex:
         tree = self._role_trees.get(role)
         return tree.positions if tree else np.array([], dtype=int)
 
-    def overlaps(self, geoms: np.ndarray, roles: tuple[str, ...] | None = None) -> pd.DataFrame:
+    def overlaps(self, geoms: np.ndarray, roles: tuple[str, ...] | None = None, tree=None) -> pd.DataFrame:
         """Every (application, feature) pair that intersects, with measured overlap.
 
         Columns: ``app``, ``feature`` (position in :attr:`features`), ``overlap`` (m² for
@@ -123,7 +123,7 @@ class SpatialIndex:
         only), ``covered`` (the application lies wholly in the feature, edges included).
         """
         geoms = np.asarray(geoms, dtype=object)
-        app, feat = self._query_features(geoms, self._positions_of(roles), "intersects")
+        app, feat = self._query_features(geoms, self._positions_of(roles), "intersects", tree=tree)
         a, f = geoms[app], self.geoms[feat]
         covered = shapely.covers(f, a)  # the prepared feature first: prepared predicates only help there
         size = measure(geoms)[app]
@@ -155,14 +155,15 @@ class SpatialIndex:
         return np.concatenate([self.positions(r) for r in roles]) if roles else np.zeros(0, dtype=int)
 
     def _query_features(self, geoms: np.ndarray, positions: np.ndarray, predicate: str,
-                        distance: float | None = None, features: np.ndarray | None = None
+                        distance: float | None = None, features: np.ndarray | None = None, tree=None
                         ) -> tuple[np.ndarray, np.ndarray]:
         """(application, feature) pairs for which ``predicate`` holds, answered the fast way round:
-        a tree over the applications queried with the features, which are prepared at load (a
-        prepared polygon answers in about a microsecond, an unprepared one in tens)."""
+        a tree over the applications (``tree``, if the caller keeps one for ``geoms``) queried with
+        the features, which are prepared at load (a prepared polygon answers in about a
+        microsecond, an unprepared one in tens)."""
         if not len(positions) or not len(geoms):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        tree = shapely.STRtree(geoms)
+        tree = shapely.STRtree(geoms) if tree is None else tree
         query = self.geoms[positions] if features is None else features
         kwargs = {"distance": distance} if distance is not None else {}
         local, app = tree.query(query, predicate=predicate, **kwargs)
@@ -185,18 +186,19 @@ class SpatialIndex:
             self._class_trees[key] = _RoleTree.build(pos, self.geoms[pos])
         return self._class_trees[key].nearest(np.asarray(geoms, dtype=object))
 
-    def within_distance(self, geoms: np.ndarray, role: str | tuple[str, ...], distance: float) -> pd.DataFrame:
+    def within_distance(self, geoms: np.ndarray, role: str | tuple[str, ...], distance: float,
+                        tree=None) -> pd.DataFrame:
         """Every (application, feature of ``role``) pair closer than ``distance`` metres."""
         geoms = np.asarray(geoms, dtype=object)
-        app, feat = self._query_features(geoms, self._positions_of(role), "dwithin", distance)
+        app, feat = self._query_features(geoms, self._positions_of(role), "dwithin", distance, tree=tree)
         return pd.DataFrame({"app": app, "feature": feat, "distance": shapely.distance(geoms[app], self.geoms[feat])})
 
-    def visibility(self, geoms: np.ndarray) -> pd.DataFrame:
+    def visibility(self, geoms: np.ndarray, tree=None) -> pd.DataFrame:
         """Every (application, "three zones, two lines" feature) pair inside the feature's
         visibility buffer (edges included), with the distance and the class's limit."""
         geoms = np.asarray(geoms, dtype=object)
         app, local = self._query_features(geoms, np.arange(len(self.visibility_buffers)), "intersects",
-                                          features=self.visibility_buffers)
+                                          features=self.visibility_buffers, tree=tree)
         feat = self.visibility_positions[local]
         return pd.DataFrame(
             {

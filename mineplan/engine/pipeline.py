@@ -82,9 +82,10 @@ class Engine:
         return normalise(frame, self.normaliser, overrides=self.options.overrides, radius=self.options.radius,
                          path=path, collect=collect, extra=extra)
 
-    def context(self, batch: Batch) -> RuleContext:
-        return RuleContext(self.pack, self.index, self.catalog, batch, Relations(self.index, batch.geoms,
-                                                                                  batch.usable), self.options)
+    def context(self, batch: Batch, planning: bool = True) -> RuleContext:
+        """What the rules see of ``batch``; ``planning``: measure every planning layer at once."""
+        relations = Relations(self.index, batch.geoms, batch.usable, planning)
+        return RuleContext(self.pack, self.index, self.catalog, batch, relations, self.options)
 
     def chunk(self, frame, *, path: str | None = None, collect: bool = True) -> Chunk:
         """One chunk: its serialised rows (local rules only), its usable rights (for the cross
@@ -103,7 +104,7 @@ class Engine:
         ranked.extra = {"existing": np.zeros(ranked.n, dtype=bool), "granted": np.zeros(ranked.n, dtype=bool)}
         existing = self.existing_rights(set(ranked.ids.tolist()))
         combined = Batch.concat([existing, ranked]) if existing is not None else ranked
-        ev = evaluate(self.context(combined), self.cross_rules)
+        ev = evaluate(self.context(combined, planning=False), self.cross_rules)
         if existing is not None:
             apps = np.arange(existing.n, combined.n)
             ev = Evaluation(ranked, [r.take(apps) for r in ev.results])

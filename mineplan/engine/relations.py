@@ -87,13 +87,23 @@ class Best:
 
 
 class Relations:
-    def __init__(self, index: SpatialIndex, geoms: np.ndarray, usable: np.ndarray):
+    """``planning``: measure the overlaps with every planning layer in one search the first time
+    any is asked (a chunk's rules and measures ask for all of them); without it, each role is
+    searched when asked (the cross rules ask for blocks only)."""
+
+    def __init__(self, index: SpatialIndex, geoms: np.ndarray, usable: np.ndarray, planning: bool = True):
         self.index = index
         self.geoms = np.where(usable, geoms, None)
         self.n = len(geoms)
+        self.all_planning = planning
         self._pairs: dict[str, Pairs] = {}
         self._best: dict[str, Best] = {}
         self._within: dict[tuple, Pairs] = {}  # (role, distance, classes, rows) -> pairs
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """A tree over the batch, built once: every search queries it with the plan's features."""
+        return shapely.STRtree(self.geoms)
 
     # -- sizes --------------------------------------------------------------------------------
     @cached_property
@@ -119,7 +129,7 @@ class Relations:
         key = role if isinstance(role, str) else ",".join(role)
         if key not in self._pairs:
             roles = (role,) if isinstance(role, str) else role
-            if "planning" in self.__dict__ or not set(roles) < set(PLANNING_ROLES):
+            if self.all_planning or not set(roles) <= set(PLANNING_ROLES):
                 feature_roles = self.index.roles[self.planning.feature]
                 self._pairs[key] = self.planning.subset(np.isin(feature_roles, roles))
             else:  # only these roles (the cross rules ask for blocks alone)
@@ -127,7 +137,7 @@ class Relations:
         return self._pairs[key]
 
     def _overlaps(self, roles: tuple[str, ...]) -> Pairs:
-        table = self.index.overlaps(self.geoms, roles)
+        table = self.index.overlaps(self.geoms, roles, tree=self.tree)
         pairs = Pairs(table["app"].to_numpy(np.int64), table["feature"].to_numpy(np.int64),
                       {c: table[c].to_numpy() for c in ("overlap", "app_share", "feature_share", "covered")})
         return pairs.sorted("overlap", descending=True)
@@ -161,7 +171,7 @@ class Relations:
         nearest first, with ``distance`` and ``limit`` (5.4.2), for ``rows`` (a mask; all rows by
         default)."""
         idx = np.arange(self.n) if rows is None else np.flatnonzero(rows)
-        table = self.index.visibility(self.geoms[idx])
+        table = self.index.visibility(self.geoms[idx], tree=self.tree if rows is None else None)
         pairs = Pairs(idx[table["app"].to_numpy(np.int64)], table["feature"].to_numpy(np.int64),
                       {"distance": table["distance"].to_numpy(), "limit": table["limit"].to_numpy()})
         return pairs.sorted("distance")
@@ -173,7 +183,8 @@ class Relations:
         key = (role, float(distance), classes, None if rows is None else rows.tobytes())
         if key not in self._within:
             idx = np.arange(self.n) if rows is None else np.flatnonzero(rows)
-            table = self.index.within_distance(self.geoms[idx], role, distance)
+            table = self.index.within_distance(self.geoms[idx], role, distance,
+                                               tree=self.tree if rows is None else None)
             pairs = Pairs(idx[table["app"].to_numpy(np.int64)], table["feature"].to_numpy(np.int64),
                           {"distance": table["distance"].to_numpy()})
             if classes is not None:
