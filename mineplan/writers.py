@@ -189,22 +189,48 @@ class TableSink:
                 pyogrio.write_dataframe(_ogr_safe(frame).to_crs("EPSG:4326"), str(self.tmp), driver="GeoJSON",
                                         layer=self.path.stem)
             else:
-                if len(frame) > XLSX_MAX_ROWS:
-                    raise InputError(f"{len(frame)} rows do not fit in an XLSX sheet: write .parquet or .gpkg")
-                flat = _flat(frame)
-                for c in flat.columns:
-                    if isinstance(flat[c].dtype, pd.DatetimeTZDtype):
-                        flat[c] = flat[c].dt.tz_convert("UTC").dt.tz_localize(None)  # Excel has no time zones
-                if "findings" in flat.columns:
-                    flat["findings"] = flat["findings"].map(
-                        lambda s: s if not isinstance(s, str) or len(s) < 32000 else s[:31990] + "…")
-                flat.to_excel(self.tmp, index=False, sheet_name="screen")
+                write_xlsx(_flat(frame), self.tmp, sheet="screen")
         if not self.tmp.exists():
             raise InputError("nothing to write", path=str(self.path))
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
         self.tmp.unlink(missing_ok=True)
+
+
+def write_xlsx(table, path: Path, *, sheet: str) -> None:
+    """A table to one XLSX sheet. Every text is a text cell: a value such as ``=HYPERLINK(…)`` from
+    an input file stays text and never becomes a live formula (openpyxl would make it one)."""
+    import math
+
+    import pandas as pd
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    if len(table) > XLSX_MAX_ROWS:
+        raise InputError(f"{len(table)} rows do not fit in an XLSX sheet: write .parquet or .gpkg", path=str(path))
+    table = table.copy()
+    for c in table.columns:
+        if isinstance(table[c].dtype, pd.DatetimeTZDtype):
+            table[c] = table[c].dt.tz_convert("UTC").dt.tz_localize(None)  # Excel has no time zones
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+
+    def cell(value):
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+            return None
+        if isinstance(value, str):
+            if len(value) > 32_000:  # Excel's limit per cell is 32 767 characters
+                value = value[:31_990] + "…"
+            text = WriteOnlyCell(ws, value=value)
+            text.data_type = "s"
+            return text
+        return value.item() if hasattr(value, "item") else value
+
+    ws.append([str(c) for c in table.columns])
+    for row in table.itertuples(index=False, name=None):
+        ws.append([cell(v) for v in row])
+    book.save(path)
 
 
 def _flat(frame):
