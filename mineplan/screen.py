@@ -26,7 +26,7 @@ from mineplan.writers import TableSink, output_folder, table_kind
 
 __all__ = ["DEFAULT_CHUNK", "ScreenSummary", "screen"]
 
-#: rows evaluated in this process that wait for the cross rules in memory (beyond: Parquet parts)
+#: an input of at most this many rows waits for the cross rules in memory (a larger one in Parquet parts)
 IN_MEMORY_ROWS = 200_000
 #: spill folders are named ``.<output name>.<random>.spill-<pid>``: a folder whose process is gone
 #: is a leftover of a killed run, removed by the next run in the same folder
@@ -53,6 +53,24 @@ def remove_stale_spills(folder: Path) -> None:
             continue
 
 
+def count_rows(path, layer=None) -> int | None:
+    """The number of features, when the format says it cheaply (GeoParquet, GeoPackage, FlatGeobuf,
+    Shapefile); None otherwise."""
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        if suffix in (".gpkg", ".fgb", ".shp"):
+            import pyogrio
+
+            return int(pyogrio.read_info(path, layer=layer)["features"])
+    except Exception:
+        return None
+    return None
+
+
 def screen(input_path, output_path, *, pack=None, options: RunOptions | None = None, chunk_size: int = DEFAULT_CHUNK,
            workers: int | None = 1, progress: Callable[[int], None] | None = None, **option_values) -> ScreenSummary:
     """Screen every application of ``input_path`` and write one row each to ``output_path``
@@ -76,10 +94,13 @@ def screen(input_path, output_path, *, pack=None, options: RunOptions | None = N
     summary = ScreenSummary(input=str(input_path), output=str(output_path))
     folder = spill_folder(out_path)
     try:
-        spill = ParquetSpill(folder, crs=pack.work_crs, in_memory=IN_MEMORY_ROWS)
+        rows = count_rows(input_path, options.layer)
+        # a small input waits for the cross rules in memory; a large one in Parquet parts from the start
+        spill = ParquetSpill(folder, crs=pack.work_crs, in_memory=IN_MEMORY_ROWS if rows is None or
+                             rows <= IN_MEMORY_ROWS else 0)
         sink = TableSink(out_path, kind)
         run(input_path, engine, spill, sink, chunk_size=chunk_size, workers=workers, progress=progress,
-            summary=summary)
+            summary=summary, rows_hint=rows)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0

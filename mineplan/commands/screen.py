@@ -53,6 +53,7 @@ def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, fi
         summary = screen_dask(input_path, output_path, pack=pack, options=options, scheduler=scheduler,
                               n_workers=workers or 2)
     else:
+        from mineplan.screen import count_rows
         from mineplan.screen import screen as run
 
         kwargs = dict(pack=pack, options=options, chunk_size=chunk_size, workers=workers)  # workers None: per core
@@ -61,7 +62,7 @@ def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, fi
 
             with Progress(TextColumn("screening"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=out, transient=True) as bar:
-                task = bar.add_task("screen", total=_count_rows(input_path, layer))
+                task = bar.add_task("screen", total=count_rows(input_path, layer))
                 summary = run(input_path, output_path, progress=lambda done: bar.update(task, completed=done),
                               **kwargs)
         else:
@@ -70,25 +71,6 @@ def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, fi
         for note in summary.notes:
             click.echo(f"note: {note}", err=True)
         render_summary(console(), summary)
-
-
-def _count_rows(path: str, layer) -> int | None:
-    """The number of features, when the format says it cheaply (for the progress bar)."""
-    from pathlib import Path
-
-    suffix = Path(path).suffix.lower()
-    try:
-        if suffix in (".parquet", ".geoparquet"):
-            import pyarrow.parquet as pq
-
-            return pq.ParquetFile(path).metadata.num_rows
-        if suffix in (".gpkg", ".fgb", ".shp"):
-            import pyogrio
-
-            return int(pyogrio.read_info(path, layer=layer)["features"])
-    except Exception:
-        return None
-    return None
 
 
 def render_summary(out, summary) -> None:

@@ -30,8 +30,9 @@ from mineplan.errors import InputError
 MAX_WORKERS = 2
 #: rows merged and written at once
 WRITE_BATCH = 20_000
-#: rows evaluated here before worker processes start: a spawned worker takes ~3 s to import, load
-#: the pack and build its index, more than evaluating 100k rows here costs (~0.5 s per 20k)
+#: rows evaluated here before worker processes start (unless the input is known to be larger): a
+#: spawned worker takes ~3 s to import, load the pack and build its index, more than evaluating
+#: 100k rows here costs (~0.5 s per 20k)
 POOL_AFTER_ROWS = int(os.environ.get("MINEPLAN_POOL_AFTER_ROWS", 200_000))
 
 _WORKER: dict = {}
@@ -71,9 +72,11 @@ class ChunkRunner:
     """Evaluates chunks here (one worker, or the first :data:`POOL_AFTER_ROWS` rows) or on spawned
     processes; results come back in chunk order, at most ``workers + 1`` chunks in flight."""
 
-    def __init__(self, engine: Engine, spill, workers: int | None, path: str, collect: bool = True):
+    def __init__(self, engine: Engine, spill, workers: int | None, path: str, collect: bool = True,
+                 pool_after: int | None = None):
         self.engine = engine
         self.collect = collect
+        self.pool_after = POOL_AFTER_ROWS if pool_after is None else pool_after
         self.spill = spill
         self.workers = default_workers() if workers is None else max(1, int(workers))
         self.path = path
@@ -100,7 +103,7 @@ class ChunkRunner:
     def submit(self, frame):
         self.seen += len(frame)
         if self.workers == 1 or not hasattr(self.spill, "next_path") or (
-                self.pool is None and self.seen <= POOL_AFTER_ROWS):
+                self.pool is None and self.seen <= self.pool_after):
             yield self._here(frame)
             return
         if self.pool is None:
@@ -136,7 +139,8 @@ def final_columns(table):
 
 def run(source, engine: Engine, spill, sink, *, chunk_size: int, workers: int | None = 1,
         progress: Callable[[int], None] | None = None, collect: bool = True,
-        summary: ScreenSummary | None = None, path: str | None = None) -> ScreenSummary:
+        summary: ScreenSummary | None = None, path: str | None = None, rows_hint: int | None = None
+        ) -> ScreenSummary:
     """Evaluate ``source`` (a path read in chunks, or readers' frames), run the cross rules once
     over its rights, merge and write to ``sink``. Without ``collect`` the first refused feature
     raises (``check``); with it, it becomes an error row (``screen``)."""
@@ -154,7 +158,8 @@ def run(source, engine: Engine, spill, sink, *, chunk_size: int, workers: int | 
     options = engine.options
     if chunk_size < 1:
         raise InputError(f"chunk size must be at least 1, got {chunk_size}")
-    runner = ChunkRunner(engine, spill, workers if collect else 1, path, collect)
+    large = rows_hint is not None and rows_hint > POOL_AFTER_ROWS  # worker processes from the first chunk
+    runner = ChunkRunner(engine, spill, workers if collect else 1, path, collect, pool_after=0 if large else None)
     rights: list[Batch] = []
     done = chunks_seen = 0
     try:
