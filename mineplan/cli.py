@@ -27,6 +27,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "map": "mineplan.commands.map:map_",
     "registry": "mineplan.commands.registry:registry",
     "report": "mineplan.commands.report:report",
+    "where": "mineplan.commands.where:where",
 }
 
 

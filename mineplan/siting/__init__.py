@@ -261,14 +261,14 @@ def condition_text(pack: PlanPack, code: str, block: str | None) -> tuple[str, s
     rules, ind = pack.rules, pack.indicators
     b_zh = f"“{block}”" if block else ""
     b_en = f" {block}" if block else ""
+    tol = rules.get("coincide_tolerance", 0)
     texts = {
-        "E200": (f"探矿权范围应与勘查规划区块{b_zh}一致（范围差不超过区块面积的 {rules.get('coincide_tolerance', 0):.0%}）",
-                 f"must coincide with exploration block{b_en} (symmetric difference at most "
-                 f"{rules.get('coincide_tolerance', 0):.0%} of the block)"),
+        "E200": (f"探矿权范围应与勘查规划区块{b_zh}一致（范围差不超过区块面积的 {tol:.0%}）",
+                 f"must coincide with exploration block{b_en} (symmetric difference at most {tol:.0%} of the block)"),
         "X212": (f"应覆盖开采规划区块{b_zh}面积的 {rules.get('min_block_share', 0):.0%} 以上（严禁大矿小开）",
                  f"must cover ≥ {rules.get('min_block_share', 0):.0%} of block{b_en} (no small mine on a large "
                  "deposit)"),
-        "X213": (f"只能位于一个开采规划区块{('（' + block + '）') if block else ''}内，不得跨越两个区块（严禁一矿多开）",
+        "X213": (f"只能位于一个开采规划区块{b_zh}内，不得跨越两个区块（严禁一矿多开）",
                  f"must lie in one block{b_en} only, not span two (no several mines on one deposit)"),
         "K300": (f"区块{b_zh}只设一个勘查主体", f"one exploration holder in block{b_en}"),
         "K301": (f"区块{b_zh}只设一个采矿权", f"one mining right in block{b_en}"),
