@@ -109,9 +109,17 @@ def write(frame, path: str) -> list[str]:
 
     suffix = Path(path).suffix.lower()
     if suffix in FRAME_SUFFIXES:
-        if suffix == ".shp":  # 10-character field names
-            frame = frame.rename(columns={"conditions_zh": "cond_zh", "removed_km2": "removed"})
-        return write_frame(frame, path)
+        notes = []
+        if suffix == ".shp":  # 10-character field names, 254-byte texts: the codes only
+            frame = frame.rename(columns={"removed_km2": "removed"})
+            text = [c for c in ("reasons_zh", "reasons_en", "conditions_zh") if c in frame.columns]
+            if "conditions" in frame.columns:
+                frame = frame.assign(conditions=[",".join(p.split(":", 1)[0] for p in c.split("; ")) if c else ""
+                                                 for c in frame["conditions"]])
+            frame = frame.drop(columns=text)
+            notes.append("Shapefile: reasons left out and conditions as rule codes (254-byte fields); "
+                         "write .gpkg for the full text")
+        return notes + write_frame(frame, path)
     sink = TableSink(path, "geojson" if suffix == ".json" else None)
     try:
         sink.write(frame)

@@ -37,6 +37,9 @@ from mineplan.pack import PlanPack
 DEFAULT_RADIUS = 10.0
 #: cross rules whose answer depends on where a right lies relative to the registry's rights
 PLACE_CROSS = ("K300", "K301", "K302")
+#: outcomes of footprint rules that depend on the place alone: an exploration right where no
+#: exploration block lies can coincide with none (E200 "outside"); the surface draws them
+PLACE_OUTCOMES = {"E200": ("outside",)}
 #: how far (m) ``clip`` keeps the kept part from the forbidden faces: the rules count edges as
 #: touching, and the setback buffers are polygons a metre or so inside the true distance
 CLIP_MARGIN = 2.0
@@ -180,6 +183,9 @@ def judge(pack: PlanPack, options: RunOptions, discs: np.ndarray) -> Judged:
     if cross:
         sev.update(_cross_rounds(pack, options, cross, frame))
         codes += list(cross)
+    place = _place_outcomes(pack, options, frame)
+    sev.update(place)
+    codes += list(place)
     n = len(discs)
     rank = np.zeros(n, dtype=np.int64)
     fired: list[list[str]] = [[] for _ in range(n)]
@@ -197,6 +203,30 @@ def judge(pack: PlanPack, options: RunOptions, discs: np.ndarray) -> Judged:
     rt = batch["right_type"][0] if batch.n else right_type
     mineral = batch["mineral"][0] if batch.n else None
     return Judged(verdict, [tuple(sorted(f, key=ORDER.get)) for f in fired], rt, mineral)
+
+
+def _place_outcomes(pack: PlanPack, options: RunOptions, frame) -> dict[str, np.ndarray]:
+    """Per footprint rule of :data:`PLACE_OUTCOMES`: the severity of its outcome on each probe
+    where that outcome is one about the place (None elsewhere), evaluated by the rule itself."""
+    from mineplan.engine.evaluate import evaluate
+    from mineplan.engine.pipeline import Engine
+
+    wanted = options.rules
+    codes = tuple(c for c in PLACE_OUTCOMES if wanted is None or c in wanted)
+    if not codes:
+        return {}
+    engine = Engine(pack, dataclasses.replace(options, rules=codes, radius=None, priority=None))
+    batch = engine.normalise(frame, collect=True)
+    ev = evaluate(engine.context(batch), engine.local_rules)
+    out = {}
+    for result in ev.results:
+        rule = result.rule
+        k = result.outcome.astype(np.int64)
+        names = np.array([*rule.outcome_names, None], dtype=object)[np.where(k < 0, len(rule.outcome_names), k)]
+        severity = np.array([*(SEVERITIES[s] for s in rule.outcome_severity), None], dtype=object)[
+            np.where(k < 0, len(rule.outcome_names), k)]
+        out[rule.code] = np.where(np.isin(names, PLACE_OUTCOMES[rule.code]), severity, None)
+    return out
 
 
 def _cross_rounds(pack: PlanPack, options: RunOptions, codes: tuple[str, ...], frame) -> dict[str, np.ndarray]:
