@@ -29,8 +29,9 @@ QUARRY = {"right_type": "mining", "mineral": "建筑石料用灰岩", "method": 
 EXPLORATION = {"right_type": "exploration", "mineral": "地热", "stage": "详查", "green_mine": True, "grant": "挂牌"}
 SITE = {"right_type": "site"}
 PROFILES = {"exploration": EXPLORATION, "mining": QUARRY, "site": SITE}
-QUARRY_ARGS = ["--right-type", "mining", "--mineral", "建筑石料用灰岩", "--method", "open_pit", "--annual-output", "250",
-               "--output-unit", "万吨/年", "--licence-years", "15", "--green-mine", "--grant", "挂牌"]
+QUARRY_ARGS = ["--right-type", "mining", "--mineral", "建筑石料用灰岩", "--method", "open_pit",
+               "--annual-output", "250", "--output-unit", "万吨/年", "--licence-years", "15", "--green-mine",
+               "--grant", "挂牌"]
 RADIUS = 10.0
 
 

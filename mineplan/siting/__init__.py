@@ -144,12 +144,18 @@ def faces(pack: PlanPack, options: RunOptions) -> np.ndarray:
 
 
 def probes(face_geoms: np.ndarray, radius: float) -> np.ndarray:
-    """Per face a disc wholly inside it: around the centre of its largest inscribed circle, of
-    ``radius`` or half the inscribed radius where the face is narrower."""
-    circle = shapely.maximum_inscribed_circle(face_geoms, 0.05)
-    centre = shapely.get_point(circle, 0)
-    inner = shapely.length(circle)
-    return shapely.buffer(centre, np.minimum(radius, 0.5 * inner), quad_segs=8)
+    """Per face a disc wholly inside it, of ``radius`` or half the room there is: around a point on
+    its surface, or where that lies within two radii of the face's edge, around the centre of its
+    largest inscribed circle."""
+    centre = shapely.point_on_surface(face_geoms)
+    room = shapely.distance(centre, shapely.boundary(face_geoms))
+    narrow = np.flatnonzero(room < 2 * radius)
+    if len(narrow):
+        circle = shapely.maximum_inscribed_circle(face_geoms[narrow], 0.1)
+        better = shapely.length(circle) > room[narrow]
+        centre[narrow[better]] = shapely.get_point(circle[better], 0)
+        room[narrow[better]] = shapely.length(circle[better])
+    return shapely.buffer(centre, np.minimum(radius, 0.5 * room), quad_segs=8)
 
 
 # -- 2. ask the engine ------------------------------------------------------------------------------
@@ -181,7 +187,8 @@ def judge(pack: PlanPack, options: RunOptions, discs: np.ndarray) -> Judged:
     codes = [c for c in local if f"sev_{c}" in rows.columns]
     sev = {c: rows[f"sev_{c}"].to_numpy(dtype=object) for c in codes}
     if cross:
-        sev.update(_cross_rounds(pack, options, cross, frame))
+        sev.update(_cross_rounds(pack, options, cross, frame, canonical_right_type(chunk.batch["right_type"][0]),
+                                 chunk.batch["mineral"][0]))
         codes += list(cross)
     place = _place_outcomes(pack, options, frame)
     sev.update(place)
@@ -229,29 +236,19 @@ def _place_outcomes(pack: PlanPack, options: RunOptions, frame) -> dict[str, np.
     return out
 
 
-def _cross_rounds(pack: PlanPack, options: RunOptions, codes: tuple[str, ...], frame) -> dict[str, np.ndarray]:
+def _cross_rounds(pack: PlanPack, options: RunOptions, codes: tuple[str, ...], frame, right_type: str | None,
+                  mineral: str | None) -> dict[str, np.ndarray]:
     """The cross rules ``codes`` on every probe with the registry's rights: probes are asked in
-    rounds in which no two share a block, so a probe meets only the registry, never another probe
-    (probes lie inside disjoint faces and never overlap)."""
+    rounds in which no two lie in the same block (of the role a right of this type and mineral
+    belongs to), so a probe meets only the registry, never another probe (probes lie inside
+    disjoint faces and never overlap)."""
     from mineplan.engine.pipeline import Engine
-    from mineplan.index import index_for
 
-    index = index_for(pack)
     discs = np.asarray(frame.geometry.values, dtype=object)
-    pairs = index.overlaps(discs, ("exploration_block", "mining_block"))
-    blocks: list[set[int]] = [set() for _ in range(len(discs))]
-    for a, f in zip(pairs["app"].tolist(), pairs["feature"].tolist(), strict=True):
-        blocks[a].add(f)
-    rounds = np.zeros(len(discs), dtype=np.int64)
-    used: dict[int, set[int]] = {}
-    for k, bs in enumerate(blocks):
-        taken = set().union(*(used.get(b, set()) for b in bs)) if bs else set()
-        r = 0
-        while r in taken:
-            r += 1
-        rounds[k] = r
-        for b in bs:
-            used.setdefault(b, set()).add(r)
+    # the block a right there belongs to (the block K300/K301 count in); probes outside blocks all
+    # go in the first round
+    block = pd.Series(_block_of(pack, discs, right_type, mineral), dtype=object)
+    rounds = np.where(block.isna(), 0, block.groupby(block).cumcount().to_numpy())
     engine = Engine(pack, dataclasses.replace(options, rules=codes, findings="columns", radius=None, priority=None))
     out = {c: np.full(len(discs), None, dtype=object) for c in codes}
     for r in np.unique(rounds).tolist():
