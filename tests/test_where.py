@@ -300,3 +300,24 @@ def test_real_subprocess(tmp_path):
     doc = json.loads(proc.stdout)
     assert doc["area_km2"]["allowed"] == pytest.approx(0.95, abs=0.01)
     assert len(gpd.read_file(tmp_path / "surface.gpkg")) == len(doc["polygons"])
+
+
+def test_cli_registry(runner, tmp_path, index):
+    """A granted right in the registry takes its block from the surface (K301), as check says."""
+    f = index.features
+    block = f[f["role"] == "mining_block"].iloc[0]
+    right = tmp_path / "right.geojson"
+    gpd.GeoDataFrame({"id": ["R-9"]}, geometry=[shapely.buffer(block.geometry.centroid, 80)], crs="EPSG:4549").to_crs(
+        "EPSG:4490").to_file(right)
+    reg = tmp_path / "registry.gpkg"
+    added = runner.invoke(cli, ["registry", "--registry", str(reg), "add", str(right), "--right-type", "mining",
+                                "--mineral", "建筑石料用灰岩", "--holder", "甲", "--status", "granted"])
+    assert added.exit_code == 0, added.output
+    result = runner.invoke(cli, ["where", *QUARRY_ARGS, "--registry", str(reg), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    allowed = [p for p in doc["polygons"] if p["verdict"] == "allowed"]
+    assert len(allowed) == 1 and block["code"] not in allowed[0]["conditions"]
+    taken = [p for p in doc["polygons"] if "K301" in p["rules"]]
+    assert taken and all(p["verdict"] == "forbidden" for p in taken)
+    assert sum(p["area_km2"] for p in taken) == pytest.approx(block.geometry.area / 1e6, rel=0.01)
