@@ -111,7 +111,7 @@ def write(frame, path: str) -> list[str]:
     if suffix in FRAME_SUFFIXES:
         notes = []
         if suffix == ".shp":  # 10-character field names, 254-byte texts: the codes only
-            frame = frame.rename(columns={"removed_km2": "removed"})
+            frame = frame.rename(columns={"removed_km2": "removed", "margin_km2": "margin"})
             text = [c for c in ("reasons_zh", "reasons_en", "conditions_zh") if c in frame.columns]
             if "conditions" in frame.columns:
                 frame = frame.assign(conditions=[",".join(p.split(":", 1)[0] for p in c.split("; ")) if c else ""
@@ -171,6 +171,9 @@ def _print_clipped(out, clipped, lang: str) -> None:
         for code, area in c.removed_by.items():
             title = BY_CODE[code].title_zh if zh else BY_CODE[code].title_en
             out.print(f"  − {code} {title}: {area:.4f} km²")
+        if c.margin_km2 > 0:
+            out.print(f"  − 与禁止区保持间距（--margin）及舍弃的碎片: {c.margin_km2:.4f} km²" if zh else
+                      f"  − kept clear of forbidden ground (--margin) and dropped pieces: {c.margin_km2:.4f} km²")
         if c.empty:
             takers = ", ".join(c.removed_by) or "—"
             out.print(f"  无剩余：被 {takers} 全部禁止" if zh else f"  nothing is left: {takers} forbid all of it")
@@ -190,6 +193,7 @@ def _json(surf, clipped) -> str:
            "polygons": surf.frame.drop(columns="geometry").to_dict("records")}
     if clipped is not None:
         doc["clip"] = [{"id": c.id, "area_km2": c.area_km2, "kept_km2": c.kept_km2, "removed_km2": c.removed_km2,
-                        "removed_by": c.removed_by, "verdict": c.result.verdict if c.result else "nothing_left",
+                        "margin_km2": c.margin_km2, "removed_by": c.removed_by,
+                        "verdict": c.result.verdict if c.result else "nothing_left",
                         "findings": [f.as_dict() for f in c.result.findings] if c.result else []} for c in clipped]
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode()

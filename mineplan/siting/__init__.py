@@ -399,6 +399,7 @@ class Clipped:
     kept_km2: float
     removed_km2: float
     removed_by: dict[str, float]  # rule code -> km² of the application it forbids
+    margin_km2: float = 0.0  # removed only to keep the part ``margin`` metres clear of forbidden ground
     result: object = None  # the check of the part (mineplan.findings.Result), None when nothing is left
 
     @property
@@ -432,10 +433,12 @@ def clip(pack: PlanPack, options: RunOptions, applications, surf: Surface | None
             pieces = shapely.get_parts(part)
             part = pieces[int(np.argmax(shapely.area(pieces)))]
         removed: dict[str, float] = {}
+        forbidden_km2 = 0.0
         for codes, fgeom in zip(forbidden["rules"].tolist(), forbidden.geometry.values, strict=True):
             a = float(shapely.area(shapely.intersection(geom, fgeom))) / 1e6
             if a <= 0:
                 continue
+            forbidden_km2 += a
             for c in (codes.split(",") if codes else ["?"]):
                 removed[c] = removed.get(c, 0.0) + a
         area = float(shapely.area(geom)) / 1e6
@@ -444,8 +447,10 @@ def clip(pack: PlanPack, options: RunOptions, applications, surf: Surface | None
         if kept > 0:
             one = gpd.GeoDataFrame({"id": [app_id]}, geometry=gpd.GeoSeries([part], crs=pack.work_crs))
             result = check_frame(one, pack=pack, options=dataclasses.replace(options, findings="json"))[0]
+        margin_km2 = max(area - kept - forbidden_km2, 0.0)  # the band along forbidden ground (and --largest)
         out.append(Clipped(app_id, geom, part, round(area, 6), round(kept, 6), round(area - kept, 6),
-                           {k: round(v, 6) for k, v in sorted(removed.items(), key=lambda kv: -kv[1])}, result))
+                           {k: round(v, 6) for k, v in sorted(removed.items(), key=lambda kv: -kv[1])},
+                           round(margin_km2, 6), result))
     return out
 
 
@@ -474,6 +479,6 @@ def clipped_frame(pack: PlanPack, clipped: list[Clipped]):
             worst = ",".join(dict.fromkeys(f.rule for f in counting)) or None
         rows.append({"id": c.id, "verdict": res.verdict if res is not None else "nothing_left",
                      "rules": worst, "area_km2": c.area_km2, "kept_km2": c.kept_km2, "removed_km2": c.removed_km2,
-                     "removed_by": orjson.dumps(c.removed_by).decode(),
+                     "margin_km2": c.margin_km2, "removed_by": orjson.dumps(c.removed_by).decode(),
                      "geometry": None if c.empty else c.part})
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=pack.work_crs)
