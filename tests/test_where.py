@@ -104,16 +104,9 @@ def test_footprint_rules_are_conditions_not_drawn(pack):
 
 
 # -- agreement with check (hypothesis) ------------------------------------------------------------------------
-def _verdict(result) -> str:
-    """The verdict of a check counting only what :func:`_fired` counts."""
-    counted = set(_fired(result))
-    worst = [f.severity for f in result.findings if f.rule in counted]
-    return worst_verdict(VERDICT_OF[s] for s in worst) if worst else "allowed"
-
-
-def _fired(result) -> tuple[str, ...]:
-    """The codes of a check's findings that keep a place from being allowed: the location rules,
-    and a footprint rule's outcome about the place (E200 outside every block)."""
+def _counted(result) -> list:
+    """A check's findings that keep a place from being allowed: the location rules', and a
+    footprint rule's outcome about the place (E200 outside every block)."""
     out = []
     for f in result.findings:
         if f.severity not in ("cannot_judge", "restricted", "forbidden"):
@@ -121,8 +114,20 @@ def _fired(result) -> tuple[str, ...]:
         rule = BY_CODE[f.rule]
         if rule.footprint and not (f.rule in PLACE_OUTCOMES and "nearest_block" in f.facts):
             continue
-        out.append(f.rule)
-    return tuple(out)
+        out.append(f)
+    return out
+
+
+def _verdict(result) -> str:
+    """The verdict of a check counting only :func:`_counted` findings."""
+    counted = _counted(result)
+    return worst_verdict(VERDICT_OF[f.severity] for f in counted) if counted else "allowed"
+
+
+def _fired(result) -> tuple[str, ...]:
+    """The codes that decide the verdict: the counted findings that give it."""
+    verdict = _verdict(result)
+    return tuple(f.rule for f in _counted(result) if VERDICT_OF[f.severity] == verdict)
 
 
 def _agree(pack, surfaces, edges_of, name, fractions):
@@ -321,3 +326,15 @@ def test_cli_registry(runner, tmp_path, index):
     taken = [p for p in doc["polygons"] if "K301" in p["rules"]]
     assert taken and all(p["verdict"] == "forbidden" for p in taken)
     assert sum(p["area_km2"] for p in taken) == pytest.approx(block.geometry.area / 1e6, rel=0.01)
+
+
+def test_rules_name_what_decides_and_no_conditions_without_a_right_type(pack):
+    """A mining right with nothing else given: the blocks are restricted (what cannot be judged is
+    named), the rest forbidden by X210 alone; without a right type no conditions are listed."""
+    s = surface(pack, RunOptions(overrides={"right_type": "mining"}))
+    forbidden = s.frame[s.frame["verdict"] == "forbidden"]
+    assert forbidden["rules"].tolist() == ["X210"]
+    restricted = s.frame[s.frame["verdict"] == "restricted"]
+    assert len(restricted) == 2 and all("M100" in r for r in restricted["rules"])
+    bare = surface(pack, RunOptions())
+    assert set(bare.frame["verdict"]) == {"restricted"} and bare.frame["conditions"].eq("").all()

@@ -194,16 +194,21 @@ def judge(pack: PlanPack, options: RunOptions, discs: np.ndarray) -> Judged:
     sev.update(place)
     codes += list(place)
     n = len(discs)
+    ranks = {c: np.array([_RANK.get(s, -1) if isinstance(s, str) else -1 for s in sev[c]], dtype=np.int64)
+             for c in codes}
     rank = np.zeros(n, dtype=np.int64)
-    fired: list[list[str]] = [[] for _ in range(n)]
-    for c in codes:
-        r = np.array([_RANK.get(s, -1) if isinstance(s, str) else -1 for s in sev[c]], dtype=np.int64)
+    for r in ranks.values():
         rank = np.maximum(rank, r)
-        for k in np.flatnonzero(r >= _COUNTS).tolist():
+    verdict = np.array([VERDICT_OF[SEVERITIES[max(k, 0)]] for k in rank.tolist()], dtype=object)
+    # the rules that decide: those whose finding gives the probe's verdict (a forbidden place lists
+    # what forbids it; a restricted one what restricts it or cannot be judged)
+    fired: list[list[str]] = [[] for _ in range(n)]
+    for c, r in ranks.items():
+        gives = np.array([VERDICT_OF[SEVERITIES[k]] if k >= 0 else None for k in r.tolist()], dtype=object)
+        for k in np.flatnonzero((r >= _COUNTS) & (gives == verdict)).tolist():
             fired[k].append(c)
     from mineplan.rules import ORDER
 
-    verdict = np.array([VERDICT_OF[SEVERITIES[max(k, 0)]] for k in rank.tolist()], dtype=object)
     errors = rows["error"].to_numpy(dtype=object)
     verdict[errors != None] = "error"  # noqa: E711
     batch = chunk.batch
@@ -353,7 +358,7 @@ def surface(pack: PlanPack, options: RunOptions | None = None, *, radius: float 
     conditions = condition_codes(options, judged.right_type, judged.mineral)
     cond_en, cond_zh = [], []
     for verdict, block in zip(judged.verdict.tolist(), blocks.tolist(), strict=True):
-        if verdict == "forbidden" or not conditions:
+        if verdict == "forbidden" or not conditions or judged.right_type is None:
             cond_en.append("")
             cond_zh.append("")
             continue
