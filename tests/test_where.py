@@ -338,3 +338,15 @@ def test_rules_name_what_decides_and_no_conditions_without_a_right_type(pack):
     assert len(restricted) == 2 and all("M100" in r for r in restricted["rules"])
     bare = surface(pack, RunOptions())
     assert set(bare.frame["verdict"]) == {"restricted"} and bare.frame["conditions"].eq("").all()
+
+
+def test_cli_clip_point_needs_radius(runner, tmp_path, index):
+    f = index.features
+    centre = f[f["role"] == "mining_block"].iloc[0].geometry.centroid
+    app = tmp_path / "pt.geojson"
+    gpd.GeoDataFrame({"id": ["P-1"]}, geometry=[centre], crs="EPSG:4549").to_file(app)
+    result = runner.invoke(cli, ["where", *QUARRY_ARGS, "--clip", str(app), "--lang", "en"])
+    assert result.exit_code == 2 and "--radius" in result.output
+    result = runner.invoke(cli, ["where", *QUARRY_ARGS, "--clip", str(app), "--radius", "100", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "P-1: area 0.031" in result.output and "X212" in result.output  # a 100 m disc: 大矿小开

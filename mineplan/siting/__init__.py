@@ -432,6 +432,13 @@ def clip(pack: PlanPack, options: RunOptions, applications, surf: Surface | None
         [str(k + 1) for k in range(len(applications))]
     for app_id, geom in zip(ids, applications.geometry.values, strict=True):
         geom = shapely.make_valid(geom)
+        if shapely.area(geom) <= 0:  # a point or line: a disc of --radius, as check reads it
+            if not options.radius:
+                from mineplan.errors import InputError
+
+                kind = "point" if shapely.get_type_id(geom) in (0, 4) else "line"
+                raise InputError(f"application {app_id} is a {kind}: --clip needs its boundary polygon (or --radius)")
+            geom = shapely.buffer(geom, options.radius)
         part = shapely.intersection(geom, keep_zone)
         part = _polygonal(part)
         if largest and not shapely.is_empty(part):
