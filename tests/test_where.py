@@ -350,3 +350,21 @@ def test_cli_clip_point_needs_radius(runner, tmp_path, index):
     result = runner.invoke(cli, ["where", *QUARRY_ARGS, "--clip", str(app), "--radius", "100", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "P-1: area 0.031" in result.output and "X212" in result.output  # a 100 m disc: 大矿小开
+
+
+@pytest.mark.parametrize(("applicant", "verdict", "rules"), [(None, "restricted", "K300"), ("甲", "allowed", ""),
+                                                             ("乙", "forbidden", "K300")])
+def test_exploration_block_held_in_the_registry(pack, index, applicant, verdict, rules):
+    """K300 drawn from the registry: the holder may explore the rest of its block, another may not."""
+    f = index.features
+    block = f[(f["role"] == "exploration_block") & (f["mineral"] == "地热")].iloc[0]
+    right = shapely.buffer(block.geometry.centroid, 500)
+    existing = gpd.GeoDataFrame([{"id": "E-9", "holder": "甲", "right_type": "exploration", "mineral": "地热",
+                                  "status": "granted"}], geometry=[right], crs="EPSG:4549")
+    s = surface(pack, RunOptions(overrides={**EXPLORATION, "applicant": applicant}, existing=existing))
+    rest = shapely.difference(block.geometry, right)
+    row = s.frame[(s.frame["verdict"] == verdict) & (s.frame["rules"] == rules)]
+    assert len(row) == 1 and row["area_km2"].iloc[0] == pytest.approx(rest.area / 1e6, rel=1e-3)
+    on_right = s.frame[s.frame["rules"].str.contains("K302")]
+    assert (on_right["verdict"] == "forbidden").all() and on_right["area_km2"].sum() == pytest.approx(
+        right.area / 1e6, rel=1e-3)
