@@ -258,7 +258,7 @@ def _web(pack, surface, path: Path, *, lang: str, clipped) -> MapResult:
     titles = [BY_CODE[c].title_zh if lang == "zh" else BY_CODE[c].title_en for c in rules]
     items = "".join(f"<div><b>{html.escape(c)}</b> {html.escape(title)}</div>" for c, title in zip(rules, titles,
                                                                                                      strict=True))
-    box = (f"<div id='mp-rules' style='position:fixed;bottom:24px;left:12px;z-index:9999;background:white;"
+    box = (f"<div id='mp-rules' style='position:fixed;bottom:24px;right:12px;z-index:9999;background:white;"
            f"padding:6px 10px;border:1px solid #333;font:12px sans-serif;max-width:420px'>"
            f"<b>{html.escape(t[0].format(profile=profile_text(surface.profile, lang)))}</b>"
            f"<div style='margin-top:4px'>{html.escape(t[4])}:</div>{items}</div>")
