@@ -106,22 +106,6 @@ def _static(pack, surface, path: Path, *, lang: str, dpi: int, clipped) -> MapRe
         ax.set_facecolor("#ffffff")
         styles = draw_plan(ax, pack, lang=lang, box=box, buffers=False, line_scale=0.8)
         present = _draw_surface(ax, pack, frame, box, clipped)
-        inset = _inset_box(frame, clipped, box)
-        if inset is not None:
-            sub = fig.add_axes((0.70, 0.13, 0.27, 0.2))
-            inset = fit_aspect(sub, inset)
-            draw_plan(sub, pack, lang=lang, box=inset, labels=False, buffers=False, line_scale=0.8)
-            _draw_surface(sub, pack, frame, inset, clipped, markers=False)
-            sub.set_xlim(inset[0], inset[2])
-            sub.set_ylim(inset[1], inset[3])
-            sub.set_xticks([])
-            sub.set_yticks([])
-            sub.set_xlabel("")
-            sub.set_ylabel("")
-            sub.set_title("局部放大" if lang == "zh" else "Detail", fontsize=8)
-            ax.add_patch(__import__("matplotlib.patches", fromlist=["Rectangle"]).Rectangle(
-                (inset[0], inset[1]), inset[2] - inset[0], inset[3] - inset[1], fill=False, edgecolor="#111111",
-                linewidth=1.0, zorder=14))
         draw_graticule(ax, box, lang=lang)
         draw_scale_bar(ax, box, lang=lang)
         draw_north_arrow(ax, lang=lang)
@@ -143,16 +127,29 @@ def _static(pack, surface, path: Path, *, lang: str, dpi: int, clipped) -> MapRe
                          title="图例" if lang == "zh" else "Legend", fontsize=8, title_fontsize=10, handlelength=2.4,
                          labelspacing=0.55, handler_map={tuple: HandlerTuple(ndivide=1)})
         leg.get_frame().set_edgecolor("#333333")
+        # the rules box under the legend, the detail inset in the room left under both
+        fig.canvas.draw()
+        to_fig = fig.transFigure.inverted()
+        bottom = leg.get_window_extent().transformed(to_fig).y0 - 0.015
         rules = used_rules(frame)
         if rules:
             lines = [t[4] + ":"] + [f"{c}  {BY_CODE[c].title_zh if lang == 'zh' else BY_CODE[c].title_en}"
                                     for c in rules]
-            fig.text(0.70, 0.44, "\n".join(_wrap(x, 34 if lang == "zh" else 52) for x in lines), fontsize=7.5,
-                     va="top", ha="left", bbox={"facecolor": "white", "edgecolor": "#333333", "pad": 6})
+            note = fig.text(0.705, bottom, "\n".join(_wrap(x, 34 if lang == "zh" else 50) for x in lines),
+                            fontsize=7.5, va="top", ha="left",
+                            bbox={"facecolor": "white", "edgecolor": "#333333", "pad": 6})
+            fig.canvas.draw()
+            bottom = note.get_window_extent().transformed(to_fig).y0 - 0.03
+        inset = _inset_box(frame, clipped, box)
+        if inset is not None and bottom - 0.085 > 0.08:
+            _draw_inset(fig, ax, pack, frame, clipped, inset, (0.70, 0.085, 0.28, bottom - 0.085), lang)
         first = len(fig.texts)
         _titles(fig, pack, lang, cjk=family is not None)
-        fig.texts[first].set_text(t[0].format(profile=profile_text(surface.profile, lang)))  # the sheet's title
-        fig.texts[first].set_fontsize(15)
+        title, sub = fig.texts[first], fig.texts[first + 1]
+        plan = pack.plan  # the sheet's title; the profile on the line under it
+        title.set_text(f"{plan['name_zh']} 选址分析" if lang == "zh" else
+                       f"{plan.get('name_en', plan['name_zh'])}: where it could go")
+        sub.set_text(f"{profile_text(surface.profile, lang)}　·　{sub.get_text()}")
         fig.savefig(path, dpi=dpi, metadata=_metadata(pack, path.suffix.lower()))
         plt.close(fig)
     return MapResult(path=path, lang=lang, font=family, warning=warning, layers=[s.key for s in styles])
@@ -192,6 +189,27 @@ def _draw_surface(ax, pack, frame, box, clipped, *, markers: bool = True) -> lis
             gpd.GeoSeries(kept, crs=pack.work_crs).plot(ax=ax, facecolor=_rgba("#2166ac", 0.6), edgecolor="#2166ac",
                                                         linewidth=1.5, zorder=12)
     return present
+
+
+def _draw_inset(fig, ax, pack, frame, clipped, inset, rect, lang: str) -> None:
+    """A detail of the sheet in ``rect`` (figure fraction), its box outlined on the main map."""
+    from matplotlib.patches import Rectangle
+
+    from mineplan.maps.static import draw_plan, fit_aspect
+
+    sub = fig.add_axes(rect)
+    inset = fit_aspect(sub, inset)
+    draw_plan(sub, pack, lang=lang, box=inset, labels=False, buffers=False, line_scale=0.8)
+    _draw_surface(sub, pack, frame, inset, clipped, markers=False)
+    sub.set_xlim(inset[0], inset[2])
+    sub.set_ylim(inset[1], inset[3])
+    sub.set_xticks([])
+    sub.set_yticks([])
+    sub.set_xlabel("")
+    sub.set_ylabel("")
+    sub.set_title("局部放大" if lang == "zh" else "Detail", fontsize=8)
+    ax.add_patch(Rectangle((inset[0], inset[1]), inset[2] - inset[0], inset[3] - inset[1], fill=False,
+                           edgecolor="#111111", linewidth=1.0, zorder=14))
 
 
 def _inset_box(frame, clipped, box):
