@@ -368,3 +368,26 @@ def test_exploration_block_held_in_the_registry(pack, index, applicant, verdict,
     on_right = s.frame[s.frame["rules"].str.contains("K302")]
     assert (on_right["verdict"] == "forbidden").all() and on_right["area_km2"].sum() == pytest.approx(
         right.area / 1e6, rel=1e-3)
+
+
+def test_clip_by_a_blasting_distance(runner, tmp_path, index):
+    """The 钟祥 2024 case: a block cut back by a 300 m blasting distance to houses (a constraint layer)."""
+    f = index.features
+    block = f[f["role"] == "mining_block"].iloc[0].geometry
+    _x0, y0, x1, y1 = block.bounds
+    house = shapely.Point(x1 + 100, (y0 + y1) / 2)
+    houses = tmp_path / "houses300.gpkg"
+    gpd.GeoDataFrame({"code": ["H-1"]}, geometry=[shapely.buffer(house, 300)], crs="EPSG:4549").to_file(houses)
+    app = tmp_path / "block.geojson"
+    gpd.GeoDataFrame({"id": ["B-1"]}, geometry=[block], crs="EPSG:4549").to_file(app)
+    out = tmp_path / "kept.gpkg"
+    result = runner.invoke(cli, ["where", *QUARRY_ARGS, "--constraints", str(houses), "--clip", str(app),
+                                 "-o", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (c,) = json.loads(result.stdout)["clip"]
+    cut = shapely.intersection(block, shapely.buffer(house, 300)).area / 1e6
+    assert c["removed_by"]["C280"] == pytest.approx(cut, rel=0.01)
+    assert 0 < c["margin_km2"] < 0.01  # the 2 m band along the forbidden ground round the block
+    assert c["kept_km2"] == pytest.approx(block.area / 1e6 - cut - c["margin_km2"], abs=1e-4)
+    kept = gpd.read_file(out).geometry.iloc[0]
+    assert not kept.intersects(shapely.buffer(house, 300))
