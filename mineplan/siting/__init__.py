@@ -404,7 +404,7 @@ class Clipped:
     kept_km2: float
     removed_km2: float
     removed_by: dict[str, float]  # rule code -> km² of the application it forbids
-    margin_km2: float = 0.0  # removed only to keep the part ``margin`` metres clear of forbidden ground
+    margin_km2: float = 0.0  # removed to keep the part ``margin`` metres clear of forbidden ground (or --largest)
     result: object = None  # the check of the part (mineplan.findings.Result), None when nothing is left
 
     @property
@@ -415,18 +415,21 @@ class Clipped:
 def clip(pack: PlanPack, options: RunOptions, applications, surf: Surface | None = None, *,
          margin: float = CLIP_MARGIN, largest: bool = False) -> list[Clipped]:
     """Cut every application of ``applications`` (a GeoDataFrame, work CRS) back to its part that no
-    location rule forbids (the surface's non-forbidden faces, kept ``margin`` metres clear of the
-    forbidden ones), and check that part with every rule (footprint and cross rules included)."""
-    import geopandas as gpd
-
-    from mineplan.checker import check_frame
-
+    location rule forbids (its intersection with the surface's non-forbidden polygons), and check
+    that part with every rule (footprint and cross rules included). Where the check of that part
+    still names a location rule as forbidding it — the rules count a touching edge, and the setback
+    buffers are polygons a little inside the true distance — the part is kept ``margin`` metres clear
+    of the forbidden ground and checked again."""
     surf = surf or surface(pack, options)
     frame = surf.frame
     forbidden = frame[frame["verdict"] == "forbidden"]
     bad = shapely.union_all(np.asarray(forbidden.geometry.values, dtype=object))
-    keep_zone = shapely.difference(surf.union(("allowed", "restricted")), shapely.buffer(bad, margin))
-    shapely.prepare(keep_zone)
+    exact = surf.union(("allowed", "restricted"))
+    clear = shapely.difference(exact, shapely.buffer(bad, margin))
+    shapely.prepare(exact)
+    shapely.prepare(clear)
+    local, cross = location_codes(options, canonical_right_type(options.overrides.get("right_type")))
+    drawn = {*local, *cross, *PLACE_OUTCOMES}
     out: list[Clipped] = []
     ids = applications["id"].astype(str).tolist() if "id" in applications.columns else \
         [str(k + 1) for k in range(len(applications))]
@@ -439,11 +442,9 @@ def clip(pack: PlanPack, options: RunOptions, applications, surf: Surface | None
                 kind = "point" if shapely.get_type_id(geom) in (0, 4) else "line"
                 raise InputError(f"application {app_id} is a {kind}: --clip needs its boundary polygon (or --radius)")
             geom = shapely.buffer(geom, options.radius)
-        part = shapely.intersection(geom, keep_zone)
-        part = _polygonal(part)
-        if largest and not shapely.is_empty(part):
-            pieces = shapely.get_parts(part)
-            part = pieces[int(np.argmax(shapely.area(pieces)))]
+        part, result = _kept(pack, options, app_id, geom, exact, largest)
+        if result is not None and any(f.severity == "forbidden" and f.rule in drawn for f in result.findings):
+            part, result = _kept(pack, options, app_id, geom, clear, largest)
         removed: dict[str, float] = {}
         forbidden_km2 = 0.0
         for codes, fgeom in zip(forbidden["rules"].tolist(), forbidden.geometry.values, strict=True):
@@ -455,15 +456,28 @@ def clip(pack: PlanPack, options: RunOptions, applications, surf: Surface | None
                 removed[c] = removed.get(c, 0.0) + a
         area = float(shapely.area(geom)) / 1e6
         kept = float(shapely.area(part)) / 1e6 if not shapely.is_empty(part) else 0.0
-        result = None
-        if kept > 0:
-            one = gpd.GeoDataFrame({"id": [app_id]}, geometry=gpd.GeoSeries([part], crs=pack.work_crs))
-            result = check_frame(one, pack=pack, options=dataclasses.replace(options, findings="json"))[0]
         margin_km2 = max(area - kept - forbidden_km2, 0.0)  # the band along forbidden ground (and --largest)
-        out.append(Clipped(app_id, geom, part, round(area, 6), round(kept, 6), round(area - kept, 6),
+        out.append(Clipped(app_id, geom, part, round(area, 6), round(kept, 6), round(max(area - kept, 0.0), 6) + 0.0,
                            {k: round(v, 6) for k, v in sorted(removed.items(), key=lambda kv: -kv[1])},
                            round(margin_km2, 6), result))
     return out
+
+
+def _kept(pack: PlanPack, options: RunOptions, app_id: str, geom, zone, largest: bool):
+    """The part of ``geom`` in ``zone`` (its largest piece with ``largest``) and its check (None when
+    nothing is left)."""
+    import geopandas as gpd
+
+    from mineplan.checker import check_frame
+
+    part = _polygonal(shapely.intersection(geom, zone))
+    if shapely.is_empty(part) or shapely.area(part) <= 0:
+        return part, None
+    if largest:
+        pieces = shapely.get_parts(part)
+        part = pieces[int(np.argmax(shapely.area(pieces)))]
+    one = gpd.GeoDataFrame({"id": [app_id]}, geometry=gpd.GeoSeries([part], crs=pack.work_crs))
+    return part, check_frame(one, pack=pack, options=dataclasses.replace(options, findings="json"))[0]
 
 
 def _polygonal(geom):
