@@ -28,6 +28,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "registry": "mineplan.commands.registry:registry",
     "report": "mineplan.commands.report:report",
     "serve": "mineplan.commands.serve:serve",
+    "where": "mineplan.commands.where:where",
 }
 
 
