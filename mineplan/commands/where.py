@@ -41,8 +41,8 @@ FRAME_SUFFIXES = (".shp", ".kml")
 @lang_opt
 @click.pass_context
 def where(ctx, right_type, mineral, method, stage, annual_output, output_unit, licence_years, green_mine, grant,
-          applicant, output, map_path, clip_path, largest, margin, dpi, fmt, radius, constraints, fix, registry_path,
-          layer, input_crs, lang):
+          applicant, output, map_path, clip_path, largest, margin, dpi, fmt, radius, constraints, fix, strict,
+          registry_path, layer, input_crs, lang):
     """Where could a right of this profile be allowed? Polygons covering the county, each with its
     verdict, the rules that decide it and the conditions a right there must still meet.
 
@@ -58,8 +58,8 @@ def where(ctx, right_type, mineral, method, stage, annual_output, output_unit, l
     if output:
         _check_suffix(output, "-o/--output")
     pack = pack_from(ctx)
-    options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, registry_path=registry_path,
-                           layer=layer, input_crs=input_crs, overrides=overrides)
+    options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
+                           registry_path=registry_path, layer=layer, input_crs=input_crs, overrides=overrides)
     surf = surface(pack, options)
     clipped = None
     if clip_path:
