@@ -72,9 +72,11 @@ def convex_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # orient counter-clockwise (clipping keeps the left side of each edge)
     sub = out[idx]
     j = np.arange(width)[None, :]
-    nxt = np.take_along_axis(sub, ((j + 1) % corners[:, None])[..., None].repeat(2, axis=2), axis=1)
     valid = j < corners[:, None]
-    signed = np.where(valid, sub[..., 0] * nxt[..., 1] - nxt[..., 0] * sub[..., 1], 0.0).sum(axis=1)
+    # the signed area near a local origin: at millions of metres the products would swamp a sliver's area
+    loc = np.where(valid[..., None], sub - sub[:, :1, :], 0.0)
+    nxt = np.take_along_axis(loc, ((j + 1) % corners[:, None])[..., None].repeat(2, axis=2), axis=1)
+    signed = np.where(valid, loc[..., 0] * nxt[..., 1] - nxt[..., 0] * loc[..., 1], 0.0).sum(axis=1)
     clockwise = signed < 0
     if clockwise.any():
         rev = np.where(valid, (corners[:, None] - 1 - j), j)  # reverse the valid corners, keep the padding
