@@ -75,13 +75,13 @@ def main() -> None:
           oil.geometry.centroid.buffer(1500, quad_segs=8),
           "Bentonite exploration (a prohibited mineral) off every block boundary: forbidden")
     mine = {"right_type": "采矿权", "mineral": "建筑石料用灰岩", "method": "露天", "annual_output": 250,
-            "output_unit": "万吨/年", "licence_years": 15, "green_mine": "是", "grant": "拍卖", "净矿": "是",
-            "复垦方案": "是", "矿山性质": "新建"}
+            "output_unit": "万吨/年", "licence_years": 15, "green_mine": "是", "grant": "拍卖", "clean_grant": "是",
+            "restoration_plan": "是", "mine_status": "新建"}
     # a limestone quarry cannot be allowed: 5.3.3's 200万吨/年 for 10 years exceeds both blocks'
     # stated resources (X224); the allowed mine is a geothermal well field (探转采, 5.3.1)
     write("mining-allowed", {"id": "MIN-A", "right_type": "采矿权", "mineral": "地热", "method": "地热井",
                              "annual_output": 10, "output_unit": "万立方米/年", "licence_years": 10, "green_mine": "是",
-                             "grant": "挂牌", "净矿": "是", "复垦方案": "是", "矿山性质": "新建",
+                             "grant": "挂牌", "clean_grant": "是", "restoration_plan": "是", "mine_status": "新建",
                              "applicant": "示例地热开发有限公司"},
           geothermal.geometry.centroid.buffer(300, quad_segs=16),
           f"Geothermal well field in block {geothermal['code']} (探转采), 10万m³/年 (medium), 10 years: allowed")

@@ -41,7 +41,7 @@ def rules(ctx: click.Context, code: str | None, lang: str) -> None:
         f"clause: {entry.get('clause', '')}",
         f"plan: 「{entry.get('text_zh', '')}」" if entry.get("text_zh") else "plan: (no sentence of the plan)",
         *([f"mineplan's reading (not the plan's words): {entry['note']}"] if entry.get("note") else []),
-        f"applies to: {describe(pack, rule.code, rule.applies_to)}",
+        f"scope of the clause: {describe(pack, rule.code, rule.applies_to)}",
         f"what it checks: {rule.what}",
     ]
     for line in lines:

@@ -118,7 +118,8 @@ class SandGravelOutsideKeyZone(Rule):
     title_zh = "重点开采区外不得新设砂石类露天采矿项目"
     title_en = "No new open-pit sand/gravel-type mine outside the key mining zone"
     applies_to = ("mining",)
-    what = "Open-pit mining of sand/gravel-type minerals (building stone etc.) only inside a key mining zone."
+    what = ("No new open-pit mine of a sand/gravel-type mineral (building stone etc.: the minerals marked "
+            "sand_gravel in the pack) outside a key mining zone (new mines: [rules.scope.X220]).")
     outcomes = {
         "no_mineral": NO_MINERAL,
         "no_method": METHOD_MISSING,
@@ -130,7 +131,7 @@ class SandGravelOutsideKeyZone(Rule):
 
     def evaluate(self, ctx):
         r = self.result(ctx)
-        rows = ctx.rows(self.applies_to)
+        rows = in_scope(ctx, self.code, self.applies_to)
         given = rows & (ctx.batch["mineral"] != None)  # noqa: E711
         r.set("no_mineral", rows & ~given)
         sand = given & ctx.mineral_table("sand_gravel", False).astype(bool)
