@@ -302,6 +302,7 @@ class OutputWithinResource(Rule):
         "no_resource": Outcome("info", "规划未给出区块“{_block_zh}”的资源量：开采规模与资源量未核对",
                                "the plan states no resource for block {_block_en}: output against resource "
                                "not checked", ("block",)),
+        "no_mineral": NO_MINERAL,
         **MISSING_OUTPUT,
         "no_term": cannot("未给出采矿许可证有效期，无法核对有效期内采出量（资源量 {resource_wm3:g} 万立方米，"
                           "服务年限约 {_life:.1f} 年）",
@@ -336,6 +337,9 @@ class OutputWithinResource(Rule):
         source = np.array([table[c].get("source") if c in table else None for c in code.tolist()], dtype=object)
         known = rows & ~np.isnan(resource)
         r.set("no_resource", rows & ~known)
+        no_mineral = known & (ctx.batch["mineral"] == None)  # noqa: E711
+        r.set("no_mineral", no_mineral)  # its density (万吨 -> 万立方米) is unknown
+        known &= ~no_mineral
         value, why = output_in_array(ctx, known, "wm3")
         ok = known & ~set_missing_output(r, ctx, why)
         years = np.asarray(ctx.batch["licence_years"], dtype=float)
