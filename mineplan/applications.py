@@ -263,6 +263,7 @@ class Normaliser:
                 values[key] = [value] * n
         errors = np.full(n, None, dtype=object)
         converted: dict[str, np.ndarray] = {}
+        candidates = np.full(n, None, dtype=object)  # an ambiguous mineral's candidates (M101)
         for key in CANONICAL_KEYS[1:]:
             numeric = key in NUMERIC_KEYS
             out = np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
@@ -288,6 +289,12 @@ class Normaliser:
                     for k, result in enumerate(results):  # one by one: a result may be a tuple
                         res[k] = result
                     res[-1] = None  # the last slot answers the NA code -1
+                    if key == "mineral":  # an ambiguous name: no mineral, and its candidates beside it
+                        named = np.full(len(res), None, dtype=object)
+                        for k, result in enumerate(results):
+                            if isinstance(result, _Ambiguous):
+                                named[k], res[k] = "、".join(result), None
+                        candidates = named[codes]
                     got = res[codes]
                     given = got != None  # noqa: E711
                     out[given] = got[given].astype(float) if numeric else got[given]
@@ -297,13 +304,6 @@ class Normaliser:
                     first = (bad != None) & (errors == None)  # noqa: E711
                     errors[first] = bad[first]
             converted[key] = out
-        # an ambiguous mineral: no mineral, and the candidates beside it
-        mineral = converted["mineral"]
-        candidates = np.full(n, None, dtype=object)
-        ambiguous = np.fromiter((isinstance(v, _Ambiguous) for v in mineral), dtype=bool, count=n)
-        if ambiguous.any():
-            candidates[ambiguous] = ["、".join(v) for v in mineral[ambiguous]]
-            mineral[ambiguous] = None
         converted["mineral_candidates"] = candidates
         ids = np.asarray(labels, dtype=object).copy()
         if "id" in values:

@@ -24,24 +24,33 @@ class Assumptions(Rule):
 
     def evaluate(self, ctx):
         r = self.result(ctx)
-        n = ctx.n
-        zh = [[] for _ in range(n)]
-        en = [[] for _ in range(n)]
-        keys = [[] for _ in range(n)]
+        #: (rows, what was assumed, zh, en): one entry per default the engine applies
+        items: list[tuple[np.ndarray, str, str, str]] = []
         default = ctx.pack.rules.get("default_mine_status")
         if default is not None:
-            rows = ctx.rows(("mining",)) & (ctx.batch["mine_status"] == None)  # noqa: E711
             word_zh, word_en = _STATUS.get(default, (default, default))
-            for i in np.flatnonzero(rows).tolist():
-                zh[i].append(f"未给出矿山性质，按{word_zh}判定（规划期初无有效采矿权）")
-                en[i].append(f"mine status not given: judged as {word_en} (no mining right was in force "
-                             "when the plan began)")
-                keys[i].append(f"mine_status={default}")
-        some = np.array([bool(k) for k in keys], dtype=bool)
+            items.append((ctx.rows(("mining",)) & (ctx.batch["mine_status"] == None),  # noqa: E711
+                          f"mine_status={default}",
+                          f"未给出矿山性质，按{word_zh}判定（规划期初无有效采矿权）",
+                          f"mine status not given: judged as {word_en} (no mining right was in force when "
+                          "the plan began)"))
+        some = np.zeros(ctx.n, dtype=bool)
+        for rows, *_ in items:
+            some |= rows
         r.set("assumed", some)
-        r.fact("assumed", np.array([k or None for k in keys] + [None], dtype=object)[:-1])
-        r.fact("_zh", np.array(["；".join(z) for z in zh], dtype=object))
-        r.fact("_en", np.array(["; ".join(e) for e in en], dtype=object))
+
+        def listed(k: int, join: str | None):  # a lazy fact: only the serialised rows are spelled out
+            def fn(sel: np.ndarray) -> list:
+                out = []
+                for i in np.asarray(sel).tolist():
+                    parts = [item[k] for item in items if item[0][i]]
+                    out.append((parts or None) if join is None else join.join(parts))
+                return out
+            return fn
+
+        r.lazy_fact("assumed", listed(1, None))
+        r.lazy_fact("_zh", listed(2, "；"))
+        r.lazy_fact("_en", listed(3, "; "))
         return r
 
 
@@ -68,8 +77,5 @@ class MineralNamed(Rule):
         ambiguous = rows & (candidates != None)  # noqa: E711
         r.set("ambiguous", ambiguous)
         r.fact("_candidates", candidates)
-        listed = np.full(ctx.n, None, dtype=object)
-        for i in np.flatnonzero(ambiguous).tolist():
-            listed[i] = candidates[i].split("、")
-        r.fact("candidates", listed)
+        r.lazy_fact("candidates", lambda sel: [c.split("、") if c else None for c in candidates[sel].tolist()])
         return r
