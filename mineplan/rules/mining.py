@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from mineplan.engine.result import Outcome, cannot, fires, passes
 from mineplan.rules.base import NO_MINERAL, Rule
@@ -333,8 +334,10 @@ class OutputWithinResource(Rule):
         r.fact("_block_zh", zh)
         r.fact("_block_en", en)
         table = ctx.pack.config.get("resources", {})
-        resource = np.array([float(table[c]["resource_wm3"]) if c in table else np.nan for c in code.tolist()])
-        source = np.array([table[c].get("source") if c in table else None for c in code.tolist()], dtype=object)
+        blocks = pd.Series(code, dtype=object)
+        resource = blocks.map({c: float(e["resource_wm3"]) for c, e in table.items()}).to_numpy(dtype=float)
+        source = blocks.map({c: e.get("source") for c, e in table.items()}).to_numpy(dtype=object)
+        source[pd.isna(source)] = None
         known = rows & ~np.isnan(resource)
         r.set("no_resource", rows & ~known)
         no_mineral = known & (ctx.batch["mineral"] == None)  # noqa: E711
