@@ -27,10 +27,18 @@ KEY_ALIASES: dict[str, tuple[str, ...]] = {
     "stage": ("stage", "勘查阶段", "阶段", "工作阶段"),
     "annual_output": ("annual_output", "output", "年产量", "生产规模", "开采规模", "设计规模", "年开采量"),
     "output_unit": ("output_unit", "unit", "规模单位", "单位"),
-    "licence_years": ("licence_years", "license_years", "licence_term", "有效期", "有效期限", "许可证有效期", "有效期（年）"),
+    "licence_years": ("licence_years", "license_years", "licence_term", "有效期", "有效期限", "许可证有效期",
+                      "有效期（年）"),
     "green_mine": ("green_mine", "green", "green_exploration", "绿色矿山", "绿色勘查"),
     "grant": ("grant", "grant_method", "出让方式"),
     "applicant": ("applicant", "holder", "申请人", "矿业权人", "探矿权人", "采矿权人", "申请单位"),
+    # new mine (新建矿山) or an existing one: the clauses on new mines (5.3.3, 6.3.1) speak of the former
+    "mine_status": ("mine_status", "new_or_existing", "矿山性质", "新建或已有", "建设性质", "矿山状态"),
+    # 净矿出让 (1.5, 4.2.3): the right is granted clean (land, red line, overlaps cleared before the grant)
+    "clean_grant": ("clean_grant", "clean", "净矿", "净矿出让"),
+    # 矿山地质环境保护与土地复垦方案 (6.3.1 采前有规划): the mine's restoration plan is prepared
+    "restoration_plan": ("restoration_plan", "restoration", "复垦方案", "矿山地质环境保护与土地复垦方案",
+                         "生态修复方案", "修复方案"),
 }
 CANONICAL_KEYS = tuple(KEY_ALIASES)
 #: keys whose values are numbers (floats, NaN when not given)
@@ -46,9 +54,14 @@ METHODS = {
     "underground": ("underground", "地下", "地下开采", "井工", "井下"),
     "well": ("well", "钻井", "地热井", "井", "borehole", "抽水井"),
 }
+MINE_STATUS = {
+    "new": ("new", "新建", "新建矿山", "新立", "新设", "new mine"),
+    "existing": ("existing", "已有", "已建", "已有矿山", "生产矿山", "在产", "在产矿山", "延续", "existing mine"),
+}
 UNITS = {
     "wt": ("万吨/年", "万吨", "万t/a", "万t", "wt", "10kt/a", "万吨每年"),
-    "wm3": ("万立方米/年", "万立方米", "万m³/年", "万m3/年", "万m³/a", "万m3/a", "万m3", "万方/年", "万方", "wm3", "10k m3/a"),
+    "wm3": ("万立方米/年", "万立方米", "万m³/年", "万m3/年", "万m³/a", "万m3/a", "万m3", "万方/年", "万方", "wm3",
+            "10k m3/a"),
 }
 TRUE = ("true", "yes", "y", "1", "是", "有", "承诺", "已承诺", "t")
 FALSE = ("false", "no", "n", "0", "否", "无", "未承诺", "f")
@@ -70,6 +83,12 @@ class Application:
     green_mine: bool | None = None
     grant: str | None = None
     applicant: str | None = None
+    mine_status: str | None = None
+    clean_grant: bool | None = None
+    restoration_plan: bool | None = None
+    #: derived, not an input key: the plan's minerals an ambiguous name may mean ("、"-joined), with
+    #: ``mineral`` None (M101 cannot judge which)
+    mineral_candidates: str | None = None
 
     def attributes(self) -> dict:
         """The canonical attributes (every field but ``index``)."""
@@ -77,6 +96,12 @@ class Application:
 
 
 ATTRIBUTE_FIELDS = tuple(f.name for f in fields(Application) if f.name != "index")
+#: yes/no keys
+BOOLEAN_KEYS = ("green_mine", "clean_grant", "restoration_plan")
+
+
+class _Ambiguous(tuple):
+    """A mineral name that may mean several of the plan's minerals (the candidates, in order)."""
 
 
 def _missing(value) -> bool:
@@ -116,6 +141,11 @@ def _number(value, what: str) -> float:
     return number
 
 
+def _mineral_key(text) -> str:
+    """A mineral name compared as :class:`mineplan.minerals.MineralCatalog` compares them."""
+    return " ".join(str(text).strip().lower().replace("_", " ").replace("-", " ").split())
+
+
 #: a Shapefile (dBase) field name holds at most this many bytes: longer names arrive cut
 DBF_NAME_BYTES = 10
 
@@ -147,6 +177,7 @@ class Normaliser:
         self.stage_aliases = {k.lower(): v for k, v in rules.get("stage_aliases", {}).items()}
         self.grant_aliases = {k.lower(): v for k, v in rules.get("grant_aliases", {}).items()}
         self.grants = set(rules.get("competitive_grants", [])) | {"协议"}
+        self.ambiguous = {_mineral_key(k): tuple(v) for k, v in rules.get("ambiguous_minerals", {}).items()}
 
     def one(self, index: int, label: str, props: dict, overrides: dict | None = None) -> Application:
         """Normalise one feature's properties. Raises ValueError with the problem."""
@@ -165,16 +196,19 @@ class Normaliser:
         if key == "output_unit":
             return _choice(value, UNITS, "output unit")
         if key == "mineral":
+            candidates = self.ambiguous.get(_mineral_key(value))
+            if candidates:
+                return _Ambiguous(candidates)
             mineral = self.catalog.resolve(str(value))
             if mineral is None:
                 raise ValueError(f"unknown mineral {value!r}; known: {', '.join(self.catalog.known_names())}")
             return mineral.name
         if key == "stage":
+            # an unknown stage is kept as given: E202 cannot judge it and names the known ones
             text = str(value).strip()
-            stage = text if text in self.stages else self.stage_aliases.get(text.lower())
-            if stage is None:
-                raise ValueError(f"unknown exploration stage {value!r} (known: {' < '.join(self.stages)})")
-            return stage
+            return text if text in self.stages else self.stage_aliases.get(text.lower(), text)
+        if key == "mine_status":
+            return _choice(value, MINE_STATUS, "mine status (new or existing)")
         if key == "grant":
             text = str(value).strip()
             grant = self.grant_aliases.get(text.lower(), text)
@@ -183,7 +217,7 @@ class Normaliser:
             return grant
         if key in ("annual_output", "licence_years"):
             return _number(value, key.replace("_", " "))
-        if key == "green_mine":
+        if key in BOOLEAN_KEYS:
             return _bool(value)
         return str(value).strip()
 
@@ -229,6 +263,7 @@ class Normaliser:
                 values[key] = [value] * n
         errors = np.full(n, None, dtype=object)
         converted: dict[str, np.ndarray] = {}
+        candidates = np.full(n, None, dtype=object)  # an ambiguous mineral's candidates (M101)
         for key in CANONICAL_KEYS[1:]:
             numeric = key in NUMERIC_KEYS
             out = np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
@@ -251,7 +286,15 @@ class Normaliser:
                         problems.append(str(exc))
                 if len(uniques):
                     res = np.empty(len(results) + 1, dtype=object)
-                    res[:-1] = results  # the last slot answers the NA code -1
+                    for k, result in enumerate(results):  # one by one: a result may be a tuple
+                        res[k] = result
+                    res[-1] = None  # the last slot answers the NA code -1
+                    if key == "mineral":  # an ambiguous name: no mineral, and its candidates beside it
+                        named = np.full(len(res), None, dtype=object)
+                        for k, result in enumerate(results):
+                            if isinstance(result, _Ambiguous):
+                                named[k], res[k] = "、".join(result), None
+                        candidates = named[codes]
                     got = res[codes]
                     given = got != None  # noqa: E711
                     out[given] = got[given].astype(float) if numeric else got[given]
@@ -261,6 +304,7 @@ class Normaliser:
                     first = (bad != None) & (errors == None)  # noqa: E711
                     errors[first] = bad[first]
             converted[key] = out
+        converted["mineral_candidates"] = candidates
         ids = np.asarray(labels, dtype=object).copy()
         if "id" in values:
             given = values["id"]

@@ -75,9 +75,16 @@ def main() -> None:
           oil.geometry.centroid.buffer(1500, quad_segs=8),
           "Bentonite exploration (a prohibited mineral) off every block boundary: forbidden")
     mine = {"right_type": "采矿权", "mineral": "建筑石料用灰岩", "method": "露天", "annual_output": 250,
-            "output_unit": "万吨/年", "licence_years": 15, "green_mine": "是", "grant": "拍卖"}
-    write("mining-allowed", {"id": "MIN-A", **mine, "applicant": "示例建材有限公司"}, xingshan.geometry,
-          f"Open-pit limestone quarry taking the whole block {xingshan['code']}, 250万吨/年, 15 years: allowed")
+            "output_unit": "万吨/年", "licence_years": 15, "green_mine": "是", "grant": "拍卖", "clean_grant": "是",
+            "restoration_plan": "是", "mine_status": "新建"}
+    # a limestone quarry cannot be allowed: 5.3.3's 200万吨/年 for 10 years exceeds both blocks'
+    # stated resources (X224); the allowed mine is a geothermal well field (探转采, 5.3.1)
+    write("mining-allowed", {"id": "MIN-A", "right_type": "采矿权", "mineral": "地热", "method": "地热井",
+                             "annual_output": 10, "output_unit": "万立方米/年", "licence_years": 10, "green_mine": "是",
+                             "grant": "挂牌", "clean_grant": "是", "restoration_plan": "是", "mine_status": "新建",
+                             "applicant": "示例地热开发有限公司"},
+          geothermal.geometry.centroid.buffer(300, quad_segs=16),
+          f"Geothermal well field in block {geothermal['code']} (探转采), 10万m³/年 (medium), 10 years: allowed")
     write("mining-restricted", {"id": "MIN-R", **mine, "licence_years": 6, "applicant": "示例石料有限公司"},
           panlong.geometry, f"Quarry on block {panlong['code']} with a 6-year licence: restricted")
     # a quarry 600 m from the railway, outside every block and the key mining zone

@@ -49,7 +49,6 @@ def test_missing_values_stay_none(normaliser):
         ({"right_type": "lease"}, "unknown right type"),
         ({"annual_output": "lots"}, "annual output is not a number"),
         ({"annual_output": -5}, "must be a finite number >= 0"),
-        ({"stage": "pre-survey"}, "unknown exploration stage"),
         ({"grant": "gift"}, "unknown grant method"),
         ({"green_mine": "maybe"}, "not a yes/no value"),
     ],
@@ -57,6 +56,12 @@ def test_missing_values_stay_none(normaliser):
 def test_bad_values_name_the_problem(normaliser, props, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         normaliser.one(0, "#1", props)
+
+
+def test_unknown_stage_is_kept_as_given(normaliser):
+    # issue 13: an unknown stage is not a refused row; E202 cannot judge it (and names the known ones)
+    assert normaliser.one(0, "#1", {"stage": "pre-survey"}).stage == "pre-survey"
+    assert normaliser.one(0, "#1", {"stage": "reconnaissance"}).stage == "预查"
 
 
 def test_frame_raises_with_file_and_feature_or_collects(normaliser):

@@ -67,7 +67,7 @@ def test_table_output_in_both_languages(runner):
 
 
 def test_options_override_properties(runner):
-    result = runner.invoke(cli, ["check", str(EXAMPLES / "mining-allowed.geojson"), "--licence-years", "3",
+    result = runner.invoke(cli, ["check", str(EXAMPLES / "mining-restricted.geojson"), "--licence-years", "3",
                                  "--grant", "协议", "--format", "json", "--id", "X-1"])
     doc = json.loads(result.stdout)
     assert result.exit_code == 3 and doc["results"][0]["id"] == "X-1"
@@ -216,7 +216,7 @@ def test_help_does_not_import_heavy_modules():
 
 def test_chinese_option_values(runner):
     result = runner.invoke(cli, ["check", str(EXAMPLES / "mining-allowed.geojson"), "--right-type", "采矿权",
-                                 "--method", "地下", "--output-unit", "万立方米/年", "--annual-output", "100",
+                                 "--method", "地下", "--output-unit", "万立方米/年", "--annual-output", "10",
                                  "--format", "json"])
     attrs = {f["rule"] for f in json.loads(result.stdout)["results"][0]["findings"]}
     assert result.exit_code == 0 and "V230" not in attrs  # underground: no open-pit visibility rule
@@ -228,7 +228,10 @@ def test_notice_text_example_with_options(runner):
     result = runner.invoke(cli, ["check", str(EXAMPLES / "mining-notice.txt"), "--id", "XS-1", "--right-type", "采矿权",
                                  "--mineral", "建筑石料用灰岩", "--method", "露天", "--annual-output", "250",
                                  "--output-unit", "万吨/年", "--licence-years", "15", "--green-mine", "--grant", "挂牌",
-                                 "--format", "json"])
-    assert result.exit_code == 0, result.output
+                                 "--clean-grant", "--restoration-plan", "--format", "json"])
+    # 250 万吨/年 for 15 years exceeds the 杏山 block's 500 万m³ (X224, issue 13): restricted, by X224 only
+    assert result.exit_code == 3, result.output
+    findings = json.loads(result.stdout)["results"][0]["findings"]
+    assert [f["rule"] for f in findings if f["severity"] not in ("pass", "info")] == ["X224"]
     assert "EPSG:4528" in result.stderr  # the inferred reading is printed
     assert json.loads(result.stdout)["results"][0]["id"] == "XS-1"

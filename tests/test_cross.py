@@ -10,7 +10,8 @@ from mineplan.checker import check_frame
 from mineplan.rules import BY_CODE, CATALOGUE
 
 GOOD_MINE = {"right_type": "mining", "mineral": "建筑石料用灰岩", "method": "open_pit", "annual_output": 250,
-             "output_unit": "万吨/年", "licence_years": 15, "green_mine": True, "grant": "挂牌"}
+             "output_unit": "万吨/年", "licence_years": 15, "green_mine": True, "grant": "挂牌",
+             "clean_grant": True, "restoration_plan": True}
 GOOD_EXPLORATION = {"right_type": "exploration", "stage": "普查", "green_mine": True, "grant": "招标"}
 WELL = {"right_type": "mining", "method": "well", "output_unit": "万立方米/年", "licence_years": 10,
         "green_mine": True, "grant": "挂牌"}
@@ -64,7 +65,8 @@ def test_single_application_gets_pass_findings(pack, blocks):
     m = batch(pack, [("M1", blocks["xingshan"], GOOD_MINE)])["M1"]
     for code in ("K301", "K302", "K311"):
         assert found(m, code).severity == "pass", code
-    assert found(m, "K312") is None and m.verdict == "allowed"
+    # restricted by X224 alone (250 万吨/年 for 15 years exceeds 杏山's 500 万m³, issue 13)
+    assert found(m, "K312") is None and m.verdict == "restricted" and found(m, "X224").severity == "restricted"
 
 
 def test_k300_second_holder_in_an_exploration_block(pack, blocks):

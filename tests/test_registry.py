@@ -31,7 +31,7 @@ def three(tmp_path):
     """A file of three rights: a mine (Chinese values), an exploration right, an expired mine."""
     g = squares(3)
     return rights_file(tmp_path / "three.geojson", [
-        mine("M-1", g[0], mineral="limestone", applicant="甲"),
+        mine("M-1", g[0], mineral="building-stone limestone", applicant="甲"),  # a bare limestone: M101
         ({"id": "E-1", "right_type": "探矿权", "mineral": "geothermal", "stage": "survey", "applicant": "乙",
           "licence_start": "2023年1月5日", "licence_years": 5}, g[1]),
         mine("M-2", g[2], status="已注销", annual_output=30, output_unit="万立方米/年", green_mine="否"),
@@ -206,7 +206,7 @@ def test_cli_add_list_show_set_status_history(reg_path, three, tmp_path):
     assert ids("--status", "revoked") == ["M-2"]
     assert ids("--status", "granted", "--status", "pending") == ["M-1", "E-1"]
     assert ids("--right-type", "探矿权") == ["E-1"]
-    assert ids("--mineral", "limestone") == ["M-1", "M-2"]
+    assert ids("--mineral", "building-stone limestone") == ["M-1", "M-2"]
     shown = json.loads(run("registry", "--registry", reg_path, "show", "E-1", "--format", "json").output)
     assert shown["mineral"] == "地热" and shown["licence_end"] == "2028-01-05" and shown["geometry_type"] == "Polygon"
     assert "E-1" in run("registry", "--registry", reg_path, "show", "E-1").output
@@ -293,7 +293,7 @@ def test_check_with_registry_sees_an_existing_right(reg_path, tmp_path, pack):
     finding = next(f for f in doc["results"][0]["findings"] if f["rule"] == "K302")
     assert finding["severity"] == "forbidden"
     hit = finding["facts"]["overlaps"][0]
-    assert hit["id"] == "R-OLD" and hit["existing"] is True and hit["overlap_m2"] > 600000
+    assert hit["id"] == "R-OLD" and hit["existing"] is True and hit["overlap_m2"] > 250000  # the 300 m well field
     # without the registry the same application is allowed
     assert run("check", app, "--format", "json", ok=False).exit_code == 0
     # once the old right is revoked it no longer blocks

@@ -17,6 +17,7 @@ def rules(ctx: click.Context, code: str | None, lang: str) -> None:
 
     from mineplan.commands.options import pack_from
     from mineplan.rules import BY_CODE, CATALOGUE
+    from mineplan.rules.scope import describe
 
     pack = pack_from(ctx)
     catalogue = pack.config.get("catalogue", {})
@@ -39,7 +40,9 @@ def rules(ctx: click.Context, code: str | None, lang: str) -> None:
         f"{rule.code}  {rule.title_zh} — {rule.title_en}",
         f"severity when it fires: {rule.severity}; applies to: {', '.join(rule.applies_to)}",
         f"clause: {entry.get('clause', '')}",
-        f"plan: 「{entry.get('text_zh', '')}」",
+        f"plan: 「{entry.get('text_zh', '')}」" if entry.get("text_zh") else "plan: (no sentence of the plan)",
+        *([f"mineplan's reading (not the plan's words): {entry['note']}"] if entry.get("note") else []),
+        f"scope of the clause: {describe(pack, rule.code, rule.applies_to)}",
         f"what it checks: {rule.what}",
     ]
     for line in lines:

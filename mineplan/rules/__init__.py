@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mineplan.rules.assumptions import Assumptions, MineralNamed
 from mineplan.rules.base import Rule
 from mineplan.rules.blocks import (
     ExplorationCoincidesWithBlock,
@@ -12,7 +13,7 @@ from mineplan.rules.blocks import (
     MiningKeepsMineral,
     OneDepositManyMines,
 )
-from mineplan.rules.conduct import CompetitiveGrant, GreenExploration, GreenMine
+from mineplan.rules.conduct import CleanGrant, CompetitiveGrant, GreenExploration, GreenMine, RestorationPlan
 from mineplan.rules.cross import (
     ExplorationRightsCap,
     GeothermalCap,
@@ -23,15 +24,23 @@ from mineplan.rules.cross import (
     RightsOverlap,
 )
 from mineplan.rules.general import GeometryRepaired, PlanningArea, ProhibitedMineral, RightTypeGiven
-from mineplan.rules.mining import LicenceTerm, LimestoneMinimumOutput, MediumScale, SandGravelOutsideKeyZone
+from mineplan.rules.mining import (
+    LicenceTerm,
+    LimestoneMinimumOutput,
+    MediumScale,
+    OutputWithinResource,
+    SandGravelOutsideKeyZone,
+)
 from mineplan.rules.setbacks import BridgeSetback, RailwaySetback, ThreeZonesTwoLines
 from mineplan.rules.sites import ConstraintLayers, SiteCoversPlannedResources
 
 CATALOGUE: tuple[Rule, ...] = (
     RightTypeGiven(),
     GeometryRepaired(),
+    Assumptions(),
     PlanningArea(),
     ProhibitedMineral(),
+    MineralNamed(),
     ExplorationCoincidesWithBlock(),
     ExplorationKeepsMineral(),
     ExplorationStage(),
@@ -43,11 +52,14 @@ CATALOGUE: tuple[Rule, ...] = (
     MediumScale(),
     LimestoneMinimumOutput(),
     LicenceTerm(),
+    OutputWithinResource(),
     ThreeZonesTwoLines(),
     RailwaySetback(),
     BridgeSetback(),
     CompetitiveGrant(),
+    CleanGrant(),
     GreenMine(),
+    RestorationPlan(),
     GreenExploration(),
     SiteCoversPlannedResources(),
     ConstraintLayers(),

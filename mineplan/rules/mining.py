@@ -1,13 +1,16 @@
-"""Rules on new mines: where open pits may go, scale, minimum output, licence term (4.2.3, 5.3)."""
+"""Rules on new mines: where open pits may go, scale, minimum output, licence term, output against
+the block's resource (4.2.3, 5.3)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
-from mineplan.engine.result import cannot, fires, passes
+from mineplan.engine.result import Outcome, cannot, fires, passes
 from mineplan.rules.base import NO_MINERAL, Rule
+from mineplan.rules.scope import in_scope
 
 if TYPE_CHECKING:
     from mineplan.engine.context import RuleContext
@@ -43,8 +46,8 @@ def open_pit_rows(ctx: RuleContext, rows: np.ndarray | None = None) -> tuple[np.
 def output_in_array(ctx: RuleContext, rows: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
     """For ``rows`` (a mask): the annual output in ``unit`` ("wt" or "wm3"), converted with the
     mineral's density from the plan pack (NaN where it cannot be had), and why not ("output",
-    "unit" or "density"; None where it could be had or outside ``rows``). Same logic as
-    :func:`output_in`, column-wise."""
+    "unit" or "density"; None where it could be had or outside ``rows``). An output without its
+    unit cannot be had: no unit is assumed. Same logic as :func:`output_in`, column-wise."""
     n = ctx.n
     values = np.full(n, np.nan)
     why = np.full(n, None, dtype=object)
@@ -54,10 +57,8 @@ def output_in_array(ctx: RuleContext, rows: np.ndarray, unit: str) -> tuple[np.n
     missing = rows & np.isnan(output)
     why[missing] = "output"
     rows = rows & ~missing
-    given = np.asarray(ctx.batch["output_unit"], dtype=object).copy()
-    blank = rows & (given == None)  # noqa: E711
-    if blank.any():  # the mineral's usual unit in the catalogue
-        given[blank] = [_UNIT_OF_TEXT.get(u) if u else None for u in ctx.mineral_table("unit")[blank].tolist()]
+    # no unit: the scale cannot be judged (never the mineral's usual unit, silently)
+    given = np.asarray(ctx.batch["output_unit"], dtype=object)
     no_unit = rows & (given == None)  # noqa: E711
     why[no_unit] = "unit"
     rows = rows & ~no_unit
@@ -72,6 +73,18 @@ def output_in_array(ctx: RuleContext, rows: np.ndarray, unit: str) -> tuple[np.n
         factor = 1 / density[ok] if unit == "wm3" else density[ok]
         values[ok] = output[ok] * factor
     return values, why
+
+
+def conversion_density(ctx: RuleContext, rows: np.ndarray, unit: str) -> np.ndarray:
+    """Per row of ``rows`` (a mask): the density (t/m³) :func:`output_in_array` converted the output
+    with, NaN where it did not convert. Reported as a fact: a density is an assumption."""
+    out = np.full(ctx.n, np.nan)
+    given = np.asarray(ctx.batch["output_unit"], dtype=object)
+    convert = rows & (given != None) & (given != unit)  # noqa: E711
+    if convert.any():
+        density = np.array(ctx.mineral_table("density"), dtype=float)
+        out[convert] = density[convert]
+    return out
 
 
 def set_missing_output(result: RuleResult, ctx: RuleContext, why: np.ndarray) -> np.ndarray:
@@ -90,7 +103,7 @@ def output_in(ctx, app, unit: str) -> tuple[float | None, str]:
     if app.annual_output is None:
         return None, "output"
     mineral = ctx.catalog.minerals.get(app.mineral) if app.mineral else None
-    given = app.output_unit or (_UNIT_OF_TEXT.get(mineral.unit) if mineral and mineral.unit else None)
+    given = app.output_unit  # no unit assumed
     if given is None:
         return None, "unit"
     if given == unit:
@@ -106,7 +119,8 @@ class SandGravelOutsideKeyZone(Rule):
     title_zh = "重点开采区外不得新设砂石类露天采矿项目"
     title_en = "No new open-pit sand/gravel-type mine outside the key mining zone"
     applies_to = ("mining",)
-    what = "Open-pit mining of sand/gravel-type minerals (building stone etc.) only inside a key mining zone."
+    what = ("No new open-pit mine of a sand/gravel-type mineral (building stone etc.: the minerals marked "
+            "sand_gravel in the pack) outside a key mining zone (new mines: [rules.scope.X220]).")
     outcomes = {
         "no_mineral": NO_MINERAL,
         "no_method": METHOD_MISSING,
@@ -118,7 +132,7 @@ class SandGravelOutsideKeyZone(Rule):
 
     def evaluate(self, ctx):
         r = self.result(ctx)
-        rows = ctx.rows(self.applies_to)
+        rows = in_scope(ctx, self.code, self.applies_to)
         given = rows & (ctx.batch["mineral"] != None)  # noqa: E711
         r.set("no_mineral", rows & ~given)
         sand = given & ctx.mineral_table("sand_gravel", False).astype(bool)
@@ -134,7 +148,7 @@ class SandGravelOutsideKeyZone(Rule):
         return r
 
 
-_SCALE_FACTS = ("output", "unit", "scale", "medium_threshold", "scale_table")
+_SCALE_FACTS = ("output", "unit", "scale", "medium_threshold", "scale_table", "density_t_per_m3")
 _SCALE_ZH = {"large": "大型", "medium": "中型", "small": "小型"}
 
 
@@ -144,7 +158,8 @@ class MediumScale(Rule):
     title_en = "New mine of at least medium scale"
     applies_to = ("mining",)
     what = ("A new mine's design output must reach the medium class of the national scale table "
-            "(国土资发〔2004〕208号, in the plan pack); bounds are inclusive.")
+            "(国土资发〔2004〕208号, in the plan pack); bounds are inclusive. An output converted between 万吨 "
+            "and 万立方米 reports the density used.")
     outcomes = {
         "no_mineral": NO_MINERAL,
         "no_scale_table": cannot("规划包中无{_mineral_name}的规模分类标准",
@@ -160,7 +175,7 @@ class MediumScale(Rule):
     def evaluate(self, ctx):
         r = self.result(ctx)
         n = ctx.n
-        rows = ctx.rows(self.applies_to)
+        rows = in_scope(ctx, self.code, self.applies_to)
         mineral = ctx.batch["mineral"]
         given = rows & (mineral != None)  # noqa: E711
         r.set("no_mineral", rows & ~given)
@@ -178,12 +193,14 @@ class MediumScale(Rule):
         unit_en = np.full(n, None, dtype=object)
         medium = np.full(n, np.nan)
         large = np.full(n, np.nan)
+        density = np.full(n, np.nan)
         for name in dict.fromkeys(table_name[has_table].tolist()):  # a few scale tables
             sel = has_table & (table_name == name)
             table = ctx.catalog.scale_tables[name]
             unit = _UNIT_OF_TEXT[table["unit"]]
             v, w = output_in_array(ctx, sel, unit)
             value[sel], why[sel] = v[sel], w[sel]
+            density[sel] = conversion_density(ctx, sel, unit)[sel]
             unit_text[sel], unit_en[sel] = table["unit"], UNIT_NAMES[unit][1]
             medium[sel], large[sel] = float(table["medium"]), float(table["large"])
         missing = set_missing_output(r, ctx, why)
@@ -200,6 +217,7 @@ class MediumScale(Rule):
         r.fact("_scale_zh", np.array([_SCALE_ZH.get(s) for s in scale.tolist()], dtype=object))
         r.fact("medium_threshold", medium)
         r.fact("scale_table", np.where(ok, table_name, None))
+        r.fact("density_t_per_m3", np.where(ok, density, np.nan))
         return r
 
 
@@ -208,20 +226,22 @@ class LimestoneMinimumOutput(Rule):
     title_zh = "建筑石料用灰岩新建矿山最低开采规模"
     title_en = "Minimum output of a new building-stone limestone mine"
     applies_to = ("mining",)
-    what = "A new building-stone limestone mine produces at least [rules].limestone_min_output_wt 万吨/年."
+    what = ("A new building-stone limestone mine produces at least [rules].limestone_min_output_wt 万吨/年 "
+            "(only the minerals and mines of [rules.scope.X222]).")
     outcomes = {
         **MISSING_OUTPUT,
         "below": fires("开采规模 {_value:.4g} 万吨/年，低于最低 {minimum_wt:g} 万吨/年",
-                       "output {_value:.4g} 10kt/yr is below the minimum {minimum_wt:g}", ("output_wt", "minimum_wt")),
+                       "output {_value:.4g} 10kt/yr is below the minimum {minimum_wt:g}",
+                       ("output_wt", "minimum_wt", "density_t_per_m3")),
         "meets": passes("开采规模 {_value:.4g} 万吨/年，不低于 {minimum_wt:g} 万吨/年",
-                        "output {_value:.4g} 10kt/yr meets the minimum {minimum_wt:g}", ("output_wt", "minimum_wt")),
+                        "output {_value:.4g} 10kt/yr meets the minimum {minimum_wt:g}",
+                        ("output_wt", "minimum_wt", "density_t_per_m3")),
     }
 
     def evaluate(self, ctx):
         r = self.result(ctx)
         minimum = float(ctx.param("limestone_min_output_wt"))
-        minerals = list(ctx.param("limestone_min_output_minerals"))
-        rows = ctx.rows(self.applies_to) & np.isin(ctx.batch["mineral"], minerals)
+        rows = in_scope(ctx, self.code, self.applies_to)
         if not rows.any():
             return r
         value, why = output_in_array(ctx, rows, "wt")
@@ -231,6 +251,7 @@ class LimestoneMinimumOutput(Rule):
         r.fact("output_wt", value, digits=3)
         r.fact("_value", value)
         r.fact("minimum_wt", minimum)
+        r.fact("density_t_per_m3", np.where(ok, conversion_density(ctx, ok, "wt"), np.nan))
         return r
 
 
@@ -240,7 +261,8 @@ class LicenceTerm(Rule):
     title_en = "Mining licence term of at least 10 years (in principle)"
     applies_to = ("mining",)
     severity = "restricted"
-    what = "The mining licence is valid, in principle, for at least [rules].min_licence_years years."
+    what = ("The mining licence of a new building-stone limestone mine is valid, in principle, for at least "
+            "[rules].min_licence_years years (5.3.3 speaks of those mines only: [rules.scope.X223]).")
     outcomes = {
         "missing": cannot("未给出采矿许可证有效期", "licence term not given", ("minimum_years",)),
         "short": fires("有效期 {licence_years:g} 年，少于 {minimum_years:g} 年（原则上）",
@@ -253,7 +275,7 @@ class LicenceTerm(Rule):
     def evaluate(self, ctx):
         r = self.result(ctx)
         minimum = float(ctx.param("min_licence_years"))
-        rows = ctx.rows(self.applies_to)
+        rows = in_scope(ctx, self.code, self.applies_to)
         years = np.asarray(ctx.batch["licence_years"], dtype=float)
         given = rows & ~np.isnan(years)
         r.set("missing", rows & ~given)
@@ -261,4 +283,84 @@ class LicenceTerm(Rule):
         r.set("short", given & (years < minimum))
         r.fact("licence_years", years)
         r.fact("minimum_years", minimum)
+        return r
+
+
+_RESOURCE_FACTS = ("block", "resource_wm3", "output_wm3", "licence_years", "output_over_term_wm3",
+                   "service_life_years", "density_t_per_m3", "resource_source")
+
+
+class OutputWithinResource(Rule):
+    code = "X224"
+    title_zh = "矿山设计开采规模与矿区储量规模相适应"
+    title_en = "Design output commensurate with the block's resource"
+    applies_to = ("mining",)
+    severity = "restricted"
+    what = ("A mining right's design output over its licence term must not exceed the resource the plan "
+            "states for its mining block ([resources] in the plan pack, 万立方米; outputs in 万吨 converted "
+            "with the mineral's density). The service life (resource ÷ annual output) is reported.")
+    outcomes = {
+        "no_resource": Outcome("info", "规划未给出区块“{_block_zh}”的资源量：开采规模与资源量未核对",
+                               "the plan states no resource for block {_block_en}: output against resource "
+                               "not checked", ("block",)),
+        "no_mineral": NO_MINERAL,
+        **MISSING_OUTPUT,
+        "no_term": cannot("未给出采矿许可证有效期，无法核对有效期内采出量（资源量 {resource_wm3:g} 万立方米，"
+                          "服务年限约 {_life:.1f} 年）",
+                          "licence term not given: output over the term cannot be checked (resource "
+                          "{resource_wm3:g} 10k m³, service life about {_life:.1f} years)", _RESOURCE_FACTS),
+        "exceeds": fires("有效期 {licence_years:g} 年内采出 {_total:.4g} 万立方米，超过区块“{_block_zh}”的资源量 "
+                         "{resource_wm3:g} 万立方米（按年采 {_output:.4g} 万立方米，服务年限约 {_life:.1f} 年）",
+                         "{_total:.4g} 10k m³ over the {licence_years:g}-year term exceed block {_block_en}'s "
+                         "resource of {resource_wm3:g} 10k m³ (at {_output:.4g} 10k m³/yr the resource lasts "
+                         "about {_life:.1f} years)", _RESOURCE_FACTS),
+        "fits": passes("有效期 {licence_years:g} 年内采出 {_total:.4g} 万立方米，不超过区块“{_block_zh}”的资源量 "
+                       "{resource_wm3:g} 万立方米（服务年限约 {_life:.1f} 年）",
+                       "{_total:.4g} 10k m³ over the {licence_years:g}-year term within block {_block_en}'s "
+                       "resource of {resource_wm3:g} 10k m³ (service life about {_life:.1f} years)", _RESOURCE_FACTS),
+    }
+
+    def evaluate(self, ctx):
+        r = self.result(ctx)
+        rows = in_scope(ctx, self.code, self.applies_to)
+        mining = ctx.rel.best("mining_block")
+        explored = ctx.rel.best("exploration_block")
+        feature = np.where(mining.found, mining.feature, explored.feature)
+        rows = rows & (feature >= 0)  # a right outside every block: X210 speaks
+        if not rows.any():
+            return r
+        code, zh, en = ctx.feature_names(feature)
+        r.fact("block", code)
+        r.fact("_block_zh", zh)
+        r.fact("_block_en", en)
+        table = ctx.pack.config.get("resources", {})
+        blocks = pd.Series(code, dtype=object)
+        resource = blocks.map({c: float(e["resource_wm3"]) for c, e in table.items()}).to_numpy(dtype=float)
+        source = blocks.map({c: e.get("source") for c, e in table.items()}).to_numpy(dtype=object)
+        source[pd.isna(source)] = None
+        known = rows & ~np.isnan(resource)
+        r.set("no_resource", rows & ~known)
+        no_mineral = known & (ctx.batch["mineral"] == None)  # noqa: E711
+        r.set("no_mineral", no_mineral)  # its density (万吨 -> 万立方米) is unknown
+        known &= ~no_mineral
+        value, why = output_in_array(ctx, known, "wm3")
+        ok = known & ~set_missing_output(r, ctx, why)
+        years = np.asarray(ctx.batch["licence_years"], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            life = np.where(ok & (value > 0), resource / value, np.nan)
+        total = value * years
+        r.set("no_term", ok & np.isnan(years))
+        judged = ok & ~np.isnan(years)
+        r.set("fits", judged)
+        r.set("exceeds", judged & (total > resource))
+        r.fact("resource_wm3", np.where(known, resource, np.nan))
+        r.fact("resource_source", np.where(known, source, None))
+        r.fact("output_wm3", np.where(ok, value, np.nan), digits=3)
+        r.fact("_output", value)
+        r.fact("licence_years", np.where(judged, years, np.nan))
+        r.fact("output_over_term_wm3", np.where(judged, total, np.nan), digits=3)
+        r.fact("_total", total)
+        r.fact("service_life_years", life, digits=2)
+        r.fact("_life", life)
+        r.fact("density_t_per_m3", np.where(ok, conversion_density(ctx, ok, "wm3"), np.nan))
         return r
