@@ -82,9 +82,10 @@ def main() -> None:
     write("mining-allowed", {"id": "MIN-A", "right_type": "采矿权", "mineral": "地热", "method": "地热井",
                              "annual_output": 10, "output_unit": "万立方米/年", "licence_years": 10, "green_mine": "是",
                              "grant": "挂牌", "clean_grant": "是", "restoration_plan": "是", "mine_status": "新建",
-                             "applicant": "示例地热开发有限公司"},
+                             "applicant": "示例地热勘查有限公司"},  # EXP-A's holder: its own exploration right
           geothermal.geometry.centroid.buffer(300, quad_segs=16),
-          f"Geothermal well field in block {geothermal['code']} (探转采), 10万m³/年 (medium), 10 years: allowed")
+          f"Geothermal well field in block {geothermal['code']} (探转采 by the exploration right's holder), "
+          "10万m³/年 (medium), 10 years: allowed")
     write("mining-restricted", {"id": "MIN-R", **mine, "licence_years": 6, "applicant": "示例石料有限公司"},
           panlong.geometry, f"Quarry on block {panlong['code']} with a 6-year licence: restricted")
     # a quarry 600 m from the railway, outside every block and the key mining zone

@@ -55,3 +55,48 @@ def options_from(ctx: click.Context, pack, *, radius, constraints, fix, strict, 
         existing = open_registry(registry_path).existing_rights()
     return RunOptions(constraints=constraint_layers(pack, [parse_constraint(c) for c in constraints]),
                       existing=existing, radius=radius, fix=fix, strict=strict, layer=layer, crs=input_crs, **more)
+
+
+def _aliases(table: dict[str, tuple[str, ...]]) -> click.Choice:
+    """A choice of the canonical values and their aliases (Chinese included)."""
+    return click.Choice([name for names in table.values() for name in names], case_sensitive=False)
+
+
+#: the attribute options of a profile (check, where): option values override the file's attributes
+PROFILE_KEYS = ("right_type", "mineral", "method", "stage", "annual_output", "output_unit", "licence_years",
+                "green_mine", "grant", "mine_status", "clean_grant", "restoration_plan", "applicant")
+
+
+def profile_options(f):
+    """The application attributes as options (``check``, ``where``), defined once; read them with
+    :func:`profile_from`."""
+    from mineplan.applications import METHODS, MINE_STATUS, RIGHT_TYPES, UNITS
+
+    for option in reversed((
+        click.option("--right-type", type=_aliases(RIGHT_TYPES),
+                     help="exploration 探矿权, mining 采矿权 or site 建设项目."),
+        click.option("--mineral", help="Mineral, e.g. 建筑石料用灰岩, 地热, 矿泉水, limestone."),
+        click.option("--method", type=_aliases(METHODS), help="open_pit 露天, underground 地下 or well 钻井."),
+        click.option("--stage", help="Exploration stage: 预查, 普查, 详查, 勘探."),
+        click.option("--annual-output", type=float, help="Design output per year (see --output-unit)."),
+        click.option("--output-unit", type=_aliases(UNITS),
+                     help="Unit of --annual-output: 万吨/年 (wt) or 万立方米/年 (wm3)."),
+        click.option("--licence-years", type=float, help="Licence term in years."),
+        click.option("--green-mine/--no-green-mine", default=None,
+                     help="Green-mine (or green-exploration) commitment."),
+        click.option("--grant", help="Grant method: 招标, 拍卖, 挂牌, 协议."),
+        click.option("--mine-status", type=_aliases(MINE_STATUS),
+                     help="new 新建 or existing 已有 mine (default: the pack's)."),
+        click.option("--clean-grant/--no-clean-grant", default=None,
+                     help="The mining right is granted clean (净矿出让)."),
+        click.option("--restoration-plan/--no-restoration-plan", default=None,
+                     help="The mine's restoration plan (矿山地质环境保护与土地复垦方案) is prepared."),
+        click.option("--applicant", help="Applicant."),
+    )):
+        f = option(f)
+    return f
+
+
+def profile_from(params: dict) -> dict:
+    """The profile options' values (None where not given) from a command's parameters."""
+    return {key: params.pop(key) for key in PROFILE_KEYS}

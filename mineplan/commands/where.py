@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import click
 
-from mineplan.applications import METHODS, RIGHT_TYPES, UNITS
-from mineplan.commands.check import aliases
-from mineplan.commands.options import console, lang_opt, run_options
+from mineplan.commands.options import console, lang_opt, profile_from, profile_options, run_options
 
 #: output suffixes written as tables (TableSink) and as features (write_frame)
 TABLE_SUFFIXES = (".gpkg", ".geojson", ".json", ".parquet", ".geoparquet")
@@ -15,16 +13,7 @@ FRAME_SUFFIXES = (".shp", ".kml")
 
 
 @click.command()
-@click.option("--right-type", type=aliases(RIGHT_TYPES), help="exploration 探矿权, mining 采矿权 or site 建设项目.")
-@click.option("--mineral", help="Mineral, e.g. 建筑石料用灰岩, 地热, 矿泉水, limestone.")
-@click.option("--method", type=aliases(METHODS), help="open_pit 露天, underground 地下 or well 钻井.")
-@click.option("--stage", help="Exploration stage: 普查, 详查, 勘探.")
-@click.option("--annual-output", type=float, help="Design output per year (see --output-unit).")
-@click.option("--output-unit", type=aliases(UNITS), help="Unit of --annual-output: 万吨/年 (wt) or 万立方米/年 (wm3).")
-@click.option("--licence-years", type=float, help="Licence term in years.")
-@click.option("--green-mine/--no-green-mine", default=None, help="Green-mine (or green-exploration) commitment.")
-@click.option("--grant", help="Grant method: 招标, 拍卖, 挂牌, 协议.")
-@click.option("--applicant", help="Applicant.")
+@profile_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the surface (or with --clip the kept parts) here: .gpkg, .geojson, .parquet, .shp, .kml.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False, writable=True),
@@ -40,9 +29,8 @@ FRAME_SUFFIXES = (".shp", ".kml")
 @run_options
 @lang_opt
 @click.pass_context
-def where(ctx, right_type, mineral, method, stage, annual_output, output_unit, licence_years, green_mine, grant,
-          applicant, output, map_path, clip_path, largest, margin, dpi, fmt, radius, constraints, fix, strict,
-          registry_path, layer, input_crs, lang):
+def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, constraints, fix, strict,
+          registry_path, layer, input_crs, lang, **profile):
     """Where could a right of this profile be allowed? Polygons covering the county, each with its
     verdict, the rules that decide it and the conditions a right there must still meet.
 
@@ -52,9 +40,7 @@ def where(ctx, right_type, mineral, method, stage, annual_output, output_unit, l
     from mineplan.commands.options import options_from, pack_from
     from mineplan.siting import clip, surface
 
-    overrides = {"right_type": right_type, "mineral": mineral, "method": method, "stage": stage,
-                 "annual_output": annual_output, "output_unit": output_unit, "licence_years": licence_years,
-                 "green_mine": green_mine, "grant": grant, "applicant": applicant}
+    overrides = profile_from(profile)
     if output:
         _check_suffix(output, "-o/--output")
     pack = pack_from(ctx)
