@@ -24,14 +24,17 @@ from mineplan.findings import VERDICT_OF, worst_verdict
 from mineplan.rules import BY_CODE
 from mineplan.siting import PLACE_OUTCOMES, clip, faces, location_codes, surface
 
+# a limestone quarry is at best restricted on its block: 5.3.3's minimum output over the licence term
+# exceeds both blocks' stated resources (X224, 5.3)
 QUARRY = {"right_type": "mining", "mineral": "建筑石料用灰岩", "method": "open_pit", "annual_output": 250,
-          "output_unit": "万吨/年", "licence_years": 15, "green_mine": True, "grant": "挂牌"}
+          "output_unit": "万吨/年", "licence_years": 15, "green_mine": True, "grant": "挂牌", "mine_status": "new",
+          "clean_grant": True, "restoration_plan": True}
 EXPLORATION = {"right_type": "exploration", "mineral": "地热", "stage": "详查", "green_mine": True, "grant": "挂牌"}
 SITE = {"right_type": "site"}
 PROFILES = {"exploration": EXPLORATION, "mining": QUARRY, "site": SITE}
 QUARRY_ARGS = ["--right-type", "mining", "--mineral", "建筑石料用灰岩", "--method", "open_pit",
                "--annual-output", "250", "--output-unit", "万吨/年", "--licence-years", "15", "--green-mine",
-               "--grant", "挂牌"]
+               "--grant", "挂牌", "--mine-status", "new", "--clean-grant", "--restoration-plan"]
 RADIUS = 10.0
 
 
@@ -69,9 +72,9 @@ def test_surface_covers_the_county_once(pack, surfaces):
 def test_quarry_surface(surfaces):
     s = surfaces["mining"]
     areas = s.area_by_verdict()
-    assert 0 < areas["allowed"] < 5 and areas["forbidden"] > 1000
-    allowed = s.frame[s.frame["verdict"] == "allowed"]
-    assert set(allowed["rules"]) == {""}
+    assert 0 < areas["restricted"] < 5 and areas["forbidden"] > 1000 and not areas.get("allowed")
+    allowed = s.frame[s.frame["verdict"] == "restricted"]  # the blocks: X224 only
+    assert set(allowed["rules"]) == {"X224"}
     # the conditions name the block of each allowed area
     assert any("≥ 90% of block CL-MB-01" in c for c in allowed["conditions"])
     forbidden = s.frame[s.frame["verdict"] == "forbidden"]
@@ -194,8 +197,8 @@ def test_registry_right_takes_its_block(pack, index):
     assert faces_in_block["rules"].str.contains("K301").all()
     on_right = faces_in_block[shapely.within(shapely.centroid(faces_in_block["probe"].values), right)]
     assert on_right["rules"].str.contains("K302").all()
-    # the other block is still allowed, and names K301 as a drawn rule no more
-    other = s.frame[s.frame["verdict"] == "allowed"]
+    # the other block is still restricted by X224 alone, and names K301 as a drawn rule no more
+    other = s.frame[s.frame["verdict"] == "restricted"]
     assert len(other) == 1 and "K301" not in other["conditions"].iloc[0]
 
 
@@ -221,7 +224,8 @@ def test_clip_keeps_the_block_and_checks_it(pack, index, surfaces):
     assert not c.empty and abs(c.kept_km2 - block.area / 1e6) < 0.01
     assert c.kept_km2 + c.removed_km2 == pytest.approx(c.area_km2, abs=1e-5)
     assert "X210" in c.removed_by and c.removed_by["X210"] == pytest.approx(c.removed_km2, rel=0.02)
-    assert c.result.verdict == "allowed", [x for x in c.result.findings if x.severity != "pass"]
+    assert c.result.verdict == "restricted"
+    assert [x.rule for x in c.result.findings if x.severity not in ("pass", "info")] == ["X224"]
     assert {x.rule for x in c.result.findings} >= {"X212", "K302", "K311"}  # footprint and cross rules checked
 
 
@@ -247,9 +251,9 @@ def test_cli_writes_surface_by_suffix(runner, tmp_path, pack):
         back = gpd.read_parquet(out) if suffix == ".parquet" else gpd.read_file(out)
         assert len(back) >= 3, suffix
         if suffix in (".gpkg", ".geojson", ".parquet"):
-            assert set(back["verdict"]) == {"allowed", "forbidden"}
+            assert set(back["verdict"]) == {"restricted", "forbidden"}
             assert back["area_km2"].sum() == pytest.approx(pack.county_geometry.area / 1e6, rel=1e-4)
-    assert "allowed 0.95 km²" in result.output
+    assert "restricted 0.95 km²" in result.output
 
 
 def test_cli_json_and_map(runner, tmp_path):
@@ -257,7 +261,7 @@ def test_cli_json_and_map(runner, tmp_path):
     result = runner.invoke(cli, ["where", *QUARRY_ARGS, "--format", "json", "--map", str(png)])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["area_km2"]["allowed"] == pytest.approx(0.95, abs=0.01)
+    assert doc["area_km2"]["restricted"] == pytest.approx(0.95, abs=0.01)
     assert png.stat().st_size > 50_000
     result = runner.invoke(cli, ["where", "--right-type", "site", "--map", str(page), "--lang", "en"])
     assert result.exit_code == 0, result.output
@@ -274,9 +278,9 @@ def test_cli_clip(runner, tmp_path, index):
     out = tmp_path / "kept.geojson"
     result = runner.invoke(cli, ["where", *QUARRY_ARGS, "--clip", str(app), "-o", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert "X210" in result.output and "check of the kept part: allowed" in result.output
+    assert "X210" in result.output and "check of the kept part: restricted" in result.output
     kept = gpd.read_file(out)
-    assert kept["id"].tolist() == ["Q-1"] and kept["verdict"].tolist() == ["allowed"]
+    assert kept["id"].tolist() == ["Q-1"] and kept["verdict"].tolist() == ["restricted"]
     removed = kept["removed_by"].iloc[0]
     assert (removed if isinstance(removed, dict) else json.loads(removed))["X210"] > 0
 
@@ -303,7 +307,7 @@ def test_real_subprocess(tmp_path):
                           env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert doc["area_km2"]["allowed"] == pytest.approx(0.95, abs=0.01)
+    assert doc["area_km2"]["restricted"] == pytest.approx(0.95, abs=0.01)
     assert len(gpd.read_file(tmp_path / "surface.gpkg")) == len(doc["polygons"])
 
 
@@ -321,7 +325,7 @@ def test_cli_registry(runner, tmp_path, index):
     result = runner.invoke(cli, ["where", *QUARRY_ARGS, "--registry", str(reg), "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    allowed = [p for p in doc["polygons"] if p["verdict"] == "allowed"]
+    allowed = [p for p in doc["polygons"] if p["verdict"] == "restricted"]
     assert len(allowed) == 1 and block["code"] not in allowed[0]["conditions"]
     taken = [p for p in doc["polygons"] if "K301" in p["rules"]]
     assert taken and all(p["verdict"] == "forbidden" for p in taken)
