@@ -1,0 +1,186 @@
+"""Issue 13, part A: the rules say what the plan says.
+
+Each case builds an application from the bundled pack's own features (EPSG:4549), runs it through
+``check_frame`` and through ``screen(..., findings="json")``, and asserts the verdict, the rule that
+decides and the clause and plan sentence reported with it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import Point, box
+
+from mineplan.checker import check_frame
+from mineplan.screen import screen
+
+EXPLORATION = {"right_type": "exploration", "stage": "普查", "green_mine": True, "grant": "招标"}
+MINE = {"right_type": "mining", "mineral": "建筑石料用灰岩", "method": "open_pit", "annual_output": 250,
+        "output_unit": "万吨/年", "licence_years": 15, "green_mine": True, "grant": "挂牌"}
+
+
+def feature(index, role, mineral=None):
+    f = index.features
+    return f[(f["role"] == role) & ((f["mineral"] == mineral) if mineral else True)].iloc[0]
+
+
+def both(pack, tmp_path, geom, constraints=None, **attrs):
+    """(check's result, screen's row as (verdict, findings by rule)) for one application."""
+    frame = gpd.GeoDataFrame([{"id": "A-1", **attrs}], geometry=[geom], crs="EPSG:4549")
+    checked = check_frame(frame, pack=pack, constraints=constraints)[0]
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    frame.astype({c: object for c in frame.columns if c not in ("geometry",)}).to_parquet(src)
+    options = {"constraints": constraints} if constraints else {}
+    if constraints:
+        from mineplan.engine.options import ConstraintLayer
+        options["constraints"] = tuple(ConstraintLayer(*c) for c in constraints)
+    screen(src, out, pack=pack, findings="json", **options)
+    row = gpd.read_parquet(out).iloc[0]
+    screened = (row["verdict"], {f["rule"]: f for f in json.loads(row["findings"])})
+    return checked, screened
+
+
+def pack_with(tmp_path, **rules):
+    """A copy of the bundled pack with some [rules] keys set (values as TOML text)."""
+    import re
+
+    from tests_support import copy_pack
+
+    from mineplan.pack import load_pack
+
+    root = copy_pack(tmp_path, load=False)
+    toml = root / "plan.toml"
+    text = toml.read_text(encoding="utf-8")
+    for key, value in rules.items():
+        text, n = re.subn(rf"^{key} = .*$", f"{key} = {value}", text, count=1, flags=re.M)
+        if not n:
+            text = text.replace("\n[rules]\n", f"\n[rules]\n{key} = {value}\n", 1)
+    toml.write_text(text, encoding="utf-8")
+    return load_pack(root)
+
+
+def finding(result, code):
+    hits = [f for f in result.findings if f.rule == code]
+    assert len(hits) <= 1, hits
+    return hits[0] if hits else None
+
+
+def assert_reported(pack, checked, screened, code, severity, verdict):
+    """Both paths give ``verdict`` and ``code`` at ``severity``, with the pack's clause; check's JSON
+    and screen's carry the same finding."""
+    f = finding(checked, code)
+    assert checked.verdict == verdict, [(x.rule, x.severity, x.message_en) for x in checked.findings]
+    assert f is not None and f.severity == severity, f
+    entry = pack.config["catalogue"][code]
+    assert f.clause == entry["clause"]
+    assert screened[0] == verdict
+    s = screened[1][code]
+    assert s["severity"] == severity and s["clause"] == entry["clause"]
+    assert s == json.loads(json.dumps(f.as_dict(), ensure_ascii=False))
+    return f
+
+
+def plan_text(shared):
+    return (shared / "plan" / "changle-mineral-plan-2021-2025.zh.txt").read_text(encoding="utf-8")
+
+
+def in_plan(text: str, sentence: str) -> bool:
+    """The plan's sentence is in the plan (its lines are broken and paged: compare without white space)."""
+    squash = "".join(text.split())
+    return "".join(sentence.split()) in squash
+
+
+@pytest.fixture(scope="module")
+def shared():
+    from conftest import shared_dir
+
+    return shared_dir()
+
+
+# -- point 1: 探转采 only for the minerals the plan names (5.3.1) -----------------------------------
+
+def test_oil_shale_mine_in_its_exploration_block_is_forbidden(pack, index, tmp_path, shared):
+    oil = feature(index, "exploration_block", "油页岩")
+    checked, screened = both(pack, tmp_path, oil.geometry.centroid.buffer(300),
+                             **{**MINE, "mineral": "油页岩", "method": "underground", "annual_output": 30})
+    f = assert_reported(pack, checked, screened, "X210", "forbidden", "forbidden")
+    assert f.facts["exploration_block"] == oil["code"] and f.facts["convertible_minerals"] == ["地热", "矿泉水"]
+    assert "5.3.1" in f.clause and "探转采" in f.message_zh
+    assert pack.rules["exploration_to_mining_minerals"] == ["地热", "矿泉水"]
+    assert in_plan(plan_text(shared), "探转采的地热、矿泉水资源按中型矿山规模进行开发")
+
+
+def test_mineral_water_mine_in_its_exploration_block_is_inside(pack, index, tmp_path):
+    water = feature(index, "exploration_block", "矿泉水")
+    checked, screened = both(pack, tmp_path, water.geometry.centroid.buffer(100),
+                             **{**MINE, "mineral": "矿泉水", "method": "well", "annual_output": 5,
+                                "output_unit": "万立方米/年", "licence_years": 10})
+    f = assert_reported(pack, checked, screened, "X210", "pass", checked.verdict)
+    assert f.facts["block"] == water["code"]
+
+
+def test_convertible_minerals_are_pack_data(tmp_path, index):
+    pack2 = pack_with(tmp_path, exploration_to_mining_minerals='["地热"]')
+    water = feature(index, "exploration_block", "矿泉水")
+    frame = gpd.GeoDataFrame([{**MINE, "mineral": "矿泉水", "method": "well", "annual_output": 5,
+                               "output_unit": "万立方米/年"}], geometry=[water.geometry.centroid.buffer(100)],
+                             crs="EPSG:4549")
+    f = finding(check_frame(frame, pack=pack2)[0], "X210")
+    assert f.severity == "forbidden" and f.facts["convertible_minerals"] == ["地热"]
+
+
+# -- point 4: 范围一致 is a surveying tolerance (4.2.2(2)) ----------------------------------------------
+
+def _jittered(geom, amplitude, seed=1):
+    """``geom`` with every vertex (one each 50 m) moved by at most ``amplitude`` metres."""
+    rng = np.random.default_rng(seed)
+    ring = np.asarray(shapely.segmentize(geom, 50).exterior.coords)
+    d = rng.uniform(-1, 1, ring.shape)
+    d /= np.maximum(1.0, np.linalg.norm(d, axis=1))[:, None]
+    ring = ring + amplitude * d
+    ring[-1] = ring[0]
+    return shapely.make_valid(shapely.Polygon(ring))
+
+
+def _lobed(block, share):
+    """``block`` with a round lobe outside it of about ``share`` of its area."""
+    at = Point(block.boundary.interpolate(0.3, normalized=True))
+    radius = 50.0
+    while at.buffer(radius).difference(block).area < share * block.area:
+        radius *= 1.02
+    return block.union(at.buffer(radius))
+
+
+def test_lobe_of_0_8_percent_is_not_coinciding(pack, index, tmp_path, shared):
+    block = feature(index, "exploration_block", "地热")
+    lobed = _lobed(block.geometry, 0.008)
+    assert 0.008 <= lobed.difference(block.geometry).area / block.geometry.area < 0.0085  # under the old 1 %
+    checked, screened = both(pack, tmp_path, lobed, **EXPLORATION, mineral="地热")
+    f = assert_reported(pack, checked, screened, "E200", "forbidden", "forbidden")
+    assert f.facts["exceeded"] == ["boundary_offset"] and f.facts["boundary_offset_m"] > 100
+    assert f.facts["symmetric_difference_share"] < f.facts["share_cap"]
+    assert "范围不一致" in f.message_zh and "tolerance 1 m" in f.message_en
+    entry = pack.config["catalogue"]["E200"]
+    assert "范围一致" in entry["text_zh"] and in_plan(plan_text(shared), "拟投放探矿权应与勘查规划区块范围一致")
+
+
+def test_half_a_metre_of_jitter_coincides(pack, index, tmp_path):
+    block = feature(index, "exploration_block", "地热")
+    checked, screened = both(pack, tmp_path, _jittered(block.geometry, 0.5), **EXPLORATION, mineral="地热")
+    f = assert_reported(pack, checked, screened, "E200", "pass", "allowed")
+    assert 0 < f.facts["boundary_offset_m"] <= 0.5 + 1e-6 and f.facts["offset_tolerance_m"] == 1.0
+    assert f.facts["block"] == block["code"]
+
+
+def test_the_share_cap_still_bounds_the_area(tmp_path, index):
+    pack2 = pack_with(tmp_path, coincide_offset_m="10000.0")  # an offset that lets anything through
+    block = feature(index, "exploration_block", "地热")
+    frame = gpd.GeoDataFrame([{**EXPLORATION, "mineral": "地热"}], geometry=[_lobed(block.geometry, 0.02)],
+                             crs="EPSG:4549")
+    f = finding(check_frame(frame, pack=pack2)[0], "E200")
+    assert f.severity == "forbidden" and f.facts["exceeded"] == ["share_cap"]
