@@ -7,16 +7,17 @@ decides and the clause and plan sentence reported with it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import Point, box
 
 from mineplan.checker import check_frame
+from mineplan.engine.options import RunOptions
 from mineplan.screen import screen
 
 EXPLORATION = {"right_type": "exploration", "stage": "普查", "green_mine": True, "grant": "招标"}
@@ -184,3 +185,148 @@ def test_the_share_cap_still_bounds_the_area(tmp_path, index):
                              crs="EPSG:4549")
     f = finding(check_frame(frame, pack=pack2)[0], "E200")
     assert f.severity == "forbidden" and f.facts["exceeded"] == ["share_cap"]
+
+
+# -- point 5: out of the plan's area is out of its scope (总则) -----------------------------------------
+
+def test_site_straddling_the_county_boundary_is_not_judged_outside(pack, tmp_path, shared):
+    edge = pack.county_geometry.boundary.interpolate(0.2, normalized=True)
+    checked, screened = both(pack, tmp_path, edge.buffer(300), right_type="site")
+    f = assert_reported(pack, checked, screened, "B100", "restricted", "restricted")
+    assert 0.2 < f.facts["share_outside"] < 0.8 and f.facts["area_outside_m2"] > 0
+    assert "适用范围" in f.message_zh and "not judged" in f.message_en
+    assert "所辖行政区域" in pack.config["catalogue"]["B100"]["text_zh"]
+    assert in_plan(plan_text(shared), "《规划》适用范围为昌乐县所辖行政区域")
+
+
+def test_site_wholly_outside_the_county_is_outside_the_scope(pack, tmp_path):
+    checked, screened = both(pack, tmp_path, Point(100000, 4000000).buffer(100), right_type="site")
+    f = assert_reported(pack, checked, screened, "B100", "restricted", "restricted")
+    assert f.facts["share_outside"] == 1.0 and f.facts["distance_to_county_m"] > 0
+    assert "outside this plan's scope" in f.message_en
+
+
+def test_right_straddling_the_county_boundary_stays_forbidden(pack, tmp_path):
+    edge = pack.county_geometry.boundary.interpolate(0.2, normalized=True)
+    checked, screened = both(pack, tmp_path, edge.buffer(300), **EXPLORATION, mineral="地热")
+    f = assert_reported(pack, checked, screened, "B100", "forbidden", "forbidden")
+    assert f.message_en.startswith("straddles the county boundary")
+
+
+# -- point 8: 压覆 needs area ----------------------------------------------------------------------------
+
+def test_site_sharing_only_an_edge_with_a_block_covers_nothing(pack, index, tmp_path, shared):
+    block = feature(index, "exploration_block", "矿泉水").geometry
+    ring = block.buffer(200).difference(block)  # a ring road round the block: every edge shared, no area
+    assert ring.touches(block) and ring.intersection(block).area == 0
+    checked, screened = both(pack, tmp_path, ring, right_type="site")
+    f = assert_reported(pack, checked, screened, "S270", "pass", "allowed")
+    assert "covered" not in f.facts
+
+
+def test_site_touching_a_block_at_a_corner_covers_nothing(pack, index, tmp_path):
+    block = feature(index, "exploration_block", "矿泉水").geometry
+    x, y = min(block.exterior.coords)  # the westmost corner
+    corner = box(x - 400, y - 200, x, y + 200)
+    assert corner.intersects(block) and corner.intersection(block).area == 0
+    checked, screened = both(pack, tmp_path, corner, right_type="site")
+    assert_reported(pack, checked, screened, "S270", "pass", "allowed")
+
+
+def test_site_with_an_area_in_a_block_covers_it(pack, index, tmp_path, shared):
+    water = feature(index, "exploration_block", "矿泉水")
+    c = water.geometry.centroid
+    checked, screened = both(pack, tmp_path, box(c.x - 200, c.y - 200, c.x + 200, c.y + 200), right_type="site")
+    f = assert_reported(pack, checked, screened, "S270", "restricted", "restricted")
+    assert [x["code"] for x in f.facts["covered"]] == [water["code"]]
+    assert f.facts["covered"][0]["overlap_m2"] == pytest.approx(160000, rel=1e-6)
+    assert in_plan(plan_text(shared), "加强矿业权出让，矿产资源勘查、开发利用与保护等工程项目实施的规划审查")
+
+
+def test_points_and_lines_cover_a_block_only_from_inside(pack, index, tmp_path):
+    block = feature(index, "exploration_block", "矿泉水").geometry
+    coords = list(block.exterior.coords)
+    on_edge = shapely.LineString(coords[:4])  # along the boundary
+    for geom, severity in ((block.centroid, "restricted"), (Point(coords[0]), "pass"), (on_edge, "pass"),
+                           (shapely.LineString([block.centroid, (block.centroid.x, block.bounds[3] + 500)]),
+                            "restricted")):
+        checked, screened = both(pack, tmp_path, geom, right_type="site")
+        assert_reported(pack, checked, screened, "S270", severity, "restricted" if severity != "pass" else "allowed")
+
+
+# -- point 10: "not checked" is visible (1.4.1) --------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class _StrictOptions(RunOptions):
+    """RunOptions with the strict flag, whether or not RunOptions has it yet."""
+
+    strict: bool = True
+
+
+def strict_options(**values) -> RunOptions:
+    if "strict" in {f.name for f in dataclasses.fields(RunOptions)}:
+        return RunOptions(strict=True, **values)
+    return _StrictOptions(**values)
+
+
+def test_no_red_line_or_farmland_layer_is_reported_not_checked(pack, index, tmp_path, shared):
+    mine = feature(index, "mining_block").geometry
+    checked, screened = both(pack, tmp_path, mine, **MINE)
+    f = assert_reported(pack, checked, screened, "C280", "info", "allowed")
+    assert f.facts["not_checked"] == ["生态保护红线", "永久基本农田"]
+    assert "未核查" in f.message_zh and "conditional" in f.message_en
+    assert "永久基本农田" in pack.config["catalogue"]["C280"]["text_zh"]
+    assert in_plan(plan_text(shared), "我县山区大部分被划入红线范围，未划入红线的区域也受到退让林地、草地、耕地"
+                                      "甚至永久基本农田保护")
+
+
+def test_a_red_line_layer_leaves_farmland_not_checked(pack, index, tmp_path):
+    mine = feature(index, "mining_block").geometry
+    over = gpd.GeoDataFrame({"code": ["RL-1"]}, geometry=[mine.centroid.buffer(100)], crs="EPSG:4549")
+    clear = gpd.GeoDataFrame({"code": ["RL-1"]}, geometry=[Point(0, 0).buffer(10)], crs="EPSG:4549")
+    red = [("redline", "生态保护红线", "forbidden", clear)]
+    checked, screened = both(pack, tmp_path, mine, constraints=red, **MINE)
+    f = assert_reported(pack, checked, screened, "C280", "info", "allowed")
+    assert f.facts["not_checked"] == ["永久基本农田"] and "does not overlap 生态保护红线" in f.message_en
+    hit, screened = both(pack, tmp_path, mine, constraints=[("redline", "生态保护红线", "forbidden", over)], **MINE)
+    g = assert_reported(pack, hit, screened, "C280", "forbidden", "forbidden")
+    assert g.facts["not_checked"] == ["永久基本农田"] and g.facts["feature"] == "RL-1"
+    both_layers = [("redline", "生态保护红线", "forbidden", clear), ("farmland", "永久基本农田", "restricted", clear)]
+    done, screened = both(pack, tmp_path, mine, constraints=both_layers, **MINE)
+    h = assert_reported(pack, done, screened, "C280", "pass", "allowed")
+    assert "not_checked" not in h.facts
+
+
+def test_strict_or_the_pack_make_not_checked_restricted(pack, index, tmp_path):
+    mine = feature(index, "mining_block").geometry
+    frame = gpd.GeoDataFrame([{"id": "A-1", **MINE}], geometry=[mine], crs="EPSG:4549")
+    strict = check_frame(frame, pack=pack, options=strict_options(findings="json"))[0]
+    assert strict.verdict == "restricted" and finding(strict, "C280").severity == "restricted"
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    frame.astype({c: object for c in frame.columns if c != "geometry"}).to_parquet(src)
+    screen(src, out, pack=pack, options=strict_options(findings="json"))
+    assert gpd.read_parquet(out).iloc[0]["verdict"] == "restricted"
+    pack2 = pack_with(tmp_path, constraint_not_checked_severity='"restricted"')
+    by_pack = check_frame(frame, pack=pack2)[0]
+    assert by_pack.verdict == "restricted" and finding(by_pack, "C280").facts["not_checked"]
+
+
+def test_a_constraint_file_is_of_the_kind_its_name_says(pack, index, tmp_path):
+    from mineplan.engine.options import constraint_layers
+
+    mine = feature(index, "mining_block").geometry
+    layer = gpd.GeoDataFrame({"code": ["X"]}, geometry=[Point(0, 0).buffer(10)], crs="EPSG:4549")
+    for name in ("redline", "永久基本农田"):
+        layer.to_file(tmp_path / f"{name}.gpkg")
+    layers = constraint_layers(pack, [(str(tmp_path / "redline.gpkg"), "forbidden"),
+                                      (str(tmp_path / "永久基本农田.gpkg"), "restricted")])
+    frame = gpd.GeoDataFrame([{"id": "A-1", **MINE}], geometry=[mine], crs="EPSG:4549")
+    result = check_frame(frame, pack=pack, constraints=layers)[0]
+    assert finding(result, "C280").severity == "pass" and result.verdict == "allowed"
+    only_other = constraint_layers(pack, [(str(tmp_path / "redline.gpkg"), "forbidden")])
+    layer.to_file(tmp_path / "wetlands.gpkg")
+    named_else = constraint_layers(pack, [(str(tmp_path / "wetlands.gpkg"), "forbidden")])
+    unchecked = finding(check_frame(frame, pack=pack, constraints=only_other)[0], "C280").facts["not_checked"]
+    assert unchecked == ["永久基本农田"]
+    unchecked = finding(check_frame(frame, pack=pack, constraints=named_else)[0], "C280").facts["not_checked"]
+    assert unchecked == ["生态保护红线", "永久基本农田"]

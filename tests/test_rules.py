@@ -89,12 +89,16 @@ def test_f001_repaired_geometry(pack, blocks):
 
 
 def test_b100_outside_straddling_inside(pack, blocks):
-    far = run(pack, Point(100000, 4000000).buffer(100), right_type="site")
+    # a right must lie in a block: outside or straddling the county it is forbidden; a site is outside
+    # the plan's scope there (issue 13: not judged, restricted)
+    far = run(pack, Point(100000, 4000000).buffer(100), **GOOD_MINE)
     assert found(far, "B100").severity == "forbidden" and found(far, "B100").facts["share_outside"] == 1.0
+    assert found(run(pack, Point(100000, 4000000).buffer(100), right_type="site"), "B100").severity == "restricted"
     edge = pack.county_geometry.boundary.interpolate(0.2, normalized=True)
-    straddle = run(pack, edge.buffer(300), right_type="site")
+    straddle = run(pack, edge.buffer(300), **GOOD_MINE)
     f = found(straddle, "B100")
     assert f.severity == "forbidden" and 0.2 < f.facts["share_outside"] < 0.8 and f.facts["area_outside_m2"] > 0
+    assert found(run(pack, edge.buffer(300), right_type="site"), "B100").severity == "restricted"
     assert found(run(pack, blocks["xingshan"].geometry, **GOOD_MINE), "B100").severity == "pass"
 
 
@@ -293,8 +297,9 @@ def test_c280_constraint_layers(pack, blocks):
     assert soft.severity == "restricted"
     miss = run(pack, blocks["panlong"].geometry, constraints=[("redline", "生态保护红线", "forbidden", layer)],
                **GOOD_MINE)
-    assert found(miss, "C280").severity == "pass"
-    assert found(run(pack, g, **GOOD_MINE), "C280") is None
+    # issue 13: with no farmland layer, that kind is "not checked" (info), and with no layer at all both are
+    assert found(miss, "C280").severity == "info" and found(miss, "C280").facts["not_checked"] == ["永久基本农田"]
+    assert found(run(pack, g, **GOOD_MINE), "C280").facts["not_checked"] == ["生态保护红线", "永久基本农田"]
 
 
 def test_touching_edge_counts_as_inside_block(pack, blocks):
