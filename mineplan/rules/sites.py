@@ -76,12 +76,12 @@ class SiteCoversPlannedResources(Rule):
 def _covering(ctx, pairs) -> np.ndarray:
     """Per (row, feature) pair: does the row cover part of the feature, i.e. do their interiors meet
     (DE-9IM)? For polygons that is an overlap with an area (a shared edge or corner is not); for a
-    point or a line, reaching into the feature (on its boundary or along it is not)."""
+    point or a line, reaching into the feature (on its boundary or along it is not). The pairs
+    intersect, so their interiors meet unless they only touch (the prepared feature asked first)."""
     keep = pairs["covered"] & ctx.rel.is_areal[pairs.app]  # a polygon wholly in the feature: area > 0
     rest = np.flatnonzero(~keep)
     if len(rest):
-        keep[rest] = shapely.relate_pattern(ctx.rel.geoms[pairs.app[rest]], ctx.index.geoms[pairs.feature[rest]],
-                                            "T********")
+        keep[rest] = ~shapely.touches(ctx.index.geoms[pairs.feature[rest]], ctx.rel.geoms[pairs.app[rest]])
     return keep
 
 
