@@ -330,3 +330,14 @@ def test_a_constraint_file_is_of_the_kind_its_name_says(pack, index, tmp_path):
     assert unchecked == ["永久基本农田"]
     unchecked = finding(check_frame(frame, pack=pack, constraints=named_else)[0], "C280").facts["not_checked"]
     assert unchecked == ["生态保护红线", "永久基本农田"]
+
+
+@pytest.mark.parametrize("shift", [0.3, 0.9, 1.2, 3.0, 40.0])
+def test_a_shifted_right_coincides_within_the_offset_only(pack, index, shift):
+    # a right moved by d metres has boundaries d apart: measured or inferred, the decision is the same
+    block = feature(index, "exploration_block", "矿泉水").geometry
+    moved = shapely.affinity.translate(block, shift * 0.6, shift * 0.8)
+    frame = gpd.GeoDataFrame([{**EXPLORATION, "mineral": "矿泉水"}], geometry=[moved], crs="EPSG:4549")
+    f = finding(check_frame(frame, pack=pack)[0], "E200")
+    assert f.severity == ("pass" if shift <= 1.0 else "forbidden")
+    assert f.facts["boundary_offset_m"] == pytest.approx(shift, abs=0.01)
