@@ -206,6 +206,14 @@ def test_site_wholly_outside_the_county_is_outside_the_scope(pack, tmp_path):
     assert "outside this plan's scope" in f.message_en
 
 
+def test_application_of_unknown_type_straddling_is_not_judged_outside(pack):
+    # without a type it is not known to need a block: the part outside is not judged, like a site's
+    edge = pack.county_geometry.boundary.interpolate(0.2, normalized=True)
+    frame = gpd.GeoDataFrame([{"id": "A-1"}], geometry=[edge.buffer(300)], crs="EPSG:4549")
+    result = check_frame(frame, pack=pack)[0]
+    assert finding(result, "B100").severity == "restricted" and finding(result, "A001").severity == "cannot_judge"
+
+
 def test_right_straddling_the_county_boundary_stays_forbidden(pack, tmp_path):
     edge = pack.county_geometry.boundary.interpolate(0.2, normalized=True)
     checked, screened = both(pack, tmp_path, edge.buffer(300), **EXPLORATION, mineral="地热")
@@ -341,3 +349,23 @@ def test_a_shifted_right_coincides_within_the_offset_only(pack, index, shift):
     f = finding(check_frame(frame, pack=pack)[0], "E200")
     assert f.severity == ("pass" if shift <= 1.0 else "forbidden")
     assert f.facts["boundary_offset_m"] == pytest.approx(shift, abs=0.01)
+
+
+def test_a_pack_constraint_layer_declares_its_kind(tmp_path, index):
+    from tests_support import copy_pack
+
+    from mineplan.engine.options import constraint_layers
+    from mineplan.pack import load_pack
+
+    root = copy_pack(tmp_path, load=False)
+    gpd.GeoDataFrame({"code": ["Z-1"]}, geometry=[Point(0, 0).buffer(10)], crs="EPSG:4549").to_file(
+        root / "layer_a.geojson")
+    toml = root / "plan.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[layers.layer_a]\nrole = "constraint"\n'
+                    'file = "layer_a.geojson"\ntitle_zh = "甲图层"\ntitle_en = "Layer A"\nkind = "red_line"\n',
+                    encoding="utf-8")
+    pack2 = load_pack(root)
+    mine = feature(index, "mining_block").geometry
+    frame = gpd.GeoDataFrame([{"id": "A-1", **MINE}], geometry=[mine], crs="EPSG:4549")
+    f = finding(check_frame(frame, pack=pack2, constraints=constraint_layers(pack2))[0], "C280")
+    assert f.severity == "info" and f.facts["not_checked"] == ["永久基本农田"] and "甲图层" in f.message_zh
