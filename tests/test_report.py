@@ -53,6 +53,8 @@ def test_report_english_and_allowed(tmp_path, pack):
     text = write_report(report, tmp_path / "a.html", lang="en").read_text(encoding="utf-8")
     # the geothermal well field: allowed, with X224's "not checked" (no resource stated for the block)
     assert "ALLOWED" in text and "Rules passed" in text and "X224" in text
+    # issue 13: red-line/farmland layers were not checked (C280, info)
+    assert "not checked: no ecological protection red line / permanent basic farmland layer" in text
 
 
 def test_cli_writes_report(tmp_path):
@@ -101,7 +103,7 @@ def test_report_in_offline_chromium(tmp_path, forbidden):
         page.emulate_media(media="print")
         assert page.evaluate("document.querySelector('img.map').naturalWidth") > 500
         assert "禁止" in page.locator(".banner").inner_text()
-        assert page.locator("table.findings tbody tr").count() == 5
+        assert page.locator("table.findings tbody tr").count() == 6  # X210 X220 X222 V230 L240, C280 not checked
         # one A4 page: 297 mm less the 2 × 10 mm margins, at 96 px per inch
         height = page.evaluate("document.querySelector('.page').getBoundingClientRect().height")
         assert height <= 277 / 25.4 * 96, height

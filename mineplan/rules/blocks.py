@@ -6,25 +6,41 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from mineplan.engine.relations import Best, Pairs
 from mineplan.engine.result import cannot, fires, passes
 from mineplan.rules.base import NEEDS_AREA, Rule
 
 # the facts E200 reports on a right that lies in a block (pass or fire alike)
-_COINCIDE_FACTS = ("block", "overlap_m2", "share_of_block", "share_of_right", "symmetric_difference_m2",
-                   "symmetric_difference_share", "tolerance", "other_blocks")
+_COINCIDE_FACTS = ("block", "overlap_m2", "share_of_block", "share_of_right", "boundary_offset_m",
+                   "offset_tolerance_m", "symmetric_difference_m2", "symmetric_difference_share", "share_cap",
+                   "other_blocks")
+
+
+def convertible_minerals(ctx) -> set[str]:
+    """The minerals the plan lets a mine take inside their exploration block (5.3.1 探转采:
+    [rules].exploration_to_mining_minerals) and that have an exploration block but no mining block."""
+    named = set(ctx.param("exploration_to_mining_minerals"))
+    return named & (ctx.index.minerals_of("exploration_block") - ctx.index.minerals_of("mining_block"))
 
 
 def mining_block_role_array(ctx, minerals: np.ndarray) -> np.ndarray:
     """Per row, the layer its mining right must lie in: "mining_block", or "exploration_block"
-    for a mineral that has no mining block but has an exploration block (geothermal, mineral
-    water: mined where it was explored, 5.3.1 探转采). A row without a mineral gets "mining_block"."""
+    for a mineral the plan converts from exploration to mining (5.3.1 探转采: the pack's
+    [rules].exploration_to_mining_minerals, geothermal and mineral water) that has an exploration
+    block but no mining block. Any other mineral (oil shale, say) and a row without a mineral get
+    "mining_block": an exploration block is no place to mine it."""
     out = np.full(len(minerals), "mining_block", dtype=object)
-    explored_only = ctx.index.minerals_of("exploration_block") - ctx.index.minerals_of("mining_block")
-    for mineral in explored_only:  # a few minerals; == on an object column is safe with None
+    for mineral in convertible_minerals(ctx):  # a few minerals; == on an object column is safe with None
         out[minerals == mineral] = "exploration_block"
     return out
+
+
+def _boundary_offset(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The largest distance between the boundaries of ``a`` and ``b`` (pairwise; discrete Hausdorff
+    distance: every vertex of each boundary to the other boundary), in metres."""
+    return shapely.hausdorff_distance(shapely.boundary(a), shapely.boundary(b))
 
 
 def _feature_attr(values: np.ndarray, feature: np.ndarray) -> np.ndarray:
@@ -83,7 +99,7 @@ def _nearest_blocks(ctx, r, rows: np.ndarray, roles: np.ndarray | str) -> None:
         def fn(sel: np.ndarray) -> list:
             sel = np.asarray(sel, dtype=np.int64)
             out: list = [None] * len(sel)
-            for role, near in per_role.items():
+            for near in per_role.values():
                 mine = np.flatnonzero(near.allowed[sel])
                 if len(mine):
                     values = near.code(sel[mine]) if what == "code" else near.distance(sel[mine])
@@ -110,47 +126,103 @@ class ExplorationCoincidesWithBlock(Rule):
     title_zh = "探矿权与勘查规划区块范围一致"
     title_en = "Exploration right coincides with an exploration planning block"
     applies_to = ("exploration",)
-    what = ("An exploration right must have the extent of one exploration planning block. Coincide is "
-            "measured: the symmetric difference of right and block is at most [rules].coincide_tolerance "
-            "of the block's area.")
+    what = ("An exploration right must have the extent of one exploration planning block (范围一致). Coincide "
+            "is a surveying tolerance: the right's boundary lies within [rules].coincide_offset_m of the "
+            "block's and the block's within that distance of the right's (the Hausdorff distance of the two "
+            "boundaries), and the symmetric difference of right and block is at most "
+            "[rules].coincide_max_share of the block's area (a cap, never the test on its own). The finding "
+            "names the tolerance exceeded.")
     outcomes = {
         "needs_area": NEEDS_AREA,
         "outside": fires("不在任何勘查规划区块内", "not in any exploration planning block",
                          ("nearest_block", "distance_m")),
-        "coincides": passes("与勘查规划区块“{_block_zh}”范围一致（区块的 {_share_of_block:.1%}）",
-                            "coincides with exploration block {_block_en} ({_share_of_block:.1%} of the block)",
-                            _COINCIDE_FACTS),
-        "differs": fires("与勘查规划区块“{_block_zh}”范围不一致：覆盖区块 {_share_of_block:.1%}，"
-                         "范围差 {_symdiff_share:.1%}（容差 {tolerance:.0%}）",
-                         "does not coincide with exploration block {_block_en}: covers {_share_of_block:.1%} of it, "
-                         "symmetric difference {_symdiff_share:.1%} of the block (tolerance {tolerance:.0%})",
-                         _COINCIDE_FACTS),
+        "coincides": passes("与勘查规划区块“{_block_zh}”范围一致（边界最大偏差 {_offset:.2f} 米，容差 "
+                            "{offset_tolerance_m:g} 米）",
+                            "coincides with exploration block {_block_en} (boundaries at most {_offset:.2f} m "
+                            "apart, tolerance {offset_tolerance_m:g} m)", _COINCIDE_FACTS),
+        "differs": fires("与勘查规划区块“{_block_zh}”范围不一致：边界最大偏差 {_offset:.1f} 米（容差 "
+                         "{offset_tolerance_m:g} 米），范围差 {_symdiff:,.0f} 平方米（区块的 {_symdiff_share:.2%}，"
+                         "上限 {share_cap:.0%}）；超出：{_exceeded_zh}",
+                         "does not coincide with exploration block {_block_en}: boundaries up to {_offset:.1f} m "
+                         "apart (tolerance {offset_tolerance_m:g} m), symmetric difference {_symdiff:,.0f} m² "
+                         "({_symdiff_share:.2%} of the block, cap {share_cap:.0%}); exceeded: {_exceeded_en}",
+                         (*_COINCIDE_FACTS, "exceeded")),
     }
 
     def evaluate(self, ctx):
         r = self.result(ctx)
-        tol = float(ctx.param("coincide_tolerance"))
+        offset_tol = float(ctx.param("coincide_offset_m"))
+        share_cap = float(ctx.param("coincide_max_share"))
         best = ctx.rel.best("exploration_block")
         areal = self.needs_area(ctx, r, ctx.rows(self.applies_to))
         outside = areal & ~best.found
         inside = areal & best.found
         block_area = np.where(best.found, ctx.index.areas[np.maximum(best.feature, 0)], np.nan)
-        symdiff = ctx.rel.areas + block_area - 2 * best.overlap
+        symdiff = np.maximum(ctx.rel.areas + block_area - 2 * best.overlap, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             symdiff_share = symdiff / block_area
+        over_share = inside & ~(symdiff <= share_cap * block_area)
+        # the boundary offset: the largest distance between the two boundaries (discrete Hausdorff:
+        # the vertices of each to the other), measured only where it decides (it costs about three
+        # intersections a row): boundaries within t of each other leave at most a band of width t
+        # along them, so a larger area difference is over the offset without measuring, and a right
+        # given with the block's own vertices (each within t) is within it. Elsewhere the fact is
+        # measured lazily, for the findings serialised.
+        feature = np.maximum(best.feature, 0)
+        geoms, block_geoms = ctx.rel.geoms, ctx.index.geoms
+        perimeters = shapely.length(geoms) + shapely.length(block_geoms[feature])
+        band = offset_tol * np.nan_to_num(perimeters) + np.pi * offset_tol ** 2
+        unsure = inside & (symdiff <= band)
+        at = np.flatnonzero(unsure)
+        if len(at):
+            at = at[~shapely.equals_exact(geoms[at], block_geoms[feature[at]], tolerance=offset_tol)]
+        offset = np.full(ctx.n, np.nan)
+        measured = np.zeros(ctx.n, dtype=bool)
+        if len(at):
+            offset[at] = _boundary_offset(geoms[at], block_geoms[feature[at]])
+            measured[at] = True
+        over_offset = (inside & ~unsure) | (offset > offset_tol)  # unsure, unmeasured: the block's vertices
+
+        def offsets(rows) -> np.ndarray:
+            """The boundary offset of ``rows``, measured now where it was not (and kept)."""
+            rows = np.asarray(rows, dtype=np.int64)
+            todo = rows[inside[rows] & ~measured[rows]]
+            if len(todo):
+                offset[todo] = _boundary_offset(geoms[todo], block_geoms[feature[todo]])
+                measured[todo] = True
+            return offset[rows]
+
         r.set("differs", inside)
-        r.set("coincides", inside & (symdiff <= tol * block_area))
+        r.set("coincides", inside & ~over_offset & ~over_share)
         r.set("outside", outside)
         _nearest_blocks(ctx, r, outside, "exploration_block")
         _block_names(ctx, r, best.feature)
         r.fact("overlap_m2", best.overlap, digits=1)
         r.fact("share_of_block", best.feature_share, digits=4)
         r.fact("share_of_right", best.app_share, digits=4)
+        r.lazy_fact("boundary_offset_m", lambda rows: [None if np.isnan(v) else round(float(v), 2)
+                                                       for v in offsets(rows).tolist()])
+        r.lazy_fact("_offset", lambda rows: [None if np.isnan(v) else float(v) for v in offsets(rows).tolist()])
+        r.fact("offset_tolerance_m", offset_tol)
         r.fact("symmetric_difference_m2", symdiff, digits=1)
-        r.fact("symmetric_difference_share", symdiff_share, digits=4)
-        r.fact("tolerance", tol)
-        # messages show the unrounded shares, as before
-        r.fact("_share_of_block", best.feature_share)
+        r.fact("symmetric_difference_share", symdiff_share, digits=6)
+        r.fact("share_cap", share_cap)
+        exceeded = np.full(ctx.n, None, dtype=object)
+        names = {(True, False): ["boundary_offset"], (False, True): ["share_cap"],
+                 (True, True): ["boundary_offset", "share_cap"]}
+        zh = {"boundary_offset": "边界偏差容差", "share_cap": "范围差上限"}
+        en = {"boundary_offset": "the boundary offset tolerance", "share_cap": "the share cap"}
+        for (a, b), which in names.items():
+            sel = (over_offset == a) & (over_share == b) & inside
+            if sel.any():
+                exceeded[sel] = "|".join(which)
+        r.lazy_fact("exceeded", lambda rows: [None if v is None else v.split("|") for v in exceeded[rows].tolist()])
+        r.lazy_fact("_exceeded_zh", lambda rows: [None if v is None else "、".join(zh[k] for k in v.split("|"))
+                                                  for v in exceeded[rows].tolist()])
+        r.lazy_fact("_exceeded_en", lambda rows: [None if v is None else " and ".join(en[k] for k in v.split("|"))
+                                                  for v in exceeded[rows].tolist()])
+        # messages show the unrounded measures
+        r.fact("_symdiff", symdiff)
         r.fact("_symdiff_share", symdiff_share)
         r.lazy_fact("other_blocks", _codes_after(ctx, ctx.rel.pairs("exploration_block"), 1))
         return r
@@ -246,13 +318,22 @@ class MiningInsideBlock(Rule):
     title_zh = "采矿权严格落实规划区块范围"
     title_en = "Mining right keeps inside its planning block"
     applies_to = ("mining",)
-    what = ("A mining right must lie inside one mining planning block (for geothermal and mineral water, "
-            "converted from exploration, inside the exploration block of that mineral). At most "
-            "[rules].max_outside_block_share of its area may lie outside.")
+    what = ("A mining right must lie inside one mining planning block. Only the minerals of "
+            "[rules].exploration_to_mining_minerals (5.3.1 探转采: geothermal, mineral water) are mined inside "
+            "the exploration block of that mineral; any other mineral in an exploration block (oil shale in the "
+            "五图 block) is outside every mining block. At most [rules].max_outside_block_share of its area may "
+            "lie outside.")
     outcomes = {
         "needs_area": NEEDS_AREA,
         "outside": fires("不在任何开采规划区块内", "not inside any mining planning block",
                          ("block_layer", "nearest_block", "distance_m")),
+        "not_convertible": fires("不在任何开采规划区块内：位于勘查规划区块“{_explored_zh}”，但规划只对{_convertible_zh}"
+                                 "探转采（5.3.1），{mineral}不在其列",
+                                 "not inside any mining planning block: it lies in exploration block {_explored_en}, "
+                                 "but the plan converts exploration to mining (探转采, 5.3.1) only for "
+                                 "{_convertible_en}, not {_mineral_en}",
+                                 ("block_layer", "mineral", "exploration_block", "convertible_minerals",
+                                  "nearest_block", "distance_m")),
         "leaves": fires("超出规划区块“{_block_zh}”范围：{_outside:.1%} 位于区块之外",
                         "leaves planning block {_block_en}: {_outside:.1%} lies outside it",
                         ("block", "share_inside_block", "area_outside_m2")),
@@ -272,6 +353,24 @@ class MiningInsideBlock(Rule):
         r.set("inside", inside)
         r.set("leaves", inside & (outside_share > tol))
         r.set("outside", away)
+        # a right outside every mining block but in an exploration block of its own mineral: the plan
+        # does not convert that mineral (5.3.1), so say so
+        mineral = ctx.batch["mineral"]
+        explored = ctx.rel.best("exploration_block")
+        explored_mineral = _feature_attr(ctx.index.minerals, explored.feature)
+        in_explored = away & (roles == "mining_block") & explored.found & (mineral != None)  # noqa: E711
+        in_explored &= mineral == explored_mineral
+        r.set("not_convertible", in_explored)
+        convertible = list(ctx.param("exploration_to_mining_minerals"))
+        code, zh, en = ctx.feature_names(np.where(in_explored, explored.feature, -1))
+        r.fact("mineral", mineral)
+        r.fact("_mineral_en", ctx.mineral_table("en"))
+        r.fact("exploration_block", code)
+        r.fact("_explored_zh", zh)
+        r.fact("_explored_en", en)
+        r.lazy_fact("convertible_minerals", lambda rows: [list(convertible) for _ in range(len(rows))])
+        r.fact("_convertible_zh", "、".join(convertible))
+        r.fact("_convertible_en", ", ".join(str(getattr(ctx.catalog.minerals.get(m), "en", m)) for m in convertible))
         r.fact("block_layer", roles)
         _nearest_blocks(ctx, r, away, roles)
         _block_names(ctx, r, best.feature)
