@@ -113,8 +113,10 @@ def main() -> None:
           f"A solar farm inside the mineral-water block {water['code']}: restricted (压覆 assessment)")
     edge = county.exterior if county.geom_type == "Polygon" else max(county.geoms, key=lambda g: g.area).exterior
     p = edge.interpolate(0.3, normalized=True)
-    write("site-forbidden", {"id": "SITE-F", "right_type": "site", "applicant": "示例项目"},
-          p.buffer(400, quad_segs=8), "A project straddling the county boundary: forbidden")
+    # only a forbidding constraint layer forbids a site; the part of one outside the county is outside
+    # the plan's scope (总则) and not judged: restricted
+    write("site-outside", {"id": "SITE-O", "right_type": "site", "applicant": "示例项目"},
+          p.buffer(400, quad_segs=8), "A project straddling the county boundary: restricted (half outside the plan's area)")
 
 
 if __name__ == "__main__":

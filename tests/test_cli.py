@@ -25,7 +25,7 @@ EXPECTED = {  # example -> (verdict, exit code); the README's table says the sam
     "mining-forbidden": ("forbidden", 4),
     "site-allowed": ("allowed", 0),
     "site-restricted": ("restricted", 3),
-    "site-forbidden": ("restricted", 3),  # issue 13: the part outside the county is outside the plan's scope
+    "site-outside": ("restricted", 3),  # issue 13: the part outside the county is outside the plan's scope
 }
 
 

@@ -23,6 +23,14 @@ from mineplan.screen import screen
 EXPLORATION = {"right_type": "exploration", "stage": "普查", "green_mine": True, "grant": "招标"}
 MINE = {"right_type": "mining", "mineral": "建筑石料用灰岩", "method": "open_pit", "annual_output": 250,
         "output_unit": "万吨/年", "licence_years": 15, "green_mine": True, "grant": "挂牌"}
+# an allowed mine (a limestone quarry is at best restricted: X224): a geothermal well field, as examples/MIN-A
+WELL = {"right_type": "mining", "mineral": "地热", "method": "well", "annual_output": 10, "output_unit": "万立方米/年",
+        "licence_years": 10, "green_mine": True, "grant": "挂牌", "clean_grant": True, "restoration_plan": True,
+        "mine_status": "new"}
+
+
+def well_field(index):
+    return feature(index, "exploration_block", "地热").geometry.centroid.buffer(300, quad_segs=16)
 
 
 def feature(index, role, mineral=None):
@@ -278,8 +286,8 @@ def strict_options(**values) -> RunOptions:
 
 
 def test_no_red_line_or_farmland_layer_is_reported_not_checked(pack, index, tmp_path, shared):
-    mine = feature(index, "mining_block").geometry
-    checked, screened = both(pack, tmp_path, mine, **MINE)
+    mine = well_field(index)
+    checked, screened = both(pack, tmp_path, mine, **WELL)
     f = assert_reported(pack, checked, screened, "C280", "info", "allowed")
     assert f.facts["not_checked"] == ["生态保护红线", "永久基本农田"]
     assert "未核查" in f.message_zh and "conditional" in f.message_en
@@ -289,18 +297,18 @@ def test_no_red_line_or_farmland_layer_is_reported_not_checked(pack, index, tmp_
 
 
 def test_a_red_line_layer_leaves_farmland_not_checked(pack, index, tmp_path):
-    mine = feature(index, "mining_block").geometry
+    mine = well_field(index)
     over = gpd.GeoDataFrame({"code": ["RL-1"]}, geometry=[mine.centroid.buffer(100)], crs="EPSG:4549")
     clear = gpd.GeoDataFrame({"code": ["RL-1"]}, geometry=[Point(0, 0).buffer(10)], crs="EPSG:4549")
     red = [("redline", "生态保护红线", "forbidden", clear)]
-    checked, screened = both(pack, tmp_path, mine, constraints=red, **MINE)
+    checked, screened = both(pack, tmp_path, mine, constraints=red, **WELL)
     f = assert_reported(pack, checked, screened, "C280", "info", "allowed")
     assert f.facts["not_checked"] == ["永久基本农田"] and "does not overlap 生态保护红线" in f.message_en
-    hit, screened = both(pack, tmp_path, mine, constraints=[("redline", "生态保护红线", "forbidden", over)], **MINE)
+    hit, screened = both(pack, tmp_path, mine, constraints=[("redline", "生态保护红线", "forbidden", over)], **WELL)
     g = assert_reported(pack, hit, screened, "C280", "forbidden", "forbidden")
     assert g.facts["not_checked"] == ["永久基本农田"] and g.facts["feature"] == "RL-1"
     both_layers = [("redline", "生态保护红线", "forbidden", clear), ("farmland", "永久基本农田", "restricted", clear)]
-    done, screened = both(pack, tmp_path, mine, constraints=both_layers, **MINE)
+    done, screened = both(pack, tmp_path, mine, constraints=both_layers, **WELL)
     h = assert_reported(pack, done, screened, "C280", "pass", "allowed")
     assert "not_checked" not in h.facts
 
@@ -322,13 +330,13 @@ def test_strict_or_the_pack_make_not_checked_restricted(pack, index, tmp_path):
 def test_a_constraint_file_is_of_the_kind_its_name_says(pack, index, tmp_path):
     from mineplan.engine.options import constraint_layers
 
-    mine = feature(index, "mining_block").geometry
+    mine = well_field(index)
     layer = gpd.GeoDataFrame({"code": ["X"]}, geometry=[Point(0, 0).buffer(10)], crs="EPSG:4549")
     for name in ("redline", "永久基本农田"):
         layer.to_file(tmp_path / f"{name}.gpkg")
     layers = constraint_layers(pack, [(str(tmp_path / "redline.gpkg"), "forbidden"),
                                       (str(tmp_path / "永久基本农田.gpkg"), "restricted")])
-    frame = gpd.GeoDataFrame([{"id": "A-1", **MINE}], geometry=[mine], crs="EPSG:4549")
+    frame = gpd.GeoDataFrame([{"id": "A-1", **WELL}], geometry=[mine], crs="EPSG:4549")
     result = check_frame(frame, pack=pack, constraints=layers)[0]
     assert finding(result, "C280").severity == "pass" and result.verdict == "allowed"
     only_other = constraint_layers(pack, [(str(tmp_path / "redline.gpkg"), "forbidden")])

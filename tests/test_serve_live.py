@@ -230,12 +230,12 @@ def test_page_checks_an_allowed_file(server, tmp_path):
         banner = check_file_in_page(page, EXAMPLES / "mining-allowed.geojson")
         assert "允许" in banner and "禁止" not in banner
         assert page.locator("#verdict").get_attribute("class") == "banner verdict-allowed"
-        # the form's attributes are sent as the overrides: a tiny output makes it forbidden (X222)
+        # the form's attributes are sent as the overrides: a tiny output makes it forbidden (X221, below medium)
         page.fill("input[name=annual_output]", "1")
         page.select_option("select[name=output_unit]", "wt")
         page.click("#check-submit")
         page.wait_for_selector("#verdict.verdict-forbidden", timeout=20000)
-        assert "X222" in page.locator("#findings").inner_text()
+        assert "X221" in page.locator("#findings").inner_text()
     assert not log.problems, log.problems
 
 
@@ -431,7 +431,7 @@ def test_the_serve_command_runs(token):
             assert r.status_code == 401
             r = httpx.get(url + "/api/v1/health", headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert r.status_code == 200 and r.json()["status"] == "ok"
-        body = (EXAMPLES / "site-forbidden.geojson").read_bytes()
+        body = (EXAMPLES / "mining-forbidden.geojson").read_bytes()
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         assert httpx.post(url + "/api/v1/check", content=body, headers=headers, timeout=30).json()["verdict"] == \
             "forbidden"

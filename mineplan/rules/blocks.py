@@ -277,10 +277,14 @@ class ExplorationStage(Rule):
     title_zh = "不得降低勘查阶段"
     title_en = "Exploration stage not lowered"
     applies_to = ("exploration",)
-    what = "The right's exploration stage must not be lower than the block's (普查 < 详查 < 勘探)."
+    what = ("The right's exploration stage must not be lower than the block's, in the order of [rules].stages "
+            "(预查 < 普查 < 详查 < 勘探); a stage outside that order cannot be judged.")
     outcomes = {
         "block_no_stage": cannot("区块“{_block_zh}”未给出勘查阶段", "block {_block_en} states no stage", ("block",)),
         "no_stage": cannot("未给出勘查阶段", "exploration stage not given", ("block", "block_stage")),
+        "unknown_stage": cannot("勘查阶段“{stage}”不在规划包所列阶段中（{known_stages}）",
+                                "stage {stage} is none of the pack's stages ({known_stages})",
+                                ("block", "stage", "block_stage", "known_stages")),
         "lower": fires("勘查阶段“{stage}”低于区块规定的“{block_stage}”",
                        "stage {stage} is lower than the block's {block_stage}", ("block", "stage", "block_stage")),
         "not_lower": passes("勘查阶段“{stage}”不低于区块的“{block_stage}”",
@@ -307,6 +311,8 @@ class ExplorationStage(Rule):
         r.set("no_stage", known & ~given)
         r.set("not_lower", given)
         r.set("lower", given & (rank < block_rank))
+        r.set("unknown_stage", given & (rank < 0))
+        r.fact("known_stages", " < ".join(stages))
         _block_names(ctx, r, best.feature)
         r.fact("stage", stage)
         r.fact("block_stage", block_stage)
