@@ -38,14 +38,14 @@ ATTRIBUTE_LABELS = {
 L = {
     "zh": {"title": "矿产资源规划符合性审查报告", "app": "申请", "map": "位置及周边（虚线为到最近要素的距离）",
            "findings": "审查意见", "rule": "规则", "result": "结论", "clause": "条款", "message": "说明",
-           "plan_text": "规划原文", "passed": "通过的规则", "attributes": "申请要素", "nearest": "最近要素距离",
+           "plan_text": "规划原文", "passed": "通过的规则", "notes": "附注（结论以此为条件）", "attributes": "申请要素", "nearest": "最近要素距离",
            "feature": "要素", "distance": "距离", "pack": "规划数据包", "version": "版本", "hash": "数据哈希",
            "made": "生成时间", "source": "申请文件", "crs": "原坐标系", "inside": "相交/位于其内",
            "none": "无未通过的规则。", "error": "错误"},
     "en": {"title": "Mineral-resources plan compliance report", "app": "Application",
            "map": "Site and surroundings (dashed: distance to the nearest feature)", "findings": "Findings",
            "rule": "Rule", "result": "Result", "clause": "Clause", "message": "Message", "plan_text": "The plan says",
-           "passed": "Rules passed", "attributes": "Application", "nearest": "Nearest features", "feature": "Feature",
+           "passed": "Rules passed", "notes": "Note (the verdict is conditional on it)", "attributes": "Application", "nearest": "Nearest features", "feature": "Feature",
            "distance": "Distance", "pack": "Plan pack", "version": "version", "hash": "data SHA-256",
            "made": "Made", "source": "Input file", "crs": "source CRS", "inside": "touching / inside",
            "none": "No rule failed.", "error": "Error"},
@@ -126,7 +126,8 @@ def report_html(report, *, lang: str = "zh", now: datetime | None = None) -> str
         if result.id in by_id:
             png, nearest = site_map_png(pack, apps, by_id[result.id], lang=map_lang, family=family)
             img = f'<img class="map" alt="site map" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-        problems = [f for f in result.findings if f.severity != "pass"]
+        problems = [f for f in result.findings if f.severity not in ("pass", "info")]
+        notes = [f for f in result.findings if f.severity == "info"]  # not checked, assumed, repaired
         passes = [f.rule for f in result.findings if f.severity == "pass"]
         rows = []
         for f in problems:
@@ -144,6 +145,10 @@ def report_html(report, *, lang: str = "zh", now: datetime | None = None) -> str
             findings = f"<p class='error'>{t['error']}: {html.escape(result.error)}</p>" + findings
         passed = (f"<p class='passed'>{t['passed']}（{len(passes)}）：{html.escape('、'.join(passes))}</p>"
                   if passes else "")
+        if notes:  # one line each: what the verdict is conditional on, what was assumed
+            passed = "".join(
+                f"<p class='note'>{t['notes']} {html.escape(f.rule)}："
+                f"{html.escape(f.message_zh if lang == 'zh' else f.message_en)}</p>" for f in notes) + passed
         attrs = "".join(
             f"<tr><th>{html.escape(ATTRIBUTE_LABELS.get(k, (k, k))[0 if lang == 'zh' else 1])}</th>"
             f"<td>{html.escape(_fmt(v))}</td></tr>" for k, v in result.attributes.items() if v not in (None, ""))
@@ -223,6 +228,7 @@ table.findings td.plan {{ color: #444; font-size: 7.2pt; width: 38%; }}
 tr.sev-forbidden td.sev {{ color: #d7191c; font-weight: bold; }}
 tr.sev-restricted td.sev, tr.sev-cannot_judge td.sev {{ color: #b36b00; font-weight: bold; }}
 .passed {{ font-size: 7.5pt; color: #2d6a2d; margin: 1mm 0; }}
+.note {{ font-size: 7.5pt; color: #555; margin: 0.5mm 0; }}
 .cols {{ display: flex; gap: 4mm; }}
 .cols > div {{ flex: 1; }}
 table.kv {{ font-size: 7.4pt; line-height: 1.25; }}

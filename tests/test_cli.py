@@ -203,7 +203,8 @@ def test_real_subprocess_from_another_directory(tmp_path):
     assert proc.returncode == 4, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["verdict"] == "forbidden"
-    assert {"L240", "V230"} <= {f["rule"] for f in doc["results"][0]["findings"] if f["severity"] == "forbidden"}
+    severity = {f["rule"]: f["severity"] for f in doc["results"][0]["findings"]}
+    assert severity["V230"] == "forbidden" and severity["L240"] == "restricted"
     bad = subprocess.run([exe, "check", "missing.geojson"], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

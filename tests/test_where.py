@@ -79,7 +79,7 @@ def test_quarry_surface(surfaces):
     assert any("≥ 90% of block CL-MB-01" in c for c in allowed["conditions"])
     forbidden = s.frame[s.frame["verdict"] == "forbidden"]
     codes = {c for text in forbidden["rules"] for c in text.split(",")}
-    assert {"X210", "X220", "V230", "L240", "L241"} <= codes
+    assert {"X210", "X220", "V230", "L241"} <= codes
     assert all(r.split(" ")[0] in BY_CODE for text in forbidden["reasons_en"] for r in text.split("; "))
     assert s.timings["total_s"] < 10
 

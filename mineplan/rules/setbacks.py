@@ -146,16 +146,19 @@ def _visibility_limits(ctx, features: np.ndarray) -> np.ndarray:
 
 class RailwaySetback(Rule):
     code = "L240"
-    title_zh = "铁路线路两侧1000米内禁止露天采矿"
-    title_en = "No open-pit mining within 1000 m of a railway"
+    title_zh = "铁路线路两侧1000米内露天采矿须与铁路运输企业协商一致并经批准"
+    title_en = "Open-pit mining within 1000 m of a railway needs the railway's agreement and approval"
     applies_to = ("mining",)
-    what = ("铁路安全管理条例 art. 34: no open-pit mining, quarrying or blasting within 1000 m on either side "
-            "of a railway.")
+    severity = "restricted"
+    what = ("铁路安全管理条例 (2013) art. 34: open-pit mining, quarrying or blasting within 1000 m on either side "
+            "of a railway is allowed only when agreed with the railway operator and approved by the county-level "
+            "government (the repealed 2004 条例 §18 forbade it): restricted until both are given.")
     outcomes = {
         "no_method": METHOD_MISSING,
-        "near": fires("距“{_name_zh}”{_distance:.0f} 米（应大于 {limit_m:g} 米）",
-                      "{_distance:.0f} m from {_name_en} (must be more than {limit_m:g} m)",
-                      ("railway", "distance_m", "limit_m")),
+        "near": fires("距“{_name_zh}”{_distance:.0f} 米（{limit_m:g} 米内）：须与铁路运输企业协商一致并报县级以上"
+                      "人民政府有关部门批准",
+                      "{_distance:.0f} m from {_name_en} (within {limit_m:g} m): needs the railway operator's "
+                      "agreement and the county-level government's approval", ("railway", "distance_m", "limit_m")),
         "clear": passes("距最近铁路“{_near_zh}”{_near_distance:.0f} 米（应大于 {limit_m:g} 米）",
                         "{_near_distance:.0f} m from the nearest railway, {_near_en} (limit {limit_m:g} m)",
                         ("railway", "distance_m", "limit_m")),
