@@ -13,7 +13,7 @@ from mineplan import crs as crsmod
 from mineplan.errors import InputError
 from mineplan.readers._core import ReadResult, finish
 
-__all__ = ["read_applications", "ReadResult", "FORMATS"]
+__all__ = ["FORMATS", "ReadResult", "read_applications"]
 
 #: suffix -> format name
 FORMATS = {

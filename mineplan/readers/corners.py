@@ -95,7 +95,7 @@ def _ring_coords(pts: list[Point], label: str, notes: list[str]) -> list[tuple]:
     if not closed:
         notes.append(f"closed ring of parcel {label}")
     coords = [(p.y, p.x) for p in body]  # (easting, northing) / (lon, lat)
-    return coords + [coords[0]]
+    return [*coords, coords[0]]
 
 
 def to_raws(parcels: list[Parcel], notes: list[str]) -> list[Raw]:
@@ -390,7 +390,7 @@ def parse_bubiao(lines: list[str], path: str) -> tuple[list[Parcel], dict]:
             continue
         if line.endswith("@"):
             vals = [v.strip() for v in line[:-1].split(",")]
-            props = {k: v for k, v in zip(names, vals) if k}
+            props = {k: v for k, v in zip(names, vals, strict=False) if k}
             cur = Parcel(props.get("地块编号") or props.get("地块名称") or None, props)
             parcels.append(cur)
             continue

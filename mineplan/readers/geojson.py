@@ -8,7 +8,6 @@ silently close an unclosed ring and accept coordinates written as strings.
 from __future__ import annotations
 
 import json
-import math
 import re
 
 import shapely
@@ -37,8 +36,7 @@ def _position(p, where: str) -> tuple:
     for v in p:
         if not _is_number(v):
             raise StructureError(f"{where}: coordinate {_show(v)} is not a number")
-        if not math.isfinite(v):
-            raise StructureError(f"{where}: coordinate {v} is not a finite number")
+        # a non-finite number (NaN, Infinity) is refused in finish(), like in every other format
     return tuple(float(v) for v in p)
 
 

@@ -4,6 +4,7 @@ is used; otherwise ``crs`` or inference decides, in :func:`mineplan.readers._cor
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -17,10 +18,8 @@ def _clean(v):
     if v is None:
         return None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             v = v.item()
-        except (ValueError, AttributeError):
-            pass
     if isinstance(v, float) and math.isnan(v):
         return None
     return v
@@ -79,7 +78,8 @@ def read(p: Path, fmt: str, *, layer, notes: list[str]):
             raise InputError(f"no layer {layer!r} (layers: {', '.join(names)})", path=path_s)
         use = layer if layer is not None else names[0]
         if layer is None and len(names) > 1:
-            notes.append(f"read layer {use!r}; the file has {len(names)} layers ({', '.join(names)}): choose with --layer")
+            notes.append(f"read layer {use!r}; the file has {len(names)} layers ({', '.join(names)}): "
+                         "choose with --layer")
         try:
             pyogrio.set_gdal_config_options(options or {"DXF_CLOSED_LINE_AS_POLYGON": None})
             gdf = pyogrio.read_dataframe(src, layer=use)
@@ -101,7 +101,7 @@ def read(p: Path, fmt: str, *, layer, notes: list[str]):
     geom_col = gdf.geometry.name
     cols = [c for c in gdf.columns if c != geom_col]
     raws = []
-    for rec, g in zip(gdf[cols].itertuples(index=False, name=None), gdf.geometry.values):
-        props = {c: _clean(v) for c, v in zip(cols, rec)}
+    for rec, g in zip(gdf[cols].itertuples(index=False, name=None), gdf.geometry.values, strict=False):
+        props = {c: _clean(v) for c, v in zip(cols, rec, strict=False)}
         raws.append(Raw(props, g))
     return raws, declared

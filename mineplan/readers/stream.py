@@ -41,108 +41,53 @@ def _labels(props: pd.DataFrame, start: int) -> np.ndarray:
 
 
 class ChunkFinisher:
-    """The readers' ``finish`` for a chunk of an already-tabular input, vectorised: structural
-    errors, Z dropped, CRS reading (decided on the first chunk), validity (repaired with ``fix``),
-    projection to EPSG:4549. Error texts are the readers' own."""
+    """The readers' finish for a chunk of an already-tabular input: the same structural checks,
+    CRS decision (:func:`~mineplan.readers._core.decide_reading`, on the first chunk) and
+    input checks (:func:`~mineplan.readers._core.check_geometries`) as every other reader, so
+    the error texts are the readers' own."""
 
     def __init__(self, path: str, declared, user_crs, plan_area, fix: bool, notes: list[str]):
         self.path = path
-        self.src = declared or (crsmod.parse_crs(user_crs, path=path) if user_crs is not None else None)
-        if self.src is None:
+        self.declared = declared
+        self.user_crs = user_crs
+        if declared is None and user_crs is None:
             raise InputError("no CRS in the file: name it with --crs", path=path)
+        if user_crs is not None:
+            crsmod.parse_crs(user_crs, path=path)  # fail early on a bad name
         self.plan_area = plan_area
         self.fix = fix
         self.notes = notes
         self.reading = None
+        self.source_desc = None
 
     def __call__(self, props: pd.DataFrame, geoms: np.ndarray, start: int):
         import geopandas as gpd
 
-        from mineplan.readers._core import _polygonal_part, _range_problem, _where
+        from mineplan.readers._core import check_geometries, decide_reading, finite_pairs, structural_errors
 
         n = len(geoms)
         geoms = np.asarray(geoms, dtype=object).copy()
         errors = np.full(n, None, dtype=object)
         repaired = np.zeros(n, dtype=bool)
         labels = _labels(props, start)
-        missing = shapely.is_missing(geoms)
-        errors[missing] = "no geometry"
-        empty = ~missing & shapely.is_empty(geoms)
-        errors[empty] = "empty geometry"
-        collection = ~missing & ~empty & (shapely.get_type_id(geoms) == 7)
-        errors[collection] = "GeometryCollection is not supported (one geometry per feature)"
-        geoms[missing | empty | collection] = None
-        good = np.flatnonzero(errors == None)  # noqa: E711
+        good = np.flatnonzero(structural_errors(geoms, errors))
         g = geoms[good]
         if len(g) and shapely.has_z(g).any():
             g = shapely.force_2d(g)
             if "Z coordinates dropped (2D only)" not in self.notes:
                 self.notes.append("Z coordinates dropped (2D only)")
         if self.reading is None:
-            xy = shapely.get_coordinates(g)
-            fin = np.isfinite(xy).all(axis=1)
-            a, b = xy[fin, 0], xy[fin, 1]
-            if not self.src.is_geographic and len(a) and crsmod.looks_like_degrees(a, b):
-                raise InputError(f"coordinates look like degrees, but the CRS {self.src.describe()} is projected",
-                                 path=self.path)
-            clearly_metres = bool(len(a)) and bool(np.any(np.abs(a) > 1000) or np.any(np.abs(b) > 1000))
-            inside = not (self.src.is_geographic and clearly_metres)
-            self.reading = crsmod.swap_check(self.src, a, b, self.plan_area) if inside else crsmod.Reading(self.src)
+            a, b = finite_pairs(g)
+            self.reading, self.source_desc = decide_reading(
+                a, b, declared=self.declared, user=self.user_crs, plan_area=self.plan_area, path=self.path,
+                notes=self.notes)
             if self.reading.swap:
-                self.notes.append("pairs read swapped: only that reading falls in the plan area (decided on the first chunk)")
-        reading = self.reading
-        if len(g):
-            xy, gi = shapely.get_coordinates(g, return_index=True)
-            nonfinite = np.bincount(gi, weights=~np.isfinite(xy).all(axis=1), minlength=len(g)) > 0
-            if reading.swap or reading.pre is not None:
-                with np.errstate(all="ignore"):
-                    g = shapely.transform(g, lambda q: np.column_stack(reading.xy(q[:, 0], q[:, 1])))
-                xy, gi = shapely.get_coordinates(g, return_index=True)
-            suspect = nonfinite.copy()
-            if reading.src.is_geographic:
-                with np.errstate(invalid="ignore"):
-                    bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
-                suspect |= np.bincount(gi, weights=bad, minlength=len(g)) > 0
-            valid = shapely.is_valid(g)
-            for k in np.flatnonzero(suspect | ~valid):  # the few failing features
-                geom = g[k]
-                if suspect[k]:
-                    problem = "coordinate is not a finite number" if nonfinite[k] else _range_problem(
-                        geom, reading.src.is_geographic)
-                    if problem:
-                        errors[good[k]], g[k] = problem, None
-                        continue
-                if not valid[k]:
-                    reason = _where(shapely.is_valid_reason(geom))
-                    polygonal = geom.geom_type in ("Polygon", "MultiPolygon")
-                    if self.fix and polygonal:
-                        fixed = _polygonal_part(shapely.make_valid(geom))
-                        if fixed is None:
-                            errors[good[k]], g[k] = f"{reason}; nothing polygonal is left after repair", None
-                            continue
-                        g[k] = fixed
-                        repaired[good[k]] = True
-                    else:
-                        errors[good[k]] = reason + (" (--fix repairs it)" if polygonal and not self.fix else "")
-                        g[k] = None
-            keep = ~shapely.is_missing(g)
-            if keep.any():
-                def project(p):
-                    with np.errstate(all="ignore"):
-                        x, y = crsmod.to_work(reading.src, p[:, 0], p[:, 1])
-                    return np.column_stack([x, y])
-
-                if reading.src.crs is not None and reading.src.crs.to_epsg() == 4549 and not reading.src.web:
-                    projected = g[keep]
-                else:
-                    projected = shapely.transform(g[keep], project)
-                xy, gi = shapely.get_coordinates(projected, return_index=True)
-                bad = np.bincount(gi, weights=~np.isfinite(xy).all(axis=1), minlength=len(projected)) > 0
-                pos = np.flatnonzero(keep)
-                projected[bad] = None
-                g[pos] = projected
-                errors[good[pos[bad]]] = f"cannot be projected to {WORK_CRS} (coordinates outside the projection's range)"
-            geoms[good] = g
+                self.notes.append("(the reading was decided on the first chunk)")
+        out, errs, rep = check_geometries(g, self.reading, fix=self.fix, labels=labels[good], notes=self.notes)
+        geoms[:] = None
+        geoms[good] = out
+        errors[good] = errs
+        repaired[good] = rep
         df = props.copy()
         if "geometry" in df.columns:
             df = df.rename(columns={"geometry": "geometry_"})
@@ -166,14 +111,16 @@ def _parquet_chunks(path: str, chunk_size: int) -> tuple[object, Iterator]:
     col = geo["primary_column"]
     meta = geo["columns"][col]
     if meta.get("encoding", "WKB").upper() != "WKB":
-        raise InputError(f"GeoParquet geometry encoding {meta.get('encoding')!r} is not supported (WKB only)", path=path)
+        raise InputError(f"GeoParquet geometry encoding {meta.get('encoding')!r} is not supported (WKB only)",
+                         path=path)
     crs = meta.get("crs", "OGC:CRS84")  # GeoParquet: a missing crs means OGC:CRS84
     declared = None if crs is None else crsmod.SourceCRS(__import__("pyproj").CRS.from_user_input(crs))
 
     def batches():
         for batch in pf.iter_batches(batch_size=chunk_size):
             wkb = batch.column(col)
-            props = batch.drop_columns([col]).to_pandas() if batch.num_columns > 1 else pd.DataFrame(index=range(len(wkb)))
+            props = (batch.drop_columns([col]).to_pandas() if batch.num_columns > 1
+                     else pd.DataFrame(index=range(len(wkb))))
             yield props, shapely.from_wkb(np.asarray(wkb.to_numpy(zero_copy_only=False), dtype=object))
 
     return declared, batches()
