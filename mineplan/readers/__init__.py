@@ -26,12 +26,14 @@ FORMATS = {
 
 
 def read_applications(path, *, layer=None, crs=None, fix: bool = False, on_error: str = "raise",
-                      plan_area=None) -> ReadResult:
+                      plan_area=None, angle_format: str | None = None) -> ReadResult:
     """Read every feature of ``path`` into EPSG:4549.
 
     ``crs`` names the input CRS where the file does not say; ``plan_area`` (EPSG:4549) decides
     ambiguous coordinate readings. ``on_error="collect"`` keeps bad features as rows with
-    ``_error`` set instead of raising; ``fix=True`` repairs invalid polygons.
+    ``_error`` set instead of raising; ``fix=True`` repairs invalid polygons. ``angle_format``
+    (``"dms"`` or ``"deg"``) says how corner files write degrees (``118.4530`` = 118°45′30″ or
+    118.453°) where the file does not tell.
     """
     p = Path(path)
     if not p.exists():
@@ -64,7 +66,7 @@ def read_applications(path, *, layer=None, crs=None, fix: bool = False, on_error
                       on_error=on_error, notes=notes, declared_how=f"declared in the {fmt.upper()} file")
     if fmt in ("csv", "xlsx", "text"):
         return _read_corners(p, fmt, layer=layer, crs=crs, fix=fix, on_error=on_error,
-                             plan_area=plan_area, notes=notes)
+                             plan_area=plan_area, notes=notes, angle_format=angle_format)
     raise InputError(f"unknown format (suffix {p.suffix or 'none'!r}; supported: "
                      + ", ".join(sorted(set(FORMATS))) + ")", path=str(p))
 
@@ -90,36 +92,52 @@ def _read_text(p: Path, notes: list[str]) -> str:
         return text
 
 
-def _read_corners(p: Path, fmt: str, *, layer, crs, fix, on_error, plan_area, notes) -> ReadResult:
-    from mineplan.readers import corners
+def _read_corners(p: Path, fmt: str, *, layer, crs, fix, on_error, plan_area, notes, angle_format) -> ReadResult:
+    from mineplan.readers import corners, resolve
 
     path_s = str(p)
-    declared = None
-    how = "declared in the file"
     if fmt == "xlsx":
         rows, sheet = corners.read_xlsx_rows(p, layer, path_s)
-        parcels = corners.parse_table(rows, path_s, unit=f"sheet {sheet} row")
-        text = ""
+        unit = f"sheet {sheet} row"
+    elif fmt == "csv":
+        text = _read_text(p, notes)
+        rows, unit = corners.read_csv_rows(text), "line"
+    if fmt in ("xlsx", "csv"):
+        all_text = "\n".join(" ".join(corners._text(c) for c in cells) for _w, cells in rows[:200])
+        facts = corners.facts_from_text(all_text)
+        parcels = corners.parse_table(rows, path_s, unit=unit)
+        if parcels is None:  # no X/Y header: read the table as lines of text
+            lines = corners.table_lines(rows)
+            try:
+                parcels = corners.parse_lines([t for _w, t in lines], path_s, unit=unit)
+            except InputError:
+                raise InputError("no header row with X and Y (or 纬度/经度, lat/lon) columns, and no lines of "
+                                 "corner points (point, X, Y) found", path=path_s) from None
+            notes.append("read as corner-point text (no X/Y header in the table)")
+        else:
+            notes.append("read as a corner-point table")
     else:
         text = _read_text(p, notes)
-        if fmt == "csv":
-            parcels = corners.parse_table(corners.read_csv_rows(text), path_s, unit="line")
-        elif "[地块坐标]" in text:
-            parcels, header = corners.parse_bubiao(text.splitlines(), path_s)
+        lines = text.splitlines()
+        facts = corners.facts_from_text(text)
+        if "[地块坐标]" in text:
+            parcels, header = corners.parse_bubiao(lines, path_s)
+            facts = corners.bubiao_facts(header)
             notes.append("read as 部标 land-parcel text")
-            if crs is None:
-                declared = corners.bubiao_crs(header, parcels, path_s)
-                how = "[属性描述] of the file"
-        elif any(corners._BAOPAN.match(line) for line in text.splitlines()):
-            parcels, _attrs = corners.parse_baopan(text.splitlines(), path_s)
+        elif any(corners._BAOPAN.match(line) for line in lines):
+            parcels, _attrs = corners.parse_baopan(lines, path_s)
             notes.append("read as 报盘 registration text (XYnnn= lines)")
         else:
-            parcels = corners.parse_notice(text.splitlines(), path_s)
+            parcels = corners.parse_lines(lines, path_s)
             notes.append("read as corner-point text (point, X, Y lines)")
-    datum = corners.datum_hint(text[:2000]) if text else None
-    if crs is None and declared is None and datum in ("Xian 1980", "Beijing 1954"):
-        raise InputError(f"the file says {datum}: name its EPSG code with --crs "
-                         "(e.g. Beijing 1954 zone 40: EPSG:2416, Xian 1980 zone 40: EPSG:2364)", path=path_s)
+    declared, how = resolve.resolve(parcels, facts, user_crs=crs, angle_format=angle_format, plan_area=plan_area,
+                                    path=path_s, notes=notes)
+    names = [pc.name or f"#{i}" for i, pc in enumerate(parcels, 1)]
+    notes.append(f"{len(parcels)} parcel{'s' if len(parcels) != 1 else ''}: " + ", ".join(names[:20])
+                 + (" …" if len(names) > 20 else ""))
     raws = corners.to_raws(parcels, notes)
-    return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
-                  on_error=on_error, notes=notes, declared_how=how)
+    res = finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
+                 on_error=on_error, notes=notes, declared_how=how or "declared in the file", allow_dms_packed=False)
+    if not any(n.startswith("coordinates read as") for n in res.notes):
+        res.notes.append(f"coordinates read as {res.source_crs}")
+    return res
