@@ -92,7 +92,7 @@ def classify(tok: str) -> str:
     return "label" if _LABEL.match(tok) else "text"
 
 
-_SPLIT = re.compile(r"[\s,;|/\t]+")
+_SPLIT = re.compile(r"[\s,;:|/\t]+")
 
 
 def tokens(line: str) -> list[str]:

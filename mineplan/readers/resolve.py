@@ -72,11 +72,12 @@ def resolve(parcels: list[Parcel], facts: Facts, *, user_crs, angle_format: str 
     user = crsmod.parse_crs(user_crs, path=path) if user_crs is not None else None
     symbols = any(p.dms for p in pts)
     degrees = bool(np.all(np.abs(a[fin]) <= 180) and np.all(np.abs(b[fin]) <= 180))
+    unpacked = False
     if not degrees and not symbols and _packed_integer(a[fin], b[fin], facts, angle_format, notes):
         a, b = _unpack_int(a), _unpack_int(b)
-        degrees = True
+        degrees = unpacked = True
     if degrees:
-        a, b = _degrees(a, b, fin, symbols=symbols, facts=facts, angle_format=angle_format, user=user,
+        a, b = _degrees(a, b, fin, symbols=symbols, unpacked=unpacked, facts=facts, angle_format=angle_format, user=user,
                         plan_area=plan_area, path=path, notes=notes)
         _write(pts, a, b)
         if user is None and facts.datum in _GEOGRAPHIC:
@@ -120,10 +121,12 @@ def _packed_integer(a, b, facts: Facts, angle_format, notes) -> bool:
     return False
 
 
-def _degrees(a, b, fin, *, symbols, facts, angle_format, user, plan_area, path, notes):
+def _degrees(a, b, fin, *, symbols, unpacked, facts, angle_format, user, plan_area, path, notes):
     """Decide the angle format and the lon/lat order of degree pairs; -> (lat, lon) arrays."""
     af, bf = a[fin], b[fin]
-    if symbols:
+    if unpacked:
+        pass  # DDDMMSS.SS, already decimal (noted)
+    elif symbols:
         notes.append("degrees read from degree/minute/second symbols")
     elif angle_format == "dms" or (angle_format is None and facts.dms):
         if not (_packed_fits(af) and _packed_fits(bf)):

@@ -1,0 +1,77 @@
+"""Coordinate files shaped like published mining-right notices (tests/data/corners, see its
+README): each is read to the expected place and area, or refused with the real reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mineplan.errors import InputError
+from mineplan.readers import read_applications
+
+DATA = Path(__file__).resolve().parent / "data" / "corners"
+EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))
+READ = sorted(k for k, v in EXPECTED.items() if "error" not in v)
+REFUSED = sorted(k for k, v in EXPECTED.items() if "error" in v)
+
+
+@pytest.mark.parametrize("name", READ)
+def test_layout_is_read_to_the_right_place(name, pack):
+    exp = EXPECTED[name]
+    res = read_applications(DATA / name, crs=exp.get("crs_option"), plan_area=pack.county_geometry)
+    f = res.frame
+    assert f["_error"].isna().all(), list(f["_error"])
+    assert len(f) == len(exp["parcels"]), (list(f["_label"]), res.notes)
+    tol = exp.get("tol_m", 0.05)  # survey values are printed to the centimetre; DMS to 0.01″
+    for i, want in enumerate(exp["parcels"]):
+        g = f.geometry[i]
+        assert g.area == pytest.approx(want["area_m2"], rel=1e-4, abs=20 * tol), (i, res.notes)
+        assert g.centroid.distance(type(g.centroid)(want["centroid_4549"])) < tol + 0.1, (i, g.centroid, res.notes)
+    if "labels" in exp:
+        assert list(f["_label"]) == exp["labels"]
+    if "elevations" in exp:
+        got = [[row["标高上限"], row["标高下限"]] for _, row in f.iterrows()]
+        assert got == exp["elevations"]
+    if "crs" in exp:
+        assert exp["crs"] in res.source_crs, res.source_crs
+    if "note" in exp:
+        assert any(exp["note"] in n for n in res.notes), res.notes
+    assert any(n.startswith(f"{len(f)} parcel") for n in res.notes)  # the parcels found are stated
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_conflict_is_refused_naming_both(name, pack):
+    exp = EXPECTED[name]
+    with pytest.raises(InputError) as err:
+        read_applications(DATA / name, crs=exp.get("crs_option"), plan_area=pack.county_geometry)
+    assert exp["error"] in str(err.value)
+    assert str(DATA / name) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_every_fixture_has_an_expectation():
+    files = {p.name for p in DATA.iterdir() if p.suffix in (".txt", ".csv", ".xlsx")}
+    assert files == set(EXPECTED)
+
+
+def test_angle_format_decides_few_packed_values(tmp_path, pack):
+    # 4 distinct values all fit ddd.mmss by chance as often as 1 in 60: the file must say which.
+    p = tmp_path / "few.txt"
+    p.write_text("1,36.3100,118.5300\n2,36.3100,118.5330\n3,36.3130,118.5330\n4,36.3130,118.5300\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"read as decimal degrees and as ddd\.mmss .* alike: say which with "
+                                         r"--angle-format dms\|deg"):
+        read_applications(p)
+    res = read_applications(p, angle_format="dms")
+    assert "degrees read as ddd.mmss (--angle-format dms)" in res.notes
+    deg = read_applications(p, angle_format="deg")
+    assert "degrees read as decimal degrees (--angle-format deg)" in deg.notes
+    # 118°53′ vs 118.53°: about 28 km apart
+    assert res.frame.geometry[0].centroid.distance(deg.frame.geometry[0].centroid) > 20_000
+    with pytest.raises(InputError, match="angle format must be 'dms' or 'deg'"):
+        read_applications(p, angle_format="dd")
+
+
+def test_header_zone_contradicting_crs_option(pack):
+    with pytest.raises(InputError, match=r"the file says 带号=40 \(CM 120°E\) but --crs EPSG:4509"):
+        read_applications(DATA / "header_zone_unprefixed.txt", crs="EPSG:4509")
