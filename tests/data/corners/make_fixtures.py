@@ -34,7 +34,7 @@ def dms(v, packed=False, sep=("°", "′", "″")):
     if s >= 60:
         m, s = m + 1, 0.0
     if packed:  # ddd.mmss, seconds to 2 decimals: ddd.mmssss
-        return f"{d}.{m:02d}{int(s):02d}{int(round((s - int(s)) * 100)):02d}"
+        return f"{d}.{m:02d}{int(s):02d}{round((s - int(s)) * 100):02d}"
     return f"{d}{sep[0]}{m}{sep[1]}{s:.2f}{sep[2]}"
 
 
@@ -55,7 +55,7 @@ def write(name, text, enc="utf-8"):
 def main():
     exp = {}
     a40, b40 = survey("A"), survey("B")
-    a49, b49 = survey("A", 4549), survey("B", 4549)
+    a49, _b49 = survey("A", 4549), survey("B", 4549)
 
     # 1 Word table pasted into Excel: title rows, merged title, two point columns side by side,
     #   a 矿段 column filled on the first row only, a 面积/标高 sentence row per segment.
@@ -197,7 +197,8 @@ def main():
     a41 = [(x, y + 1_000_000) for x, y in a40]
     write("zone_prefix_41_header_40.txt", "2000国家大地坐标系 带号=40\n"
           + "\n".join(f"{i} {x:.2f} {y:.2f}" for i, (x, y) in enumerate(a41, 1)) + "\n")
-    exp["zone_prefix_41_header_40.txt"] = {"error": "zone prefix 41 (3-degree zone 41, CM 123°E) but the file says 带号=40"}
+    exp["zone_prefix_41_header_40.txt"] = {
+        "error": "zone prefix 41 (3-degree zone 41, CM 123°E) but the file says 带号=40"}
     write("zone_prefix_41.txt", "\n".join(f"{i} {x:.2f} {y:.2f}" for i, (x, y) in enumerate(a41, 1)) + "\n")
     exp["zone_prefix_41.txt"] = {"crs_option": "EPSG:4528", "error": "zone prefix 41 (3-degree zone 41, CM 123°E) "
                                  "but --crs EPSG:4528"}
