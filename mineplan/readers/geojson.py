@@ -203,6 +203,9 @@ def parse(path, data: bytes, notes: list[str]):
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", path=path_s) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to be GeoJSON (arrays or objects thousands of levels deep)",
+                         path=path_s) from None
     if not isinstance(doc, dict):
         raise InputError(f"not a GeoJSON object (top level is {type(doc).__name__})", path=path_s)
     declared = _legacy_crs(doc, path_s)

@@ -77,8 +77,8 @@ def resolve(parcels: list[Parcel], facts: Facts, *, user_crs, angle_format: str 
         a, b = _unpack_int(a), _unpack_int(b)
         degrees = unpacked = True
     if degrees:
-        a, b = _degrees(a, b, fin, symbols=symbols, unpacked=unpacked, facts=facts, angle_format=angle_format, user=user,
-                        plan_area=plan_area, path=path, notes=notes)
+        a, b = _degrees(a, b, fin, symbols=symbols, unpacked=unpacked, facts=facts, angle_format=angle_format,
+                        user=user, plan_area=plan_area, path=path, notes=notes)
         _write(pts, a, b)
         if user is None and facts.datum in _GEOGRAPHIC:
             return crsmod.parse_crs(_GEOGRAPHIC[facts.datum]), f"{facts.datum} named in {facts.origin}"
