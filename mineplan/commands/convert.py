@@ -37,7 +37,12 @@ def convert(ctx: click.Context, src: str, dst: str, to_crs: str, input_crs: str 
         click.echo(f"note: {why}", err=True)
     for note in res.notes:
         click.echo(f"note: {note}", err=True)
-    for note in write_frame(res.frame, dst, to_crs=to_crs, layer=out_layer):
+    frame = res.frame
+    if dst.lower().endswith(".csv"):  # ids as text, never as spreadsheet formulas
+        from mineplan.textsafe import csv_safe_frame
+
+        frame = csv_safe_frame(frame)
+    for note in write_frame(frame, dst, to_crs=to_crs, layer=out_layer):
         click.echo(note, err=True)
 
 

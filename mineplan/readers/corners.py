@@ -52,7 +52,7 @@ def norm(text) -> str:
     s = re.sub(r"(\d)\s*分\s*", r"\1'", s)
     s = re.sub(r"(\d)\s*秒", r'\1"', s)
     s = re.sub(r"([°'])\s+(?=\d)", r"\1", s)  # 118° 45′ 30″
-    s = re.sub(r"(东经|北纬|经度|纬度|拐点|[EN](?=\s*\d)|[XYxy]\s*[=:])\s*", " ", s)
+    s = re.sub(r"(?:(?:东经|北纬|经度|纬度|拐点|[EN])\s*[=:]?|[XYxy]\s*[=:])\s*(?=[-+]?\d)", " ", s)
     s = re.sub(r"(\d)\s*(?:m|米)(?=[\s,;]|$)", r"\1", s)
     return s.strip()
 
