@@ -75,3 +75,16 @@ def test_angle_format_decides_few_packed_values(tmp_path, pack):
 def test_header_zone_contradicting_crs_option(pack):
     with pytest.raises(InputError, match=r"the file says 带号=40 \(CM 120°E\) but --crs EPSG:4509"):
         read_applications(DATA / "header_zone_unprefixed.txt", crs="EPSG:4509")
+
+
+def test_mapgis_dddmmss_without_header(tmp_path, pack):
+    # MapGIS DDDMMSS.SS with no 度分秒 header: as metres no column is a northing in China.
+    lines = (DATA / "mapgis_dddmmss.txt").read_text(encoding="utf-8").splitlines()[1:]
+    p = tmp_path / "mapgis.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = read_applications(p, plan_area=pack.county_geometry)
+    assert any(n.startswith("degrees read as packed DDDMMSS.SS: all 4 values") for n in res.notes)
+    want = EXPECTED["mapgis_dddmmss.txt"]["parcels"][0]
+    assert res.frame.geometry[0].area == pytest.approx(want["area_m2"], rel=1e-3)
+    with pytest.raises(InputError):
+        read_applications(p, plan_area=pack.county_geometry, angle_format="deg")

@@ -112,11 +112,12 @@ def _packed_integer(a, b, facts: Facts, angle_format, notes) -> bool:
         notes.append("degrees read as packed DDDMMSS.SS (" + ("--angle-format dms" if angle_format else
                                                               "the file says 度分秒") + ")")
         return True
+    # Read as metres, a 7-digit column below 1.9e6 would be a northing south of 17°N: not China.
     northing = _within(a, (1.9e6, 6.0e6)) or _within(b, (1.9e6, 6.0e6))
-    n = len(np.unique(np.concatenate([a, b])))
-    if not northing and n >= PACKED_MIN_VALUES:
-        notes.append(f"degrees read as packed DDDMMSS.SS: all {n} values fit that form, decode into China, "
-                     "and none is a northing (--angle-format deg to refuse)")
+    if not northing:
+        n = len(np.unique(np.concatenate([a, b])))
+        notes.append(f"degrees read as packed DDDMMSS.SS: all {n} values fit that form and decode into China, "
+                     "and as metres none would be a northing in China (--angle-format deg to refuse)")
         return True
     return False
 
