@@ -14,6 +14,9 @@ from shapely.geometry import Polygon
 from mineplan.readers import read_applications
 from mineplan.readers.stream import iter_chunks
 
+# NaN vertices are written on purpose: shapely's and pyogrio's warnings about them are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
 # A small square in Changle (lon, lat), and one in CGCS2000 zone 40 (8-digit eastings).
 LON, LAT = 118.90, 36.53
 E, N = 40_401_679.0, 4_044_895.0

@@ -127,24 +127,40 @@ def _first_per_feature(mask: np.ndarray, gi: np.ndarray, n: int) -> np.ndarray:
     return first
 
 
+_AREA_CACHE: dict = {}
+
+
 def _area_of_use(src: crsmod.SourceCRS):
-    """(west, south, east, north) in degrees with the margin, and a transformer to lon/lat, or None."""
+    """((west, south, east, north) in degrees with the margin, the same box in the CRS's own units)
+    or None when the CRS has no area of use or covers the world. The box in own units (for a
+    projected CRS, the densified projection of the degree box) lets the check compare numbers
+    without projecting every coordinate."""
     if src.web or src.crs is None:
         return None
+    key = src.crs.to_wkt()
+    if key in _AREA_CACHE:
+        return _AREA_CACHE[key]
+    out = None
     aou = src.crs.area_of_use
-    if aou is None:
-        return None
-    w, s, e, n = aou.west, aou.south, aou.east, aou.north
-    if e - w >= 359 and n - s >= 179:
-        return None  # the whole world
-    m = AREA_OF_USE_MARGIN_DEG
-    box = (w - m, s - m, e + m, n + m)
-    if src.crs.is_geographic:
-        return box, None
-    from pyproj import Transformer
+    if aou is not None and not (aou.east - aou.west >= 359 and aou.north - aou.south >= 179):
+        m = AREA_OF_USE_MARGIN_DEG
+        deg = (max(aou.west - m, -180.0), max(aou.south - m, -90.0), min(aou.east + m, 180.0),
+               min(aou.north + m, 90.0))
+        if src.crs.is_geographic:
+            own = deg
+        else:
+            from pyproj import Transformer
 
-    geod = src.crs.geodetic_crs
-    return box, Transformer.from_crs(src.crs, geod, always_xy=True)
+            t = Transformer.from_crs(src.crs.geodetic_crs, src.crs, always_xy=True)
+            try:
+                own = t.transform_bounds(*deg, densify_pts=41, errcheck=True)
+            except Exception:  # the projection cannot map the box: no check in own units
+                own = None
+            if own is not None and not all(np.isfinite(own)):
+                own = None
+        out = (deg, own) if own is not None else None
+    _AREA_CACHE[key] = out
+    return out
 
 
 def check_geometries(geoms: np.ndarray, reading: crsmod.Reading, *, fix: bool, labels, notes: list[str]):
@@ -197,12 +213,9 @@ def check_geometries(geoms: np.ndarray, reading: crsmod.Reading, *, fix: bool, l
             errors[span] = "spans more than 180° of longitude (crosses the antimeridian?); split it"
         area = _area_of_use(src)
         if area is not None:
-            (w, s, e, nn), to_geo = area
+            (w, s, e, nn), (ox0, oy0, ox1, oy1) = area
             todo_pt = (errors == None)[gi]  # noqa: E711
-            lon, lat = x.copy(), y.copy()
-            if to_geo is not None and todo_pt.any():
-                lon[todo_pt], lat[todo_pt] = to_geo.transform(x[todo_pt], y[todo_pt], errcheck=False)
-            outside = todo_pt & ~((lon >= w) & (lon <= e) & (lat >= s) & (lat <= nn))
+            outside = todo_pt & ~((x >= ox0) & (x <= ox1) & (y >= oy0) & (y <= oy1))
             m = AREA_OF_USE_MARGIN_DEG
             where = (f"{src.describe()} ({_fmt(w + m)}..{_fmt(e - m)}°E, {_fmt(s + m)}..{_fmt(nn - m)}°N, "
                      f"{m:g}° margin)")
