@@ -88,3 +88,23 @@ def test_mapgis_dddmmss_without_header(tmp_path, pack):
     assert res.frame.geometry[0].area == pytest.approx(want["area_m2"], rel=1e-3)
     with pytest.raises(InputError):
         read_applications(p, plan_area=pack.county_geometry, angle_format="deg")
+
+
+def test_text_variants_of_numbering_and_terminators(tmp_path, pack):
+    """'11 | 0 | 0' and '0,0' lines end rings; '1.' / '2)' numbering; 'X=…, Y=…' pairs."""
+    exp = EXPECTED["zero_terminator.csv"]
+    rows = (DATA / "zero_terminator.csv").read_text(encoding="utf-8").splitlines()[1:]
+    lines, k = [], 0
+    for row in rows:
+        no, x, y = row.split(",")
+        if x == "0":
+            lines.append(f"{no} | 0 | 0" if k == 0 else "0,0")
+            k += 1
+            continue
+        lines.append(f"{no}. X={x}, Y={y}" if k == 0 else f"{no}) {x} | {y}")
+    p = tmp_path / "variants.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    f = read_applications(p, plan_area=pack.county_geometry).frame
+    assert len(f) == 2
+    for i, want in enumerate(exp["parcels"]):
+        assert f.geometry[i].area == pytest.approx(want["area_m2"], rel=1e-4)

@@ -48,6 +48,7 @@ def norm(text) -> str:
     s = str(text).translate(_TRANS)
     s = "".join(f" {_CIRCLED[c]} " if c in _CIRCLED else c for c in s)
     s = s.replace("''", '"')
+    s = re.sub(r"^(\s*[A-Za-z]{0,3}\d{1,4})[.)]\s+", r"\1 ", s)  # "1. X Y", "2) X Y"
     s = re.sub(r"(\d)\s*度\s*", r"\1°", s)
     s = re.sub(r"(\d)\s*分\s*", r"\1'", s)
     s = re.sub(r"(\d)\s*秒", r'\1"', s)
