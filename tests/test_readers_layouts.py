@@ -108,3 +108,29 @@ def test_text_variants_of_numbering_and_terminators(tmp_path, pack):
     assert len(f) == 2
     for i, want in enumerate(exp["parcels"]):
         assert f.geometry[i].area == pytest.approx(want["area_m2"], rel=1e-4)
+
+
+def test_side_by_side_numbered_across_and_heading_rows(tmp_path, pack):
+    """Point numbers running across the row (1 | 2, 3 | 4 …) and a 矿段 name on a row of its own."""
+    exp = EXPECTED["parcel_column.csv"]
+    rows = (DATA / "parcel_column.csv").read_text(encoding="utf-8").splitlines()[1:]
+    parcels: dict[str, list] = {}
+    name = None
+    for row in rows:
+        n, _no, x, y = row.split(",")
+        name = n or name
+        parcels.setdefault(name, []).append((x, y))
+    out = ["矿段,点号,X,Y,点号,X,Y"]
+    for name, pts in parcels.items():
+        out.append(f"{name},,,,,,")
+        for i in range(0, len(pts), 2):
+            cells = [""]
+            for k in (i, i + 1):
+                cells += [str(k + 1), *pts[k]] if k < len(pts) else ["", "", ""]
+            out.append(",".join(cells))
+    p = tmp_path / "across.csv"
+    p.write_text("\n".join(out) + "\n", encoding="utf-8")
+    f = read_applications(p, plan_area=pack.county_geometry).frame
+    assert list(f["_label"]) == ["一采区", "二采区"]
+    for i, want in enumerate(exp["parcels"]):
+        assert f.geometry[i].area == pytest.approx(want["area_m2"], rel=1e-4)

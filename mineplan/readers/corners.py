@@ -456,7 +456,12 @@ def parse_table(rows: list[tuple[str, list]], path: str, unit: str = "row") -> l
         sentence = _sentence(cells)
         if sentence is not None and not any(_NUM.match(c.replace(" ", "")) for c in cells if c):
             flush()
-            _text_event(asm, sentence)
+            if (pcol is not None and cells[pcol] == sentence and not _elevation(norm(sentence))
+                    and len(sentence) <= 30 and not _NOT_HEADING.search(sentence)):
+                current = sentence  # a parcel name on a row of its own
+                asm.heading(current, {header[pcol]: current})
+            else:
+                _text_event(asm, norm(sentence), raw=sentence)
             continue
         if pcol is not None and cells[pcol] and cells[pcol] != current:
             flush()
@@ -495,10 +500,8 @@ def _segment_order(segment: list[list]) -> list:
     if len(segment) == 1:
         return list(segment[0])
     down = [r for s in segment for r in s]
-    across = [r for rows in zip(*segment, strict=False) for r in rows if r]
     longest = max(len(s) for s in segment)
-    for s in segment:
-        across += s[len(across) // len(segment):] if len(s) > longest else []
+    across = [s[i] for i in range(longest) for s in segment if i < len(s)]
 
     def runs(seq):
         try:
