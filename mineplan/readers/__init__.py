@@ -170,7 +170,7 @@ def _read_corners(p: Path, fmt: str, *, layer, crs, fix, on_error, plan_area, no
         text = _read_text(p, notes, limits)
         rows, unit = corners.read_csv_rows(text), "line"
     if fmt in ("xlsx", "csv"):
-        all_text = "\n".join(" ".join(corners._text(c) for c in cells) for _w, cells in rows[:200])
+        all_text = "\n".join(" ".join(corners.cell_text(c) for c in cells) for _w, cells in rows[:200])
         facts = corners.facts_from_text(all_text)
         parcels = corners.parse_table(rows, path_s, unit=unit)
         if parcels is None:  # no X/Y header: read the table as lines of text
@@ -191,7 +191,7 @@ def _read_corners(p: Path, fmt: str, *, layer, crs, fix, on_error, plan_area, no
             parcels, header = corners.parse_bubiao(lines, path_s)
             facts = corners.bubiao_facts(header)
             notes.append("read as 部标 land-parcel text")
-        elif any(corners._BAOPAN.match(line) for line in lines):
+        elif corners.is_baopan(lines):
             parcels, _attrs = corners.parse_baopan(lines, path_s)
             notes.append("read as 报盘 registration text (XYnnn= lines)")
         else:

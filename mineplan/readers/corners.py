@@ -290,7 +290,6 @@ class Facts:
     width: int | None = None  # 3 or 6 (几度分带, 3度带)
     cm: int | None = None  # 中央子午线
     dms: bool = False  # 度分秒 / ddd.mmss named in a header
-    said: list[str] = field(default_factory=list)  # the words, for messages
     origin: str = "the file"  # where the facts were read
 
 
@@ -316,7 +315,6 @@ def facts_from_text(text: str) -> Facts:
     m = re.search(r"带\s*号\s*[=:]?\s*(\d{2})\b|第\s*(\d{2})\s*带|(\d{2})\s*度?\s*带(?!宽)", t)
     if m:
         f.zone = int(next(g for g in m.groups() if g))
-        f.said.append(f"带号={f.zone}")
     m = re.search(r"(?:几度分带|分带)\s*[=:]?\s*([36])\b|([36三六])\s*[°度]\s*(?:分\s*)?带", t)
     if m:
         w = m.group(1) or m.group(2)
@@ -384,7 +382,8 @@ def _groups(roles: list[str | None]) -> tuple[list[_Group], bool] | None:
     return None
 
 
-def _text(v) -> str:
+def cell_text(v) -> str:
+    """A table cell as text (whole floats below 10000 as integers: point numbers)."""
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e4:
@@ -402,7 +401,7 @@ def parse_table(rows: list[tuple[str, list]], path: str, unit: str = "row") -> l
     """A table with a header naming X/Y (or 纬度/经度) columns, once or side by side; rows above
     it (titles) are skipped. Returns None when no such header is found (the caller reads the
     table as lines)."""
-    rows = [(w, [_text(c) for c in cells], list(cells)) for w, cells in rows]
+    rows = [(w, [cell_text(c) for c in cells], list(cells)) for w, cells in rows]
     if not any(any(c) for _w, c, _r in rows):
         raise InputError("empty table", path=path)
     found = None
@@ -674,7 +673,7 @@ def table_lines(rows: list[tuple[str, list]]) -> list[tuple[str, str]]:
     corners of a right in one cell, after a line naming the row's other cells)."""
     out = []
     for where, cells in rows:
-        texts = [_text(c) for c in cells]
+        texts = [cell_text(c) for c in cells]
         multi = [t for t in texts if "\n" in t]
         if multi:
             others = [t for t in texts if t and "\n" not in t and not _NUM.match(t)]
@@ -689,6 +688,11 @@ def table_lines(rows: list[tuple[str, list]]) -> list[tuple[str, str]]:
 
 
 _BAOPAN = re.compile(r"^\s*XY(\d+)\s*=\s*(.*)$", re.I)
+
+
+def is_baopan(lines: list[str]) -> bool:
+    """Text with ``XYnnn=`` point lines (报盘)."""
+    return any(_BAOPAN.match(line) for line in lines)
 
 
 def parse_baopan(lines: list[str], path: str) -> tuple[list[Parcel], dict]:
@@ -789,7 +793,6 @@ def bubiao_facts(header: dict) -> Facts:
     zone = header.get("带号", "").strip()
     if zone.isdigit():
         f.zone = int(zone)
-        f.said.append(f"带号={zone}")
     width = header.get("几度分带", "").strip()
     if width in ("3", "6"):
         f.width = int(width)
