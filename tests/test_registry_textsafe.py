@@ -55,3 +55,13 @@ def test_registry_import_verbose_lists_ids(tmp_path):
     src = rights_file(tmp_path / "two.geojson", [mine("M-1", g[0]), mine("M-2", g[1])])
     out = run("registry", "--registry", tmp_path / "reg.gpkg", "import", src, "--verbose").output
     assert out.splitlines()[1:] == ["M-1", "M-2"]
+
+
+def test_registry_in_an_impossible_folder_is_a_user_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    g = squares(1)
+    src = rights_file(tmp_path / "one.geojson", [mine("M-1", g[0])])
+    result = CliRunner().invoke(cli, ["registry", "--registry", str(blocker / "reg.gpkg"), "add", str(src)])
+    assert result.exit_code == 2, result.output
+    assert "cannot create the registry" in result.output and str(blocker) in result.output
