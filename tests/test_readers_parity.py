@@ -101,3 +101,16 @@ def test_same_error_text_for_every_format_and_path(tmp_path, pack, fmt, cases, e
     assert [lab for c in chunks for lab in c["_label"]] == list(whole["_label"])
     ok = names.index("ok")
     assert whole.geometry[ok].equals_exact(chunks[ok // 3].geometry[ok], 1e-6)
+
+
+def test_one_broken_number_does_not_spoil_the_inference_of_the_others(tmp_path, pack):
+    """No CRS in the file: the plan area infers it from the sane features; the 1e308 one is refused."""
+    good = square(E, N, 100.0)
+    broken = Polygon([(E, N), (1e308, N), (E, N + 100), (E, N)])
+    doc = json.loads(gpd.GeoDataFrame({"id": ["ok", "huge"]}, geometry=[good, broken]).to_json())
+    p = tmp_path / "nocrs.geojson"
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    res = read_applications(p, on_error="collect", plan_area=pack.county_geometry)
+    assert "EPSG:4528" in res.source_crs
+    assert res.frame["_error"][0] is None
+    assert "lies outside the area of use of EPSG:4528" in res.frame["_error"][1]

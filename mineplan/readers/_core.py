@@ -291,6 +291,12 @@ def decide_reading(a: np.ndarray, b: np.ndarray, *, declared: crsmod.SourceCRS |
         reading = crsmod.Reading(default_geographic or crsmod.parse_crs("EPSG:4490"))
         source_desc = reading.describe()
     else:
+        # Numbers of 1e8 and more fit no reading (eastings have at most 8 digits): they would only
+        # spoil the inference for every other feature; their features are refused later.
+        sane = (np.abs(a) < 1e8) & (np.abs(b) < 1e8)
+        if sane.any():
+            a, b = a[sane], b[sane]
+            clearly_metres = bool(np.any(np.abs(a) > METRES_THRESHOLD) or np.any(np.abs(b) > METRES_THRESHOLD))
         if clearly_metres:
             cands = crsmod.projected_candidates(a, b)
         else:
