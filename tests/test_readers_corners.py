@@ -232,3 +232,12 @@ def test_notice_packed_dms_degrees(tmp_path):
     assert any("degrees read as ddd.mmss: only that reading of the 4 values falls in the plan area" in n
                for n in res.notes)
     check(res.frame, 0, pts, tol=0.01)
+
+
+@pytest.mark.parametrize("hx, hy", [("纵坐标X", "横坐标Y"), ("X坐标(m)", "Y坐标(m)"), ("Ｘ", "Ｙ"),
+                                    ("北坐标", "东坐标")])
+def test_header_spellings(tmp_path, hx, hy):
+    rows = [f"拐点号,{hx},{hy}"] + [f"{i},{a},{b}" for i, (a, b) in enumerate(survey(P1), 1)]
+    p = tmp_path / "h.csv"
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    check(read_applications(p, plan_area=AREA).frame, 0, P1)

@@ -337,8 +337,10 @@ def _norm_header(h) -> str:
 HEADERS = {
     "point": {"点号", "拐点编号", "拐点号", "拐点", "界址点号", "点名", "序号", "point", "pt", "pointno", "no", "编号",
               "拐点序号", "点"},
-    "x": {"x", "x坐标", "纵坐标", "北坐标", "northing", "north", "n", "x坐标值"},
-    "y": {"y", "y坐标", "横坐标", "东坐标", "easting", "east", "e", "y坐标值"},
+    "x": {"x", "x坐标", "纵坐标", "北坐标", "northing", "north", "n", "x坐标值", "纵坐标x", "x纵坐标", "北坐标x",
+          "x值", "x(m)", "坐标x"},
+    "y": {"y", "y坐标", "横坐标", "东坐标", "easting", "east", "e", "y坐标值", "横坐标y", "y横坐标", "东坐标y",
+          "y值", "y(m)", "坐标y"},
     "lat": {"纬度", "lat", "latitude", "b", "北纬"},
     "lon": {"经度", "lon", "lng", "long", "longitude", "l", "东经"},
     "ring": {"圈号", "环号", "ring"},
