@@ -132,3 +132,16 @@ def test_zip_errors_speak_of_the_archive(tmp_path):
     notzip.write_bytes(b"PK but not really")
     with pytest.raises(InputError, match="not a readable zip archive"):
         read_applications(notzip)
+
+
+def test_zip_with_two_shapefiles_names_them_and_layer_picks_one(tmp_path):
+    a, b = _shapefile(tmp_path, "east"), _shapefile(tmp_path, "west")
+    z = tmp_path / "two.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for p in (a, b):
+            for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+                if p.with_suffix(ext).exists():
+                    zf.write(p.with_suffix(ext), p.with_suffix(ext).name)
+    with pytest.raises(InputError, match=r"several \.shp files \(east\.shp, west\.shp\): name one with --layer"):
+        read_applications(z)
+    assert list(read_applications(z, layer="west").frame["id"]) == ["甲-1", "乙-2"]
