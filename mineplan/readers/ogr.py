@@ -73,13 +73,21 @@ _CPG_NAMES = {"utf-8": "utf-8", "utf8": "utf-8", "65001": "utf-8", "gbk": "gbk",
               "gb2312": "gbk", "gb18030": "gb18030", "big5": "big5", "950": "big5"}
 
 
+#: bytes of a DBF looked at to detect its encoding
+DBF_SAMPLE = 8 * 2**20
+
+
 def _dbf_bytes(gdal_path: str, p: Path, member: str | None) -> tuple[bytes | None, str | None, str | None]:
-    """(the DBF's record bytes, the .cpg text, the .cpg's name) of a Shapefile, file or archive member."""
+    """(the first DBF_SAMPLE bytes of a Shapefile's DBF, the .cpg text, the .cpg's name), from a
+    file or an archive member."""
     stem = member[:-4] if member else gdal_path[:-4]
     if member is None:
         dbf = next((Path(stem + e) for e in (".dbf", ".DBF") if Path(stem + e).exists()), None)
         cpg = next((Path(stem + e) for e in (".cpg", ".CPG") if Path(stem + e).exists()), None)
-        data = dbf.read_bytes() if dbf else None
+        data = None
+        if dbf:
+            with open(dbf, "rb") as fh:
+                data = fh.read(DBF_SAMPLE)
         return data, (cpg.read_text("ascii", "replace").strip() if cpg else None), (cpg.name if cpg else None)
     import zipfile
 
@@ -87,9 +95,22 @@ def _dbf_bytes(gdal_path: str, p: Path, member: str | None) -> tuple[bytes | Non
         names = {n.lower(): n for n in zf.namelist()}
         dbf = names.get(stem.lower() + ".dbf")
         cpg = names.get(stem.lower() + ".cpg")
-        data = zf.read(dbf) if dbf else None
+        data = None
+        if dbf:
+            with zf.open(dbf) as fh:
+                data = fh.read(DBF_SAMPLE)
         text = zf.read(cpg).decode("ascii", "replace").strip() if cpg else None
     return data, text, (Path(cpg).name if cpg else None)
+
+
+def _decodes(data: bytes, encoding: str) -> str | None:
+    """``data`` decoded (a sequence cut at the end of the sample is no error), or None."""
+    import codecs
+
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(data, final=False)
+    except UnicodeDecodeError:
+        return None
 
 
 def _records(dbf: bytes) -> bytes:
@@ -127,16 +148,9 @@ def shapefile_encoding(gdal_path: str, p: Path, member: str | None, encoding: st
     body = _records(dbf)
     if body.isascii():
         return None
-    try:
-        body.decode("utf-8")
-        utf8 = True
-    except UnicodeDecodeError:
-        utf8 = False
-    try:
-        gb = body.decode("gb18030")
-        gb_ok = _has_cjk(gb)
-    except UnicodeDecodeError:
-        gb_ok = False
+    utf8 = _decodes(body, "utf-8") is not None
+    gb = _decodes(body, "gb18030")
+    gb_ok = gb is not None and _has_cjk(gb)
     if cpg is not None:
         said = _CPG_NAMES.get(cpg.lower().replace(" ", ""))
         if said == "utf-8" and not utf8:
