@@ -157,10 +157,12 @@ def _ogr_chunks(path: str, layer, chunk_size: int) -> tuple[object, Iterator]:
 
 
 def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=None, fix: bool = False,
-                notes: list[str] | None = None) -> Iterator:
+                notes: list[str] | None = None, angle_format: str | None = None,
+                encoding: str | None = None) -> Iterator:
     """Yield the input as GeoDataFrames of at most ``chunk_size`` rows in EPSG:4549, shaped like
     :func:`mineplan.readers.read_applications`'s frame (``_label``, ``_error``, ``_repaired``),
-    with a global RangeIndex (row numbers in the input)."""
+    with a global RangeIndex (row numbers in the input). ``angle_format`` and ``encoding`` are
+    passed to :func:`~mineplan.readers.read_applications` for the formats read whole."""
     from mineplan.readers import read_applications
 
     notes = [] if notes is None else notes
@@ -175,7 +177,8 @@ def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=
         if declared is not None or crs is not None:
             source = (declared, batches)
     if source is None:  # small or odd formats, or no CRS to stream with: the readers, whole
-        read = read_applications(p, layer=layer, crs=crs, fix=fix, on_error="collect", plan_area=pack.county_geometry)
+        read = read_applications(p, layer=layer, crs=crs, fix=fix, on_error="collect", plan_area=pack.county_geometry,
+                                 angle_format=angle_format, encoding=encoding)
         notes.extend(read.notes)
         frame = read.frame
         for start in range(0, len(frame), chunk_size):
