@@ -66,8 +66,10 @@ def write(tmp_path, fmt, cases, epsg):
     if driver is None:
         gdf.to_parquet(path)
     elif fmt == "geojson":  # GDAL would write a NaN vertex as a null geometry
-        doc = json.loads(gdf.to_json())  # NaN stays NaN
-        doc["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{epsg}"}}
+        features = json.loads(gdf.to_json())["features"]  # NaN stays NaN
+        doc = {"type": "FeatureCollection",
+               "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{epsg}"}},
+               "features": features}
         path.write_text(json.dumps(doc), encoding="utf-8")
     else:
         gdf.to_file(path, driver=driver)
@@ -114,3 +116,43 @@ def test_one_broken_number_does_not_spoil_the_inference_of_the_others(tmp_path, 
     assert "EPSG:4528" in res.source_crs
     assert res.frame["_error"][0] is None
     assert "lies outside the area of use of EPSG:4528" in res.frame["_error"][1]
+
+
+@pytest.mark.parametrize("cases, epsg", [(DEGREE_CASES, 4326), (PROJECTED_CASES, 4528)], ids=["degrees", "zone40"])
+def test_streamed_geojson_matches_the_whole_read(tmp_path, pack, monkeypatch, cases, epsg):
+    """A large GeoJSON is read feature by feature for screen: same errors, labels and geometry."""
+    import mineplan.readers.stream as stream
+
+    path, names = write(tmp_path, "geojson", cases, epsg)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    # GeoJSON's own structural checks and feature ids too
+    doc["features"].append({"type": "Feature", "id": "F-9", "properties": {},
+                            "geometry": {"type": "Polygon", "coordinates": [[[LON, LAT], [LON + 1, LAT], [LON, LAT + 1],
+                                                                            [LON + 1, LAT + 1]]]}})
+    doc["features"].append({"type": "Feature", "id": "F-10", "properties": None, "geometry": None})
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    whole = read_applications(path, on_error="collect", plan_area=pack.county_geometry).frame
+    monkeypatch.setattr(stream, "GEOJSON_STREAM_BYTES", 0)
+    notes: list[str] = []
+    chunks = list(iter_chunks(path, pack=_Pack(pack), chunk_size=3, notes=notes))
+    assert "GeoJSON read feature by feature (large file)" in notes
+    assert [e for c in chunks for e in c["_error"]] == list(whole["_error"])
+    assert [lab for c in chunks for lab in c["_label"]] == list(whole["_label"]) == [*names, "F-9", "F-10"]
+    assert "is not closed" in whole["_error"].iloc[-2] and whole["_error"].iloc[-1] == "no geometry"
+    ok = names.index("ok")
+    assert whole.geometry[ok].equals_exact(chunks[ok // 3].geometry[ok], 1e-6)
+
+
+def test_streamed_geojson_with_crs_after_features_is_read_whole(tmp_path, pack, monkeypatch):
+    import mineplan.readers.stream as stream
+
+    monkeypatch.setattr(stream, "GEOJSON_STREAM_BYTES", 0)
+    gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[square(E, N, 100.0)], crs="EPSG:4528")
+    doc = json.loads(gdf.to_json())
+    doc = {"type": "FeatureCollection", "features": doc["features"],
+           "crs": {"type": "name", "properties": {"name": "EPSG:4528"}}}
+    p = tmp_path / "late.geojson"
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    notes: list[str] = []
+    frame = next(iter_chunks(p, pack=_Pack(pack), notes=notes))
+    assert frame["_error"][0] is None and "GeoJSON read feature by feature (large file)" not in notes

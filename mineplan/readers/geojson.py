@@ -235,3 +235,162 @@ def parse(path, data: bytes, notes: list[str]):
         raise InputError("geometry has no 'type'", path=path_s)
     raise InputError(f"unknown GeoJSON type {_show(t)} (expected FeatureCollection, Feature or a geometry; "
                      "type names are case-sensitive)", path=path_s)
+
+
+# ------------------------------------------------------------------------ streaming
+#: the largest feature the streaming reader holds in memory (characters)
+MAX_FEATURE_CHARS = 64 * 2**20
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+class _Stream:
+    """A JSON text read block by block; :meth:`value` decodes one value at the cursor."""
+
+    def __init__(self, fh, path: str):
+        import codecs
+
+        self.fh = fh
+        self.path = path
+        self.dec = codecs.getincrementaldecoder("utf-8")()
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.started = False
+
+    def fill(self) -> bool:
+        if self.eof:
+            return False
+        data = self.fh.read(1 << 20)
+        try:
+            text = self.dec.decode(data, final=not data)
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text (a GBK GeoJSON is read whole: convert it to UTF-8 to stream it)",
+                             path=self.path) from None
+        if not self.started:
+            text = text.lstrip("\ufeff")
+            self.started = True
+        self.buf = self.buf[self.pos:] + text
+        self.pos = 0
+        if not data:
+            self.eof = True
+        return bool(data) or bool(text)
+
+    def peek(self) -> str:
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.fill():
+                return ""
+
+    def expect(self, ch: str) -> None:
+        got = self.peek()
+        if got != ch:
+            raise InputError(f"not JSON: expected {ch!r}, found {got or 'the end of the file'!r}", path=self.path)
+        self.pos += 1
+
+    def value(self):
+        self.peek()
+        while True:
+            try:
+                obj, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                if not self.eof and len(self.buf) - self.pos < MAX_FEATURE_CHARS and self.fill():
+                    continue  # the value goes on in the next block
+                raise InputError(f"not JSON: {exc.msg} (character {exc.pos - self.pos} of a feature)",
+                                 path=self.path) from None
+            except RecursionError:
+                raise InputError("JSON nested too deeply to be GeoJSON", path=self.path) from None
+            if end == len(self.buf) and not self.eof and self.fill():
+                continue  # a number may go on in the next block
+            self.pos = end
+            return obj
+
+
+def _tail_has_crs(fh) -> bool:
+    """Whether a ``"crs"`` key follows the last ``]`` of the file (a legacy crs member written
+    after the features)."""
+    import os
+
+    size = fh.seek(0, os.SEEK_END)
+    fh.seek(max(0, size - (1 << 20)))
+    tail = fh.read()
+    fh.seek(0)
+    return b'"crs"' in tail[tail.rfind(b"]") + 1:]
+
+
+def _after_features(s: _Stream, path: str) -> None:
+    """The members after ``features``: a crs member there came too late for the features read."""
+    while True:
+        c = s.peek()
+        if c in ("}", ""):
+            return
+        if c == ",":
+            s.pos += 1
+            continue
+        key = s.value()
+        s.expect(":")
+        s.value()
+        if key == "crs":
+            raise InputError("the 'crs' member follows the features: write it before them to read this large "
+                             "file in chunks (or name the CRS with --crs)", path=path)
+
+
+def stream(path) -> tuple[crsmod.SourceCRS | None, object] | None:
+    """A FeatureCollection read feature by feature: (declared CRS, iterator of :class:`Raw`), with
+    the same structural checks as :func:`parse`. None when the file is not a FeatureCollection
+    whose members before ``features`` tell its CRS (the caller then reads it whole)."""
+    path_s = str(path)
+    fh = open(path, "rb")  # noqa: SIM115 -- kept open by the returned iterator, which closes it
+    try:
+        if _tail_has_crs(fh):
+            fh.close()
+            return None  # a crs member may follow the features: read whole
+        s = _Stream(fh, path_s)
+        if s.peek() != "{":
+            fh.close()
+            return None
+        s.pos += 1
+        members: dict = {}
+        while True:
+            c = s.peek()
+            if c == ",":
+                s.pos += 1
+                continue
+            if c in ("}", ""):
+                fh.close()
+                return None
+            key = s.value()
+            s.expect(":")
+            if key == "features":
+                break
+            members[key] = s.value()
+        if members.get("type") != "FeatureCollection" or s.peek() != "[":
+            fh.close()
+            return None
+        declared = _legacy_crs(members, path_s)
+        s.pos += 1
+    except BaseException:
+        fh.close()
+        raise
+
+    def raws():
+        try:
+            first = True
+            while True:
+                c = s.peek()
+                if c == "]":
+                    s.pos += 1
+                    _after_features(s, path_s)
+                    return
+                if not first:
+                    if c != ",":
+                        raise InputError(f"not JSON: expected ',' or ']' between features, found {c!r}", path=path_s)
+                    s.pos += 1
+                first = False
+                yield _feature(s.value())
+        finally:
+            fh.close()
+
+    return declared, raws()

@@ -20,13 +20,21 @@ from mineplan.errors import InputError
 #: input suffixes read in chunks (the others are read whole, then sliced)
 STREAMED = {".parquet": "parquet", ".geoparquet": "parquet", ".gpkg": "ogr", ".fgb": "ogr"}
 DEFAULT_CHUNK = 20_000
+#: GeoJSON files larger than this are read feature by feature (a FeatureCollection whose CRS is
+#: known before its features); smaller ones whole.
+GEOJSON_STREAM_BYTES = 32 * 2**20
 
 
-def _labels(props: pd.DataFrame, start: int) -> np.ndarray:
-    """The readers' feature labels (first non-empty of LABEL_KEYS, else #n), column-wise."""
+def _labels(props: pd.DataFrame, start: int, fids=None) -> np.ndarray:
+    """The readers' feature labels (first non-empty of LABEL_KEYS, else the format's feature id,
+    else #n), column-wise."""
     from mineplan.readers._core import LABEL_KEYS
 
     labels = np.array([f"#{start + k + 1}" for k in range(len(props))], dtype=object)
+    if fids is not None:
+        for k, fid in enumerate(fids):
+            if isinstance(fid, (str, int, float)) and not isinstance(fid, bool) and str(fid) != "":
+                labels[k] = str(fid)
     todo = np.ones(len(props), dtype=bool)
     for key in LABEL_KEYS:
         if key not in props.columns or not todo.any():
@@ -46,11 +54,13 @@ class ChunkFinisher:
     input checks (:func:`~mineplan.readers._core.check_geometries`) as every other reader, so
     the error texts are the readers' own."""
 
-    def __init__(self, path: str, declared, user_crs, plan_area, fix: bool, notes: list[str]):
+    def __init__(self, path: str, declared, user_crs, plan_area, fix: bool, notes: list[str], *,
+                 default_geographic=None):
         self.path = path
         self.declared = declared
         self.user_crs = user_crs
-        if declared is None and user_crs is None:
+        self.default_geographic = default_geographic
+        if declared is None and user_crs is None and default_geographic is None:
             raise InputError("no CRS in the file: name it with --crs", path=path)
         if user_crs is not None:
             crsmod.parse_crs(user_crs, path=path)  # fail early on a bad name
@@ -60,16 +70,19 @@ class ChunkFinisher:
         self.reading = None
         self.source_desc = None
 
-    def __call__(self, props: pd.DataFrame, geoms: np.ndarray, start: int):
+    def __call__(self, props: pd.DataFrame, geoms: np.ndarray, start: int, *, errors=None, fids=None):
+        """``errors``: the format's own error per feature (or None); ``fids``: its feature ids,
+        used as labels where the properties hold none."""
         import geopandas as gpd
 
         from mineplan.readers._core import check_geometries, decide_reading, finite_pairs, structural_errors
 
         n = len(geoms)
         geoms = np.asarray(geoms, dtype=object).copy()
-        errors = np.full(n, None, dtype=object)
+        errors = np.full(n, None, dtype=object) if errors is None else np.array(errors, dtype=object)
+        geoms[errors != None] = None  # noqa: E711
         repaired = np.zeros(n, dtype=bool)
-        labels = _labels(props, start)
+        labels = _labels(props, start, fids)
         good = np.flatnonzero(structural_errors(geoms, errors))
         g = geoms[good]
         if len(g) and shapely.has_z(g).any():
@@ -80,7 +93,7 @@ class ChunkFinisher:
             a, b = finite_pairs(g)
             self.reading, self.source_desc = decide_reading(
                 a, b, declared=self.declared, user=self.user_crs, plan_area=self.plan_area, path=self.path,
-                notes=self.notes)
+                notes=self.notes, default_geographic=self.default_geographic)
             if self.reading.swap:
                 self.notes.append("(the reading was decided on the first chunk)")
         out, errs, rep = check_geometries(g, self.reading, fix=self.fix, labels=labels[good], notes=self.notes)
@@ -156,6 +169,45 @@ def _ogr_chunks(path: str, layer, chunk_size: int) -> tuple[object, Iterator]:
     return declared, batches()
 
 
+def _geojson_stream(p: Path, pack, chunk_size: int, crs, fix: bool, notes: list[str]):
+    """A large GeoJSON FeatureCollection in chunks (None: read it whole)."""
+    from mineplan.readers import geojson
+
+    res = geojson.stream(p)
+    if res is None:
+        return None
+    declared, raws = res
+    if crs is not None:
+        crsmod.parse_crs(crs, path=str(p))
+    finisher = ChunkFinisher(str(p), declared, crs, pack.county_geometry, fix, notes,
+                             default_geographic=None if crs is not None else crsmod.parse_crs("EPSG:4326"))
+    notes.append("GeoJSON read feature by feature (large file)")
+
+    def chunks():
+        start = 0
+        batch: list = []
+        for raw in raws:
+            batch.append(raw)
+            if len(batch) == chunk_size:
+                yield _raw_chunk(finisher, batch, start)
+                start += len(batch)
+                batch = []
+        if batch:
+            yield _raw_chunk(finisher, batch, start)
+            start += len(batch)
+        if start == 0:
+            raise InputError("no features", path=str(p))
+
+    return chunks()
+
+
+def _raw_chunk(finisher: ChunkFinisher, batch: list, start: int):
+    props = pd.DataFrame([r.props if isinstance(r.props, dict) else {} for r in batch], index=range(len(batch)))
+    geoms = np.empty(len(batch), dtype=object)
+    geoms[:] = [r.geom for r in batch]
+    return finisher(props, geoms, start, errors=[r.error for r in batch], fids=[r.fid for r in batch])
+
+
 def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=None, fix: bool = False,
                 notes: list[str] | None = None, angle_format: str | None = None,
                 encoding: str | None = None) -> Iterator:
@@ -170,6 +222,11 @@ def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=
     if not p.exists():
         raise InputError("file not found", path=str(path))
     kind = STREAMED.get(p.suffix.lower()) if p.is_file() else None
+    if p.suffix.lower() in (".geojson", ".json") and p.is_file() and p.stat().st_size > GEOJSON_STREAM_BYTES:
+        streamed = _geojson_stream(p, pack, chunk_size, crs, fix, notes)
+        if streamed is not None:
+            yield from streamed
+            return
     source = None
     if kind is not None:
         declared, batches = _parquet_chunks(str(p), chunk_size) if kind == "parquet" else _ogr_chunks(
