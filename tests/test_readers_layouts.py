@@ -134,3 +134,15 @@ def test_side_by_side_numbered_across_and_heading_rows(tmp_path, pack):
     assert list(f["_label"]) == ["一采区", "二采区"]
     for i, want in enumerate(exp["parcels"]):
         assert f.geometry[i].area == pytest.approx(want["area_m2"], rel=1e-4)
+
+
+def test_one_broken_parcel_does_not_lose_the_next(tmp_path, pack):
+    lines = (DATA / "section_headings.txt").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(".", "x", 1)  # a typo in the first parcel's first point
+    p = tmp_path / "typo.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    f = read_applications(p, plan_area=pack.county_geometry, on_error="collect").frame
+    assert list(f["_label"]) == ["区域1", "区域2"]
+    assert "line 3" in f["_error"][0] and "is not a number" in f["_error"][0]
+    assert f["_error"][1] is None
+    assert f.geometry[1].area == pytest.approx(EXPECTED["section_headings.txt"]["parcels"][1]["area_m2"], rel=1e-4)

@@ -158,7 +158,7 @@ class Assembler:
     def heading(self, name: str, props: dict | None = None) -> None:
         """A parcel heading (a section line or a new value in a parcel column)."""
         self.brk()
-        if self.cur is not None and self.cur.empty:  # a heading right after another: the later wins
+        if self.cur is not None and self.cur.empty and not self.cur.error:  # a heading right after another
             self.parcels.remove(self.cur)
             self.cur = None
         self.pending_name = name
@@ -217,7 +217,7 @@ class Assembler:
             self.cur = None
 
     def brk(self) -> None:
-        if self.cur is not None and not self.cur.empty:
+        if self.cur is not None and (not self.cur.empty or self.cur.error):
             self.cur = None
 
     def result(self) -> list[Parcel]:
