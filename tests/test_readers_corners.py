@@ -241,3 +241,17 @@ def test_header_spellings(tmp_path, hx, hy):
     p = tmp_path / "h.csv"
     p.write_text("\n".join(rows) + "\n", encoding="utf-8")
     check(read_applications(p, plan_area=AREA).frame, 0, P1)
+
+
+def test_csv_ring_column_hole_and_note_row(tmp_path):
+    hole = [(118.752, 36.602), (118.754, 36.602), (118.754, 36.604)]
+    rows = ["区块号,圈号,点号,X,Y,备注"]
+    rows += [f"A,1,{i},{x},{y}," for i, (x, y) in enumerate(survey(P1), 1)]
+    rows.append(",,,,,以下为扣除范围")  # a note alone in an attribute column: no parcel break
+    rows += [f"A,2,{i},{x},{y}," for i, (x, y) in enumerate(survey(hole), 1)]
+    p = tmp_path / "hole.csv"
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    f = read_applications(p, plan_area=AREA).frame
+    assert len(f) == 1 and len(f.geometry[0].interiors) == 1
+    check(f, 0, P1)
+    assert f["备注"][0] == "以下为扣除范围"

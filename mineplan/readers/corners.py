@@ -421,6 +421,7 @@ def parse_table(rows: list[tuple[str, list]], path: str, unit: str = "row") -> l
     rcol = next((i for i, r in enumerate(roles) if r == "ring"), None)
     used = {pcol, rcol} | {k for g in groups for k in (g.a, g.b, g.no)}
     attr_cols = [(i, h) for i, h in enumerate(header) if i not in used and h]
+    attr_index = {i for i, _h in attr_cols}
     asm = Assembler(keyed=pcol is not None)
     current = None
     segment: list[list] = [[] for _ in groups]  # per group: (where, no, xa, yb) of the rows of one segment
@@ -437,8 +438,8 @@ def parse_table(rows: list[tuple[str, list]], path: str, unit: str = "row") -> l
             if a == 0 and b == 0:
                 asm.terminate()
                 continue
-            if ring is not None and asm.cur is not None and ring != asm.cur.ring:
-                asm.cur.ring = ring
+            if ring is not None:
+                asm._open().ring = ring
             asm.point(no, a, b, f"{unit} {where}", da or db)
         for s in segment:
             s.clear()
@@ -454,7 +455,8 @@ def parse_table(rows: list[tuple[str, list]], path: str, unit: str = "row") -> l
         if all(_role(c) == r for c, r in zip(cells, roles, strict=False) if c) and any(_role(c) for c in cells):
             flush()  # the header again (a table continued on a new page)
             continue
-        sentence = _sentence(cells)
+        filled = {i for i, c in enumerate(cells) if c}
+        sentence = _sentence(cells) if not filled <= attr_index else None  # a note in an attribute column stays one
         if sentence is not None and not any(_NUM.match(c.replace(" ", "")) for c in cells if c):
             flush()
             if (pcol is not None and cells[pcol] == sentence and not _elevation(norm(sentence))
