@@ -146,3 +146,33 @@ def test_one_broken_parcel_does_not_lose_the_next(tmp_path, pack):
     assert "line 3" in f["_error"][0] and "is not a number" in f["_error"][0]
     assert f["_error"][1] is None
     assert f.geometry[1].area == pytest.approx(EXPECTED["section_headings.txt"]["parcels"][1]["area_m2"], rel=1e-4)
+
+
+def test_header_zone_41_over_unprefixed_eastings(tmp_path):
+    """移除大数 export from zone 41: the header's zone gives CM 123°E (EPSG:4550), no plan area needed."""
+    from pyproj import Transformer
+
+    lonlat = [(122.60, 37.10), (122.61, 37.10), (122.61, 37.11), (122.60, 37.11)]
+    e, n = Transformer.from_crs(4490, 4550, always_xy=True).transform(*zip(*lonlat, strict=True))
+    p = tmp_path / "z41.txt"
+    p.write_text("坐标系:CGCS2000 带号=41\n" + "\n".join(f"{i} {b:.2f} {a:.2f}" for i, (a, b) in
+                                                        enumerate(zip(e, n, strict=True), 1)) + "\n", encoding="utf-8")
+    res = read_applications(p)
+    assert "EPSG:4550" in res.source_crs and "带号=41" in res.source_crs
+    back = Transformer.from_crs(4549, 4490, always_xy=True).transform(*res.frame.geometry[0].exterior.coords[0])
+    assert abs(back[0] - 122.60) < 1e-6 and abs(back[1] - 37.10) < 1e-6
+
+
+def test_bubiao_xian80_header(tmp_path):
+    """A 部标 header naming Xian 1980, 3-degree zone 40, prefixed eastings: EPSG:2364 from the header."""
+    from pyproj import Transformer
+
+    lonlat = [(118.90, 36.53), (118.91, 36.53), (118.91, 36.54), (118.90, 36.54)]
+    e, n = Transformer.from_crs(4610, 2364, always_xy=True).transform(*zip(*lonlat, strict=True))
+    lines = ["[属性描述]", "坐标系=1980西安坐标系", "几度分带=3", "带号=40", "[地块坐标]",
+             "4,0.9,X-1,某矿,面,,采矿用地,,@"]
+    lines += [f"J{i},1,{b:.3f},{a:.3f}" for i, (a, b) in enumerate(zip(e, n, strict=True), 1)]
+    p = tmp_path / "bb.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = read_applications(p)
+    assert "EPSG:2364" in res.source_crs and "[属性描述]" in res.source_crs

@@ -312,9 +312,11 @@ def datum_hint(text: str) -> str | None:
 def facts_from_text(text: str) -> Facts:
     t = norm(text[:20000])
     f = Facts(datum=datum_hint(t))
-    m = re.search(r"带\s*号\s*[=:]?\s*(\d{2})\b|第\s*(\d{2})\s*带|(\d{2})\s*度?\s*带(?!宽)", t)
-    if m:
-        f.zone = int(next(g for g in m.groups() if g))
+    for pattern in (r"带\s*号\s*[=:]?\s*(\d{2})(?!\d)", r"第\s*(\d{2})\s*带", r"(?<![\d.])(\d{2})\s*带(?![宽号])"):
+        m = re.search(pattern, t)
+        if m:
+            f.zone = int(m.group(1))
+            break
     m = re.search(r"(?:几度分带|分带)\s*[=:]?\s*([36])\b|([36三六])\s*[°度]\s*(?:分\s*)?带", t)
     if m:
         w = m.group(1) or m.group(2)
