@@ -97,7 +97,9 @@ def test_same_error_text_for_every_format_and_path(tmp_path, pack, fmt, cases, e
     path, names = write(tmp_path, fmt, cases, epsg)
     whole = read_applications(path, on_error="collect", plan_area=pack.county_geometry).frame
     check(list(whole["_error"]), names, cases)
-    chunks = list(iter_chunks(path, pack=_Pack(pack), chunk_size=3))
+    notes: list[str] = []
+    chunks = list(iter_chunks(path, pack=_Pack(pack), chunk_size=3, notes=notes))
+    assert f"coordinates read as EPSG:{epsg}" in " ".join(notes)  # the CRS used is stated
     streamed = [e for c in chunks for e in c["_error"]]
     assert streamed == list(whole["_error"])
     assert [lab for c in chunks for lab in c["_label"]] == list(whole["_label"])

@@ -48,6 +48,12 @@ def _labels(props: pd.DataFrame, start: int, fids=None) -> np.ndarray:
     return labels
 
 
+def _state_reading(notes: list[str], source_desc: str) -> None:
+    """Say in ``notes`` how the coordinates were read, unless a note already does."""
+    if not any(n.startswith("coordinates read as") for n in notes):
+        notes.append(f"coordinates read as {source_desc}")
+
+
 class ChunkFinisher:
     """The readers' finish for a chunk of an already-tabular input: the same structural checks,
     CRS decision (:func:`~mineplan.readers._core.decide_reading`, on the first chunk) and
@@ -96,6 +102,7 @@ class ChunkFinisher:
                 notes=self.notes, default_geographic=self.default_geographic)
             if self.reading.swap:
                 self.notes.append("(the reading was decided on the first chunk)")
+            _state_reading(self.notes, self.source_desc)
         out, errs, rep = check_geometries(g, self.reading, fix=self.fix, labels=labels[good], notes=self.notes)
         geoms[:] = None
         geoms[good] = out
@@ -237,6 +244,7 @@ def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=
         read = read_applications(p, layer=layer, crs=crs, fix=fix, on_error="collect", plan_area=pack.county_geometry,
                                  angle_format=angle_format, encoding=encoding)
         notes.extend(read.notes)
+        _state_reading(notes, read.source_crs)
         frame = read.frame
         for start in range(0, len(frame), chunk_size):
             yield frame.iloc[start:start + chunk_size]
