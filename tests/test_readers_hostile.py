@@ -145,3 +145,10 @@ def test_zip_with_two_shapefiles_names_them_and_layer_picks_one(tmp_path):
     with pytest.raises(InputError, match=r"several \.shp files \(east\.shp, west\.shp\): name one with --layer"):
         read_applications(z)
     assert list(read_applications(z, layer="west").frame["id"]) == ["甲-1", "乙-2"]
+
+
+def test_huge_json_integer_is_refused_not_crashed(tmp_path):
+    p = tmp_path / "bigint.geojson"
+    p.write_text('{"type": "Point", "coordinates": [1' + "0" * 400 + ', 36.5]}', encoding="utf-8")
+    with pytest.raises(InputError, match="too large to be a number"):
+        read_applications(p)

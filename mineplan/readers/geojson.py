@@ -37,7 +37,10 @@ def _position(p, where: str) -> tuple:
         if not _is_number(v):
             raise StructureError(f"{where}: coordinate {_show(v)} is not a number")
         # a non-finite number (NaN, Infinity) is refused in finish(), like in every other format
-    return tuple(float(v) for v in p)
+    try:
+        return tuple(float(v) for v in p)
+    except OverflowError:  # a JSON integer of hundreds of digits
+        raise StructureError(f"{where}: coordinate {_show(p)} is too large to be a number") from None
 
 
 def _show(v) -> str:
@@ -45,10 +48,28 @@ def _show(v) -> str:
     return s if len(s) <= 40 else s[:37] + "..."
 
 
-def _positions(arr, where: str, minimum: int) -> list[tuple]:
+def _plain(arr: list) -> bool:
+    """Every position a list of 2 (or every one of 3) JSON numbers: the common case, checked
+    without building tuples (any other case goes through :func:`_position` for its message)."""
+    if not arr or type(arr[0]) is not list:
+        return False
+    n = len(arr[0])
+    if n not in (2, 3):
+        return False
+    for p in arr:
+        if type(p) is not list or len(p) != n:
+            return False
+        for v in p:
+            t = type(v)
+            if t is not float and (t is not int or not -1e300 < v < 1e300):
+                return False
+    return True
+
+
+def _positions(arr, where: str, minimum: int) -> list:
     if not isinstance(arr, list):
         raise StructureError(f"{where}: expected an array of positions, not {_show(arr)}")
-    pts = [_position(p, f"{where} position {i + 1}") for i, p in enumerate(arr)]
+    pts = arr if _plain(arr) else [_position(p, f"{where} position {i + 1}") for i, p in enumerate(arr)]
     if len(pts) < minimum:
         raise StructureError(f"{where}: needs at least {minimum} positions, has {len(pts)}")
     return pts
@@ -59,7 +80,8 @@ def _ring(arr, where: str) -> list[tuple]:
     if len(pts) < 4:
         raise StructureError(f"{where}: a ring needs at least 4 positions (first = last), has {len(pts)}")
     if pts[0][:2] != pts[-1][:2]:
-        raise StructureError(f"{where} is not closed: first position {pts[0][:2]} differs from last {pts[-1][:2]}")
+        first, last = (tuple(float(v) for v in q[:2]) for q in (pts[0], pts[-1]))
+        raise StructureError(f"{where} is not closed: first position {first} differs from last {last}")
     return pts
 
 
