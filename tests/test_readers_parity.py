@@ -158,3 +158,12 @@ def test_streamed_geojson_with_crs_after_features_is_read_whole(tmp_path, pack, 
     notes: list[str] = []
     frame = next(iter_chunks(p, pack=_Pack(pack), notes=notes))
     assert frame["_error"][0] is None and "GeoJSON read feature by feature (large file)" not in notes
+
+
+def test_a_site_far_outside_the_county_is_read_not_refused(tmp_path):
+    """400 km west of CM 120°E (about 115.5°E) is outside EPSG:4549's nominal zone but inside its
+    margin: such a site is judged (outside the plan's scope), not refused as a broken number."""
+    gdf = gpd.GeoDataFrame({"id": ["far"]}, geometry=[square(100_000.0, 4_000_000.0, 100.0)], crs="EPSG:4549")
+    p = tmp_path / "far.gpkg"
+    gdf.to_file(p, driver="GPKG")
+    assert read_applications(p).frame["_error"][0] is None

@@ -95,8 +95,10 @@ def _polygonal_part(g):
     return None
 
 
-#: Margin (degrees) around a CRS's area of use inside which coordinates are still accepted.
-AREA_OF_USE_MARGIN_DEG = 2.0
+#: Margin (degrees) around a CRS's area of use inside which coordinates are still accepted: a
+#: Gauss-Krüger projection stays usable well beyond its 3° zone (a site 100 km outside the county
+#: is judged, not refused); a broken number or a wrong CRS lands much farther away.
+AREA_OF_USE_MARGIN_DEG = 8.0
 
 _STRUCTURE = {"missing": "no geometry", "empty": "empty geometry",
               "collection": "GeometryCollection is not supported (one geometry per feature)"}
