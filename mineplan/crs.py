@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 from pyproj import CRS, Transformer
@@ -382,7 +382,8 @@ def choose_reading(candidates: Sequence[Reading], a, b, plan_area, *, path=None,
                          "name the CRS with --crs", path=path)
     if plan_area is None:
         if len(candidates) == 1:
-            return Inference(candidates[0], True, f"coordinates read as {tried[0]} (inferred; no plan area to check)", tried)
+            return Inference(candidates[0], True,
+                             f"coordinates read as {tried[0]} (inferred; no plan area to check)", tried)
         raise AmbiguousCRSError(
             f"{what} carry no CRS and there is no plan area to infer it from; candidate readings: "
             + "; ".join(tried) + " (name one with --crs)", path=path)
@@ -391,7 +392,8 @@ def choose_reading(candidates: Sequence[Reading], a, b, plan_area, *, path=None,
     hits = _distinct([r for r in candidates if _inside(r, a, b, area)], a, b)
     if len(hits) == 1:
         r = hits[0]
-        return Inference(r, True, f"coordinates read as {r.describe()} (inferred: the only reading inside the plan area)", tried)
+        return Inference(r, True,
+                         f"coordinates read as {r.describe()} (inferred: the only reading inside the plan area)", tried)
     if not hits:
         raise InputError(f"no reading of the {what} falls in the plan area (tried: " + "; ".join(tried)
                          + "); name the CRS with --crs", path=path)
@@ -415,3 +417,82 @@ def swap_check(src: SourceCRS, a, b, plan_area) -> Reading:
     if _inside(swapped, a, b, area):
         return swapped
     return plain
+
+
+# --------------------------------------------------------------------------------------
+# Gauss-Krüger zones of Chinese datums: from zone numbers and prefixes to EPSG codes
+# --------------------------------------------------------------------------------------
+#: datum -> the EPSG name prefix of its Gauss-Krüger CRSs, and its geographic CRS
+GK_DATUMS = {"CGCS2000": ("CGCS2000", 4490), "Xian 1980": ("Xian 1980", 4610),
+             "Beijing 1954": ("Beijing 1954", 4214)}
+_GK_NAME = re.compile(r"^(CGCS2000|Xian 1980|Beijing 1954) / (3-degree )?Gauss-Kruger (zone (\d+)|CM (\d+)E)$")
+_GK_TABLE: dict | None = None
+
+
+def _gk_table() -> dict:
+    """(datum, width, 'zone'|'cm', number) -> EPSG code, from the PROJ database."""
+    global _GK_TABLE
+    if _GK_TABLE is None:
+        from pyproj.database import query_crs_info
+
+        table = {}
+        for info in query_crs_info(auth_name="EPSG", pj_types="PROJECTED_CRS"):
+            m = _GK_NAME.match(info.name)
+            if m:
+                width = 3 if m.group(2) else 6
+                key = ("zone", int(m.group(4))) if m.group(4) else ("cm", int(m.group(5)))
+                table[(m.group(1), width, *key)] = int(info.code)
+        _GK_TABLE = table
+    return _GK_TABLE
+
+
+def zone_width(zone: int) -> int | None:
+    """China's zone numbers tell the width: 6-degree zones 13–23, 3-degree zones 25–45."""
+    if 13 <= zone <= 23:
+        return 6
+    if 25 <= zone <= 45:
+        return 3
+    return None
+
+
+def zone_cm(zone: int, width: int) -> int:
+    """The central meridian (degrees east) of a Gauss-Krüger zone."""
+    return 3 * zone if width == 3 else 6 * zone - 3
+
+
+def gk_crs(datum: str, width: int, *, zone: int | None = None, cm: int | None = None) -> SourceCRS | None:
+    """The EPSG Gauss-Krüger CRS of ``datum`` for a zone (eastings with the zone prefix) or a
+    central meridian (eastings without it); None if EPSG has none."""
+    key = (datum, width, "zone", zone) if zone is not None else (datum, width, "cm", cm)
+    code = _gk_table().get(key)
+    return SourceCRS(CRS.from_epsg(code)) if code else None
+
+
+@dataclass(frozen=True)
+class GKParams:
+    """What a Gauss-Krüger CRS expects of eastings: the zone prefix (or None) and its CM."""
+
+    datum: str | None
+    width: int | None
+    zone: int | None  # the prefix the eastings carry, None when they carry none
+    cm: float
+
+
+def gk_params(src: SourceCRS) -> GKParams | None:
+    """The Gauss-Krüger parameters of a named projected CRS (None if it is not transverse Mercator)."""
+    if src.crs is None or not src.crs.is_projected:
+        return None
+    m = _GK_NAME.match(src.crs.name)
+    try:
+        params = {p.name: p.value for p in src.crs.coordinate_operation.params}
+    except AttributeError:
+        return None
+    if "Transverse Mercator" not in (src.crs.coordinate_operation.method_name or ""):
+        return None
+    cm = params.get("Longitude of natural origin")
+    fe = params.get("False easting", 500000.0)
+    if cm is None:
+        return None
+    zone = int(fe // 1_000_000) if fe >= 1_000_000 else None
+    width = (3 if m.group(2) else 6) if m else (zone_width(zone) if zone else None)
+    return GKParams(m.group(1) if m else None, width, zone, float(cm))

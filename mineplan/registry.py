@@ -320,10 +320,14 @@ class Registry:
             if not create:
                 raise RegistryError(f"{self.path}: no registry here (create one with `mineplan registry add` "
                                     "or `mineplan registry import`)")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._locked():
-                if not self.path.exists() or self.path.stat().st_size == 0:
-                    self._create()
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self._locked():
+                    if not self.path.exists() or self.path.stat().st_size == 0:
+                        self._create()
+            except OSError as exc:  # a file where the folder should be, no permission, disk full
+                raise RegistryError(f"{self.path}: cannot create the registry: {exc.strerror or exc}"
+                                    + (f" ({exc.filename})" if exc.filename else "")) from None
         conn = self._connect()
         try:
             self._check_schema(conn)

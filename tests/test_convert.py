@@ -114,3 +114,22 @@ def test_cli_convert_errors_are_one_line(tmp_path):
     assert r.output.strip().count("\n") == 0 and "ring 1: a ring needs at least 4 positions" in r.output
     r = CliRunner().invoke(cli, ["convert", str(bad), str(tmp_path / "o.gpkg"), "--crs", "EPSG:999999"])
     assert r.exit_code == 2 and "unknown CRS" in r.output
+
+
+def test_convert_angle_format_option(tmp_path):
+    from click.testing import CliRunner
+
+    from mineplan.cli import cli
+
+    src = tmp_path / "few.txt"
+    src.write_text("1,36.3100,118.5300\n2,36.3100,118.5330\n3,36.3130,118.5330\n4,36.3130,118.5300\n",
+                   encoding="utf-8")
+    out = tmp_path / "out.geojson"
+    # Four values fit ddd.mmss by chance too often to tell; the plan area does: 118°53′ is in Changle.
+    auto = CliRunner().invoke(cli, ["convert", str(src), str(out)])
+    assert auto.exit_code == 0, auto.output
+    assert "degrees read as ddd.mmss: only that reading of the 4 values falls in the plan area" in auto.output
+    forced = CliRunner().invoke(cli, ["convert", str(src), str(out), "--angle-format", "dms"])
+    assert forced.exit_code == 0 and "degrees read as ddd.mmss (--angle-format dms)" in forced.output
+    deg = CliRunner().invoke(cli, ["convert", str(src), str(tmp_path / "deg.geojson"), "--angle-format", "deg"])
+    assert deg.exit_code == 2 and "no reading of the coordinates falls in the plan area" in deg.output

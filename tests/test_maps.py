@@ -140,3 +140,16 @@ def test_every_style_is_documented():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "maps.md").read_text(encoding="utf-8")
     missing = [key for key, s in STYLES.items() if f"| `{key}` | {s.zh} |" not in doc or s.color not in doc]
     assert not missing, f"docs/maps.md lacks the style of {missing}"
+
+
+def test_map_output_folder_errors_are_user_errors(tmp_path):
+    from click.testing import CliRunner
+
+    from mineplan.cli import cli
+
+    for out in (tmp_path / "missing" / "map.png", tmp_path / "missing" / "map.html"):
+        result = CliRunner().invoke(cli, ["map", "-o", str(out)])
+        assert result.exit_code == 2, result.output
+        assert f"the output folder {out.parent} does not exist" in result.output
+    result = CliRunner().invoke(cli, ["map", "-o", str(tmp_path)])
+    assert result.exit_code == 2

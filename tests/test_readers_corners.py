@@ -28,7 +28,7 @@ AREA = changle_area()
 def survey(pts, t=TO_4528):
     """(X northing, Y easting) to the centimetre, as printed in documents."""
     e, n = t.transform([p[0] for p in pts], [p[1] for p in pts])
-    return [(f"{b:.2f}", f"{a:.2f}") for a, b in zip(e, n)]
+    return [(f"{b:.2f}", f"{a:.2f}") for a, b in zip(e, n, strict=False)]
 
 
 def expected(pts):
@@ -75,7 +75,9 @@ def test_csv_english_headers_closed_ring_gbk(tmp_path):
 
 def test_csv_lat_lon_dms(tmp_path):
     def dms(v):
-        d = int(v); m = int((v - d) * 60); s = ((v - d) * 60 - m) * 60
+        d = int(v)
+        m = int((v - d) * 60)
+        s = ((v - d) * 60 - m) * 60
         return f"{d}°{m}′{s:.4f}″"
     rows = ["拐点编号,纬度,经度"] + [f"{i},{dms(lat)},{dms(lon)}" for i, (lon, lat) in enumerate(P1, 1)]
     p = tmp_path / "dms.csv"
@@ -101,7 +103,7 @@ def test_table_errors(tmp_path):
     with pytest.raises(InputError, match="no header row"):
         read_applications(p)
     p.write_text("点号,X,Y\n1,4O63946.79,40388297.26\n2,1,2\n3,4,5\n", encoding="utf-8")
-    with pytest.raises(InputError, match="line 2: X: '4O63946.79' is not a number"):
+    with pytest.raises(InputError, match=r"line 2: X: '4O63946\.79' is not a number"):
         read_applications(p, crs="EPSG:4528")
 
 
@@ -114,7 +116,8 @@ def test_xlsx_sheet_two_parcels_and_collect(tmp_path):
     ws.append(["拐点坐标一览表（2000国家大地坐标系）"])
     ws.append(["区块", "拐点", "X", "Y", "标高上限", "标高下限"])
     for i, (x, y) in enumerate(survey(P1), 1):
-        ws.append(["北区" if i == 1 else None, i, float(x), float(y), 124.9 if i == 1 else None, 12.3 if i == 1 else None])
+        first = i == 1
+        ws.append(["北区" if first else None, i, float(x), float(y), 124.9 if first else None, 12.3 if first else None])
     ws.append(["南区", 1, float(survey(P2)[0][0]), float(survey(P2)[0][1])])
     ws.append([None, 2, "40 bad", 1.0])
     other = wb.create_sheet("empty")
@@ -156,18 +159,17 @@ def test_notice_typo_names_the_line(tmp_path):
     x = survey(P1)
     p = tmp_path / "typo.txt"
     p.write_text(f"1 {x[0][0]} {x[0][1]}\n2 {x[1][0]} 4038x297.26\n3 {x[2][0]} {x[2][1]}\n", encoding="utf-8")
-    with pytest.raises(InputError, match="line 2: Y: '4038x297.26' is not a number"):
+    with pytest.raises(InputError, match=r"line 2: Y: '4038x297\.26' is not a number"):
         read_applications(p, plan_area=AREA)
 
 
-def test_notice_xian80_needs_crs(tmp_path):
+def test_notice_xian80_with_zone_prefix_is_read(tmp_path):
     x = survey(P1)
     p = tmp_path / "x80.txt"
     p.write_text("1980西安坐标系\n" + "\n".join(f"{i} {a} {b}" for i, (a, b) in enumerate(x, 1)), encoding="utf-8")
-    with pytest.raises(InputError, match="says Xian 1980"):
-        read_applications(p, plan_area=AREA)
-    res = read_applications(p, crs="EPSG:2364", plan_area=AREA)
-    assert "EPSG:2364" in res.source_crs
+    for crs in (None, "EPSG:2364"):  # the datum from the text, the zone from the prefix: EPSG:2364
+        res = read_applications(p, crs=crs, plan_area=AREA)
+        assert "EPSG:2364" in res.source_crs
     t = Transformer.from_crs(2364, 4549, always_xy=True)
     e, n = t.transform([float(b) for a, b in x], [float(a) for a, b in x])
     assert np.allclose(shell(res.frame.geometry[0]), np.column_stack([e, n]), atol=0.001)
@@ -197,7 +199,7 @@ def test_bubiao(tmp_path):
     lines = ["[属性描述]", "坐标系=2000国家大地坐标系", "几度分带=3", "投影类型=高斯克吕格", "计量单位=米",
              "带号=40", "精度=0.01", "转换参数=,,,,,,", "[地块坐标]",
              "9,12.5,CL-2024-01,某矿区,面,,采矿用地,,@"]
-    for i, (x, y) in enumerate(survey(P1) + [survey(P1)[0]], 1):
+    for i, (x, y) in enumerate([*survey(P1), survey(P1)[0]], 1):
         lines.append(f"J{i},1,{x},{y}")
     for i, (x, y) in enumerate(survey(hole), 1):
         lines.append(f"K{i},2,{x},{y}")
@@ -227,5 +229,29 @@ def test_notice_packed_dms_degrees(tmp_path):
     p = tmp_path / "dms.txt"
     p.write_text(text, encoding="utf-8")
     res = read_applications(p, plan_area=AREA)
-    assert "ddd.mmss" in res.source_crs
+    assert any("degrees read as ddd.mmss: only that reading of the 4 values falls in the plan area" in n
+               for n in res.notes)
     check(res.frame, 0, pts, tol=0.01)
+
+
+@pytest.mark.parametrize("hx, hy", [("纵坐标X", "横坐标Y"), ("X坐标(m)", "Y坐标(m)"), ("Ｘ", "Ｙ"),
+                                    ("北坐标", "东坐标")])
+def test_header_spellings(tmp_path, hx, hy):
+    rows = [f"拐点号,{hx},{hy}"] + [f"{i},{a},{b}" for i, (a, b) in enumerate(survey(P1), 1)]
+    p = tmp_path / "h.csv"
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    check(read_applications(p, plan_area=AREA).frame, 0, P1)
+
+
+def test_csv_ring_column_hole_and_note_row(tmp_path):
+    hole = [(118.752, 36.602), (118.754, 36.602), (118.754, 36.604)]
+    rows = ["区块号,圈号,点号,X,Y,备注"]
+    rows += [f"A,1,{i},{x},{y}," for i, (x, y) in enumerate(survey(P1), 1)]
+    rows.append(",,,,,以下为扣除范围")  # a note alone in an attribute column: no parcel break
+    rows += [f"A,2,{i},{x},{y}," for i, (x, y) in enumerate(survey(hole), 1)]
+    p = tmp_path / "hole.csv"
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    f = read_applications(p, plan_area=AREA).frame
+    assert len(f) == 1 and len(f.geometry[0].interiors) == 1
+    check(f, 0, P1)
+    assert f["备注"][0] == "以下为扣除范围"

@@ -16,22 +16,33 @@ from mineplan.commands.options import crs_opt, layer_opt
 @layer_opt
 @click.option("--out-layer", default=None, help="Layer name in a GeoPackage output (default: the file name).")
 @click.option("--fix", is_flag=True, help="Repair invalid polygons with make_valid.")
+@click.option("--angle-format", type=click.Choice(["dms", "deg"]), default=None,
+              help="How a corner file writes degrees where it does not say: dms = ddd.mmss (118.4530 = "
+                   "118°45′30″), deg = decimal degrees.")
+@click.option("--encoding", default=None, metavar="ENC",
+              help="Attribute encoding of a Shapefile (default: its .cpg, else detected: UTF-8 or GBK).")
 @click.pass_context
 def convert(ctx: click.Context, src: str, dst: str, to_crs: str, input_crs: str | None, layer: str | None,
-            out_layer: str | None, fix: bool) -> None:
+            out_layer: str | None, fix: bool, angle_format: str | None, encoding: str | None) -> None:
     """Convert IN (GeoJSON, Shapefile, GeoPackage, KML/KMZ, corner-point CSV/XLSX/TXT …) to OUT
     (.geojson, .gpkg, .shp, .kml or corner-point .csv), reprojected to --to-crs."""
     from mineplan.readers import read_applications
     from mineplan.writers import write_frame
 
     plan_area, why = _plan_area(ctx)
-    res = read_applications(src, layer=layer, crs=input_crs, fix=fix, plan_area=plan_area)
+    res = read_applications(src, layer=layer, crs=input_crs, fix=fix, plan_area=plan_area,
+                            angle_format=angle_format, encoding=encoding)
     click.echo(f"read {len(res.frame)} feature(s) from {src}: {res.source_crs}", err=True)
     if why:
         click.echo(f"note: {why}", err=True)
     for note in res.notes:
         click.echo(f"note: {note}", err=True)
-    for note in write_frame(res.frame, dst, to_crs=to_crs, layer=out_layer):
+    frame = res.frame
+    if dst.lower().endswith(".csv"):  # ids as text, never as spreadsheet formulas
+        from mineplan.textsafe import csv_safe_frame
+
+        frame = csv_safe_frame(frame)
+    for note in write_frame(frame, dst, to_crs=to_crs, layer=out_layer):
         click.echo(note, err=True)
 
 

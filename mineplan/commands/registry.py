@@ -110,7 +110,7 @@ def registry(ctx: click.Context, registry_path: str | None, who: str | None) -> 
     ctx.obj["who"] = who
 
 
-def _add(ctx, path, status, registry_path, layer, input_crs, fix, action, overrides):
+def _add(ctx, path, status, registry_path, layer, input_crs, fix, action, overrides, verbose=False):
     from mineplan.commands.options import pack_from
     from mineplan.registry import rights_from_file
 
@@ -118,7 +118,13 @@ def _add(ctx, path, status, registry_path, layer, input_crs, fix, action, overri
                                crs=input_crs, fix=fix, overrides=overrides)
     reg = _open(ctx, registry_path, create=True)
     ids = reg.add(records, who=_who(ctx), action=action, source=path)
-    click.echo(f"{action}: {len(ids)} right(s) into {reg.path}: {', '.join(ids)}")
+    if action == "add":  # a few rights, named
+        click.echo(f"{action}: {len(ids)} right(s) into {reg.path}: {', '.join(ids)}")
+        return
+    click.echo(f"{action}: {len(ids)} right(s) into {reg.path}")
+    if verbose or (ctx.find_root().obj or {}).get("verbose"):
+        for right_id in ids:
+            click.echo(right_id)
 
 
 _status_help = "Status of the rights (default: the file's status column, else granted)."
@@ -146,14 +152,15 @@ def _adding_command(action: str, doc: str) -> click.Command:
     @click.argument("path", metavar="FILE", type=click.Path(exists=True))
     @click.option("--status", type=STATUS_CHOICE, default=None, help=_status_help)
     @click.option("--fix", is_flag=True, help="Repair invalid geometries with make_valid.")
+    @click.option("--verbose", "-v", "verbose", is_flag=True, help="List the ids added, one a line.")
     @attribute_options
     @registry_option
     @layer_opt
     @crs_opt
     @click.pass_context
-    def command(ctx, path, status, fix, id_, right_type, mineral, holder, registry_path, layer, input_crs):
+    def command(ctx, path, status, fix, verbose, id_, right_type, mineral, holder, registry_path, layer, input_crs):
         _add(ctx, path, status, registry_path, layer, input_crs, fix, action,
-             _overrides(id_, right_type, mineral, holder))
+             _overrides(id_, right_type, mineral, holder), verbose)
 
     command.__doc__ = doc
     return registry.command(action)(command)
@@ -260,6 +267,10 @@ def export(ctx, path, statuses, right_type, mineral, to_crs, registry_path):
     frame["_label"] = frame["id"]
     if path.lower().endswith(".shp"):  # dBase names are 10 characters: names `import` reads back
         frame = frame.rename(columns=SHAPEFILE_NAMES)
+    if path.lower().endswith(".csv"):  # no live formulas in a spreadsheet (docs/registry.md)
+        from mineplan.textsafe import csv_safe_frame
+
+        frame = csv_safe_frame(frame)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # GDAL's field-name laundering notes
         notes = write_frame(frame, path, to_crs=to_crs, layer="rights")

@@ -53,11 +53,22 @@ T = {
 }
 
 
+def esc(value) -> str:
+    """Text for every HTML and JS-template context of the page: HTML-escaped, and the characters
+    a JavaScript template literal gives meaning to (backtick, ``$``, backslash) as entities —
+    folium puts tooltips and popups inside `` `…` `` literals and GeoJSON popup values into
+    ``innerHTML`` as they are."""
+    return (html.escape(str(value), quote=True).replace("`", "&#96;").replace("$", "&#36;")
+            .replace("\\", "&#92;"))
+
+
 def _clean(value):
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return ""
     if hasattr(value, "item") and not isinstance(value, (str, list, dict)):
-        return value.item()
+        value = value.item()
+    if isinstance(value, str):
+        return esc(value)  # shown through innerHTML by folium's GeoJsonPopup/Tooltip
     return value
 
 
@@ -112,7 +123,7 @@ def render_web(pack, path: str | Path, *, lang: str = "zh", apps=None, extent: s
             frame = layer.frame
             title = layer.title_zh if lang == "zh" else layer.title_en
             classes = [c for c in frame["class"].dropna().unique()] if role in ("three_zones", "two_lines") else []
-            by_class = {c: style_for(role, c).leaflet() for c in classes}
+            by_class = {esc(c): style_for(role, c).leaflet() for c in classes}
             default = style_for(role, None).leaflet()
             for c in classes:
                 used.append(style_for(role, c))
@@ -162,7 +173,7 @@ def render_web(pack, path: str | Path, *, lang: str = "zh", apps=None, extent: s
                            marker=folium.CircleMarker(radius=8, color="#111111", weight=1.5, fill=True,
                                                       fill_color=color, fill_opacity=0.9),
                            popup=folium.Popup(_app_popup(row, lang, t), max_width=520),
-                           tooltip=f"{row['id']}: {row['verdict']}").add_to(group)
+                           tooltip=f"{esc(row['id'])}: {esc(row['verdict'])}").add_to(group)
         group.add_to(m)
         layer_ids["applications"] = group.get_name()
     MeasureControl(position="topleft", primary_length_unit="kilometers", secondary_length_unit="meters",
@@ -188,14 +199,14 @@ def _app_popup(row, lang: str, t: dict) -> str:
         if f.get("severity") == "pass":
             continue
         msg = f.get("message_zh") if lang == "zh" else f.get("message_en")
-        rows.append(f"<tr><td>{html.escape(str(f.get('rule', '')))}</td><td>{html.escape(str(f.get('severity', '')))}"
-                    f"</td><td>{html.escape(str(f.get('clause', '')))}</td><td>{html.escape(str(msg or ''))}</td></tr>")
+        rows.append(f"<tr><td>{esc(f.get('rule', ''))}</td><td>{esc(f.get('severity', ''))}"
+                    f"</td><td>{esc(f.get('clause', ''))}</td><td>{esc(msg or '')}</td></tr>")
     passes = sum(1 for f in row["findings"] or [] if f.get("severity") == "pass")
     table = ("<table class='mp-findings'><tr><th>{rule}</th><th>{severity}</th><th>{clause}</th><th>{message}</th>"
              "</tr>{rows}</table>").format(rows="".join(rows), **t) if rows else ""
     more = f"<div>+ {passes} pass</div>" if passes else ""
-    return (f"<div class='mp-app'><b>{html.escape(str(row['id']))}</b> — {t['verdict']}: "
-            f"<span style='color:{color};font-weight:bold'>{html.escape(label)}</span>"
+    return (f"<div class='mp-app'><b>{esc(row['id'])}</b> — {t['verdict']}: "
+            f"<span style='color:{color};font-weight:bold'>{esc(label)}</span>"
             f"<div>{t['findings']}:</div>{table}{more}</div>")
 
 
@@ -212,11 +223,11 @@ def _legend_html(pack, lang: str, t: dict, used, verdicts, key: str) -> str:
         else:
             sw = (f"<span class='mp-sw' style='border:2px {dash} {s.color};background:{s.fill or 'none'};"
                   f"opacity:{0.55 + 0.45 * s.fill_opacity:.2f}'></span>")
-        items.append(f"<div>{sw}{html.escape(s.label(lang))}</div>")
+        items.append(f"<div>{sw}{esc(s.label(lang))}</div>")
     for v in verdicts:
         c = VERDICT_COLORS.get(v, "#777")
         items.append(f"<div><span class='mp-sw' style='border:2px solid {c};background:{c}'></span>"
-                     f"{html.escape(VERDICT_LABELS.get(v, (v, v))[0 if lang == 'zh' else 1])}</div>")
+                     f"{esc(VERDICT_LABELS.get(v, (v, v))[0 if lang == 'zh' else 1])}</div>")
     plan = pack.plan
     title = plan["name_zh"] if lang == "zh" else plan.get("name_en", plan["name_zh"])
     notes = [t["crs"], t["gcj"]]

@@ -8,7 +8,6 @@ silently close an unclosed ring and accept coordinates written as strings.
 from __future__ import annotations
 
 import json
-import math
 import re
 
 import shapely
@@ -37,9 +36,11 @@ def _position(p, where: str) -> tuple:
     for v in p:
         if not _is_number(v):
             raise StructureError(f"{where}: coordinate {_show(v)} is not a number")
-        if not math.isfinite(v):
-            raise StructureError(f"{where}: coordinate {v} is not a finite number")
-    return tuple(float(v) for v in p)
+        # a non-finite number (NaN, Infinity) is refused in finish(), like in every other format
+    try:
+        return tuple(float(v) for v in p)
+    except OverflowError:  # a JSON integer of hundreds of digits
+        raise StructureError(f"{where}: coordinate {_show(p)} is too large to be a number") from None
 
 
 def _show(v) -> str:
@@ -47,10 +48,28 @@ def _show(v) -> str:
     return s if len(s) <= 40 else s[:37] + "..."
 
 
-def _positions(arr, where: str, minimum: int) -> list[tuple]:
+def _plain(arr: list) -> bool:
+    """Every position a list of 2 (or every one of 3) JSON numbers: the common case, checked
+    without building tuples (any other case goes through :func:`_position` for its message)."""
+    if not arr or type(arr[0]) is not list:
+        return False
+    n = len(arr[0])
+    if n not in (2, 3):
+        return False
+    for p in arr:
+        if type(p) is not list or len(p) != n:
+            return False
+        for v in p:
+            t = type(v)
+            if t is not float and (t is not int or not -1e300 < v < 1e300):
+                return False
+    return True
+
+
+def _positions(arr, where: str, minimum: int) -> list:
     if not isinstance(arr, list):
         raise StructureError(f"{where}: expected an array of positions, not {_show(arr)}")
-    pts = [_position(p, f"{where} position {i + 1}") for i, p in enumerate(arr)]
+    pts = arr if _plain(arr) else [_position(p, f"{where} position {i + 1}") for i, p in enumerate(arr)]
     if len(pts) < minimum:
         raise StructureError(f"{where}: needs at least {minimum} positions, has {len(pts)}")
     return pts
@@ -61,7 +80,8 @@ def _ring(arr, where: str) -> list[tuple]:
     if len(pts) < 4:
         raise StructureError(f"{where}: a ring needs at least 4 positions (first = last), has {len(pts)}")
     if pts[0][:2] != pts[-1][:2]:
-        raise StructureError(f"{where} is not closed: first position {pts[0][:2]} differs from last {pts[-1][:2]}")
+        first, last = (tuple(float(v) for v in q[:2]) for q in (pts[0], pts[-1]))
+        raise StructureError(f"{where} is not closed: first position {first} differs from last {last}")
     return pts
 
 
@@ -205,6 +225,9 @@ def parse(path, data: bytes, notes: list[str]):
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", path=path_s) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to be GeoJSON (arrays or objects thousands of levels deep)",
+                         path=path_s) from None
     if not isinstance(doc, dict):
         raise InputError(f"not a GeoJSON object (top level is {type(doc).__name__})", path=path_s)
     declared = _legacy_crs(doc, path_s)
@@ -234,3 +257,162 @@ def parse(path, data: bytes, notes: list[str]):
         raise InputError("geometry has no 'type'", path=path_s)
     raise InputError(f"unknown GeoJSON type {_show(t)} (expected FeatureCollection, Feature or a geometry; "
                      "type names are case-sensitive)", path=path_s)
+
+
+# ------------------------------------------------------------------------ streaming
+#: the largest feature the streaming reader holds in memory (characters)
+MAX_FEATURE_CHARS = 64 * 2**20
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+class _Stream:
+    """A JSON text read block by block; :meth:`value` decodes one value at the cursor."""
+
+    def __init__(self, fh, path: str):
+        import codecs
+
+        self.fh = fh
+        self.path = path
+        self.dec = codecs.getincrementaldecoder("utf-8")()
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.started = False
+
+    def fill(self) -> bool:
+        if self.eof:
+            return False
+        data = self.fh.read(1 << 20)
+        try:
+            text = self.dec.decode(data, final=not data)
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text (a GBK GeoJSON is read whole: convert it to UTF-8 to stream it)",
+                             path=self.path) from None
+        if not self.started:
+            text = text.lstrip("\ufeff")
+            self.started = True
+        self.buf = self.buf[self.pos:] + text
+        self.pos = 0
+        if not data:
+            self.eof = True
+        return bool(data) or bool(text)
+
+    def peek(self) -> str:
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.fill():
+                return ""
+
+    def expect(self, ch: str) -> None:
+        got = self.peek()
+        if got != ch:
+            raise InputError(f"not JSON: expected {ch!r}, found {got or 'the end of the file'!r}", path=self.path)
+        self.pos += 1
+
+    def value(self):
+        self.peek()
+        while True:
+            try:
+                obj, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                if not self.eof and len(self.buf) - self.pos < MAX_FEATURE_CHARS and self.fill():
+                    continue  # the value goes on in the next block
+                raise InputError(f"not JSON: {exc.msg} (character {exc.pos - self.pos} of a feature)",
+                                 path=self.path) from None
+            except RecursionError:
+                raise InputError("JSON nested too deeply to be GeoJSON", path=self.path) from None
+            if end == len(self.buf) and not self.eof and self.fill():
+                continue  # a number may go on in the next block
+            self.pos = end
+            return obj
+
+
+def _tail_has_crs(fh) -> bool:
+    """Whether a ``"crs"`` key follows the last ``]`` of the file (a legacy crs member written
+    after the features)."""
+    import os
+
+    size = fh.seek(0, os.SEEK_END)
+    fh.seek(max(0, size - (1 << 20)))
+    tail = fh.read()
+    fh.seek(0)
+    return b'"crs"' in tail[tail.rfind(b"]") + 1:]
+
+
+def _after_features(s: _Stream, path: str) -> None:
+    """The members after ``features``: a crs member there came too late for the features read."""
+    while True:
+        c = s.peek()
+        if c in ("}", ""):
+            return
+        if c == ",":
+            s.pos += 1
+            continue
+        key = s.value()
+        s.expect(":")
+        s.value()
+        if key == "crs":
+            raise InputError("the 'crs' member follows the features: write it before them to read this large "
+                             "file in chunks (or name the CRS with --crs)", path=path)
+
+
+def stream(path) -> tuple[crsmod.SourceCRS | None, object] | None:
+    """A FeatureCollection read feature by feature: (declared CRS, iterator of :class:`Raw`), with
+    the same structural checks as :func:`parse`. None when the file is not a FeatureCollection
+    whose members before ``features`` tell its CRS (the caller then reads it whole)."""
+    path_s = str(path)
+    fh = open(path, "rb")  # noqa: SIM115 -- kept open by the returned iterator, which closes it
+    try:
+        if _tail_has_crs(fh):
+            fh.close()
+            return None  # a crs member may follow the features: read whole
+        s = _Stream(fh, path_s)
+        if s.peek() != "{":
+            fh.close()
+            return None
+        s.pos += 1
+        members: dict = {}
+        while True:
+            c = s.peek()
+            if c == ",":
+                s.pos += 1
+                continue
+            if c in ("}", ""):
+                fh.close()
+                return None
+            key = s.value()
+            s.expect(":")
+            if key == "features":
+                break
+            members[key] = s.value()
+        if members.get("type") != "FeatureCollection" or s.peek() != "[":
+            fh.close()
+            return None
+        declared = _legacy_crs(members, path_s)
+        s.pos += 1
+    except BaseException:
+        fh.close()
+        raise
+
+    def raws():
+        try:
+            first = True
+            while True:
+                c = s.peek()
+                if c == "]":
+                    s.pos += 1
+                    _after_features(s, path_s)
+                    return
+                if not first:
+                    if c != ",":
+                        raise InputError(f"not JSON: expected ',' or ']' between features, found {c!r}", path=path_s)
+                    s.pos += 1
+                first = False
+                yield _feature(s.value())
+        finally:
+            fh.close()
+
+    return declared, raws()

@@ -20,13 +20,21 @@ from mineplan.errors import InputError
 #: input suffixes read in chunks (the others are read whole, then sliced)
 STREAMED = {".parquet": "parquet", ".geoparquet": "parquet", ".gpkg": "ogr", ".fgb": "ogr"}
 DEFAULT_CHUNK = 20_000
+#: GeoJSON files larger than this are read feature by feature (a FeatureCollection whose CRS is
+#: known before its features); smaller ones whole.
+GEOJSON_STREAM_BYTES = 32 * 2**20
 
 
-def _labels(props: pd.DataFrame, start: int) -> np.ndarray:
-    """The readers' feature labels (first non-empty of LABEL_KEYS, else #n), column-wise."""
+def _labels(props: pd.DataFrame, start: int, fids=None) -> np.ndarray:
+    """The readers' feature labels (first non-empty of LABEL_KEYS, else the format's feature id,
+    else #n), column-wise."""
     from mineplan.readers._core import LABEL_KEYS
 
     labels = np.array([f"#{start + k + 1}" for k in range(len(props))], dtype=object)
+    if fids is not None:
+        for k, fid in enumerate(fids):
+            if isinstance(fid, (str, int, float)) and not isinstance(fid, bool) and str(fid) != "":
+                labels[k] = str(fid)
     todo = np.ones(len(props), dtype=bool)
     for key in LABEL_KEYS:
         if key not in props.columns or not todo.any():
@@ -40,109 +48,66 @@ def _labels(props: pd.DataFrame, start: int) -> np.ndarray:
     return labels
 
 
-class ChunkFinisher:
-    """The readers' ``finish`` for a chunk of an already-tabular input, vectorised: structural
-    errors, Z dropped, CRS reading (decided on the first chunk), validity (repaired with ``fix``),
-    projection to EPSG:4549. Error texts are the readers' own."""
+def _state_reading(notes: list[str], source_desc: str) -> None:
+    """Say in ``notes`` how the coordinates were read, unless a note already does."""
+    if not any(n.startswith("coordinates read as") for n in notes):
+        notes.append(f"coordinates read as {source_desc}")
 
-    def __init__(self, path: str, declared, user_crs, plan_area, fix: bool, notes: list[str]):
+
+class ChunkFinisher:
+    """The readers' finish for a chunk of an already-tabular input: the same structural checks,
+    CRS decision (:func:`~mineplan.readers._core.decide_reading`, on the first chunk) and
+    input checks (:func:`~mineplan.readers._core.check_geometries`) as every other reader, so
+    the error texts are the readers' own."""
+
+    def __init__(self, path: str, declared, user_crs, plan_area, fix: bool, notes: list[str], *,
+                 default_geographic=None):
         self.path = path
-        self.src = declared or (crsmod.parse_crs(user_crs, path=path) if user_crs is not None else None)
-        if self.src is None:
+        self.declared = declared
+        self.user_crs = user_crs
+        self.default_geographic = default_geographic
+        if declared is None and user_crs is None and default_geographic is None:
             raise InputError("no CRS in the file: name it with --crs", path=path)
+        if user_crs is not None:
+            crsmod.parse_crs(user_crs, path=path)  # fail early on a bad name
         self.plan_area = plan_area
         self.fix = fix
         self.notes = notes
         self.reading = None
+        self.source_desc = None
 
-    def __call__(self, props: pd.DataFrame, geoms: np.ndarray, start: int):
+    def __call__(self, props: pd.DataFrame, geoms: np.ndarray, start: int, *, errors=None, fids=None):
+        """``errors``: the format's own error per feature (or None); ``fids``: its feature ids,
+        used as labels where the properties hold none."""
         import geopandas as gpd
 
-        from mineplan.readers._core import _polygonal_part, _range_problem, _where
+        from mineplan.readers._core import check_geometries, decide_reading, finite_pairs, structural_errors
 
         n = len(geoms)
         geoms = np.asarray(geoms, dtype=object).copy()
-        errors = np.full(n, None, dtype=object)
+        errors = np.full(n, None, dtype=object) if errors is None else np.array(errors, dtype=object)
+        geoms[errors != None] = None  # noqa: E711
         repaired = np.zeros(n, dtype=bool)
-        labels = _labels(props, start)
-        missing = shapely.is_missing(geoms)
-        errors[missing] = "no geometry"
-        empty = ~missing & shapely.is_empty(geoms)
-        errors[empty] = "empty geometry"
-        collection = ~missing & ~empty & (shapely.get_type_id(geoms) == 7)
-        errors[collection] = "GeometryCollection is not supported (one geometry per feature)"
-        geoms[missing | empty | collection] = None
-        good = np.flatnonzero(errors == None)  # noqa: E711
+        labels = _labels(props, start, fids)
+        good = np.flatnonzero(structural_errors(geoms, errors))
         g = geoms[good]
         if len(g) and shapely.has_z(g).any():
             g = shapely.force_2d(g)
             if "Z coordinates dropped (2D only)" not in self.notes:
                 self.notes.append("Z coordinates dropped (2D only)")
         if self.reading is None:
-            xy = shapely.get_coordinates(g)
-            fin = np.isfinite(xy).all(axis=1)
-            a, b = xy[fin, 0], xy[fin, 1]
-            if not self.src.is_geographic and len(a) and crsmod.looks_like_degrees(a, b):
-                raise InputError(f"coordinates look like degrees, but the CRS {self.src.describe()} is projected",
-                                 path=self.path)
-            clearly_metres = bool(len(a)) and bool(np.any(np.abs(a) > 1000) or np.any(np.abs(b) > 1000))
-            inside = not (self.src.is_geographic and clearly_metres)
-            self.reading = crsmod.swap_check(self.src, a, b, self.plan_area) if inside else crsmod.Reading(self.src)
+            a, b = finite_pairs(g)
+            self.reading, self.source_desc = decide_reading(
+                a, b, declared=self.declared, user=self.user_crs, plan_area=self.plan_area, path=self.path,
+                notes=self.notes, default_geographic=self.default_geographic)
             if self.reading.swap:
-                self.notes.append("pairs read swapped: only that reading falls in the plan area (decided on the first chunk)")
-        reading = self.reading
-        if len(g):
-            xy, gi = shapely.get_coordinates(g, return_index=True)
-            nonfinite = np.bincount(gi, weights=~np.isfinite(xy).all(axis=1), minlength=len(g)) > 0
-            if reading.swap or reading.pre is not None:
-                with np.errstate(all="ignore"):
-                    g = shapely.transform(g, lambda q: np.column_stack(reading.xy(q[:, 0], q[:, 1])))
-                xy, gi = shapely.get_coordinates(g, return_index=True)
-            suspect = nonfinite.copy()
-            if reading.src.is_geographic:
-                with np.errstate(invalid="ignore"):
-                    bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
-                suspect |= np.bincount(gi, weights=bad, minlength=len(g)) > 0
-            valid = shapely.is_valid(g)
-            for k in np.flatnonzero(suspect | ~valid):  # the few failing features
-                geom = g[k]
-                if suspect[k]:
-                    problem = "coordinate is not a finite number" if nonfinite[k] else _range_problem(
-                        geom, reading.src.is_geographic)
-                    if problem:
-                        errors[good[k]], g[k] = problem, None
-                        continue
-                if not valid[k]:
-                    reason = _where(shapely.is_valid_reason(geom))
-                    polygonal = geom.geom_type in ("Polygon", "MultiPolygon")
-                    if self.fix and polygonal:
-                        fixed = _polygonal_part(shapely.make_valid(geom))
-                        if fixed is None:
-                            errors[good[k]], g[k] = f"{reason}; nothing polygonal is left after repair", None
-                            continue
-                        g[k] = fixed
-                        repaired[good[k]] = True
-                    else:
-                        errors[good[k]] = reason + (" (--fix repairs it)" if polygonal and not self.fix else "")
-                        g[k] = None
-            keep = ~shapely.is_missing(g)
-            if keep.any():
-                def project(p):
-                    with np.errstate(all="ignore"):
-                        x, y = crsmod.to_work(reading.src, p[:, 0], p[:, 1])
-                    return np.column_stack([x, y])
-
-                if reading.src.crs is not None and reading.src.crs.to_epsg() == 4549 and not reading.src.web:
-                    projected = g[keep]
-                else:
-                    projected = shapely.transform(g[keep], project)
-                xy, gi = shapely.get_coordinates(projected, return_index=True)
-                bad = np.bincount(gi, weights=~np.isfinite(xy).all(axis=1), minlength=len(projected)) > 0
-                pos = np.flatnonzero(keep)
-                projected[bad] = None
-                g[pos] = projected
-                errors[good[pos[bad]]] = f"cannot be projected to {WORK_CRS} (coordinates outside the projection's range)"
-            geoms[good] = g
+                self.notes.append("(the reading was decided on the first chunk)")
+            _state_reading(self.notes, self.source_desc)
+        out, errs, rep = check_geometries(g, self.reading, fix=self.fix, labels=labels[good], notes=self.notes)
+        geoms[:] = None
+        geoms[good] = out
+        errors[good] = errs
+        repaired[good] = rep
         df = props.copy()
         if "geometry" in df.columns:
             df = df.rename(columns={"geometry": "geometry_"})
@@ -166,14 +131,16 @@ def _parquet_chunks(path: str, chunk_size: int) -> tuple[object, Iterator]:
     col = geo["primary_column"]
     meta = geo["columns"][col]
     if meta.get("encoding", "WKB").upper() != "WKB":
-        raise InputError(f"GeoParquet geometry encoding {meta.get('encoding')!r} is not supported (WKB only)", path=path)
+        raise InputError(f"GeoParquet geometry encoding {meta.get('encoding')!r} is not supported (WKB only)",
+                         path=path)
     crs = meta.get("crs", "OGC:CRS84")  # GeoParquet: a missing crs means OGC:CRS84
     declared = None if crs is None else crsmod.SourceCRS(__import__("pyproj").CRS.from_user_input(crs))
 
     def batches():
         for batch in pf.iter_batches(batch_size=chunk_size):
             wkb = batch.column(col)
-            props = batch.drop_columns([col]).to_pandas() if batch.num_columns > 1 else pd.DataFrame(index=range(len(wkb)))
+            props = (batch.drop_columns([col]).to_pandas() if batch.num_columns > 1
+                     else pd.DataFrame(index=range(len(wkb))))
             yield props, shapely.from_wkb(np.asarray(wkb.to_numpy(zero_copy_only=False), dtype=object))
 
     return declared, batches()
@@ -209,11 +176,52 @@ def _ogr_chunks(path: str, layer, chunk_size: int) -> tuple[object, Iterator]:
     return declared, batches()
 
 
+def _geojson_stream(p: Path, pack, chunk_size: int, crs, fix: bool, notes: list[str]):
+    """A large GeoJSON FeatureCollection in chunks (None: read it whole)."""
+    from mineplan.readers import geojson
+
+    res = geojson.stream(p)
+    if res is None:
+        return None
+    declared, raws = res
+    if crs is not None:
+        crsmod.parse_crs(crs, path=str(p))
+    finisher = ChunkFinisher(str(p), declared, crs, pack.county_geometry, fix, notes,
+                             default_geographic=None if crs is not None else crsmod.parse_crs("EPSG:4326"))
+    notes.append("GeoJSON read feature by feature (large file)")
+
+    def chunks():
+        start = 0
+        batch: list = []
+        for raw in raws:
+            batch.append(raw)
+            if len(batch) == chunk_size:
+                yield _raw_chunk(finisher, batch, start)
+                start += len(batch)
+                batch = []
+        if batch:
+            yield _raw_chunk(finisher, batch, start)
+            start += len(batch)
+        if start == 0:
+            raise InputError("no features", path=str(p))
+
+    return chunks()
+
+
+def _raw_chunk(finisher: ChunkFinisher, batch: list, start: int):
+    props = pd.DataFrame([r.props if isinstance(r.props, dict) else {} for r in batch], index=range(len(batch)))
+    geoms = np.empty(len(batch), dtype=object)
+    geoms[:] = [r.geom for r in batch]
+    return finisher(props, geoms, start, errors=[r.error for r in batch], fids=[r.fid for r in batch])
+
+
 def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=None, fix: bool = False,
-                notes: list[str] | None = None) -> Iterator:
+                notes: list[str] | None = None, angle_format: str | None = None,
+                encoding: str | None = None) -> Iterator:
     """Yield the input as GeoDataFrames of at most ``chunk_size`` rows in EPSG:4549, shaped like
     :func:`mineplan.readers.read_applications`'s frame (``_label``, ``_error``, ``_repaired``),
-    with a global RangeIndex (row numbers in the input)."""
+    with a global RangeIndex (row numbers in the input). ``angle_format`` and ``encoding`` are
+    passed to :func:`~mineplan.readers.read_applications` for the formats read whole."""
     from mineplan.readers import read_applications
 
     notes = [] if notes is None else notes
@@ -221,6 +229,11 @@ def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=
     if not p.exists():
         raise InputError("file not found", path=str(path))
     kind = STREAMED.get(p.suffix.lower()) if p.is_file() else None
+    if p.suffix.lower() in (".geojson", ".json") and p.is_file() and p.stat().st_size > GEOJSON_STREAM_BYTES:
+        streamed = _geojson_stream(p, pack, chunk_size, crs, fix, notes)
+        if streamed is not None:
+            yield from streamed
+            return
     source = None
     if kind is not None:
         declared, batches = _parquet_chunks(str(p), chunk_size) if kind == "parquet" else _ogr_chunks(
@@ -228,8 +241,10 @@ def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=
         if declared is not None or crs is not None:
             source = (declared, batches)
     if source is None:  # small or odd formats, or no CRS to stream with: the readers, whole
-        read = read_applications(p, layer=layer, crs=crs, fix=fix, on_error="collect", plan_area=pack.county_geometry)
+        read = read_applications(p, layer=layer, crs=crs, fix=fix, on_error="collect", plan_area=pack.county_geometry,
+                                 angle_format=angle_format, encoding=encoding)
         notes.extend(read.notes)
+        _state_reading(notes, read.source_crs)
         frame = read.frame
         for start in range(0, len(frame), chunk_size):
             yield frame.iloc[start:start + chunk_size]
