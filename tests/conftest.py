@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,11 +9,6 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 EXAMPLES = REPO / "examples"
-
-
-def shared_dir() -> Path:
-    """The workplace's shared/ folder (a sibling of the repository, in CI too)."""
-    return Path(os.environ.get("MINEPLAN_SHARED", REPO.parent / "shared"))
 
 
 @pytest.fixture(scope="session")

@@ -89,11 +89,11 @@ def test_round_trips_around_changle_under_a_millimetre():
     lat = rng.uniform(36.3, 36.8, 500)
     glon, glat = C.wgs84_to_gcj02(lon, lat)
     offset = metres(lon, lat, glon, glat)
-    assert 400 < offset.min() and offset.max() < 650  # CONTEXT.md: 490-540 m around Changle
+    assert offset.min() > 400 and offset.max() < 650  # CONTEXT.md: 490-540 m around Changle
     back = C.gcj02_to_wgs84(glon, glat)
     assert metres(*back, lon, lat).max() < 0.001
     blon, blat = C.wgs84_to_bd09(lon, lat)
-    assert 1100 < metres(lon, lat, blon, blat).min()
+    assert metres(lon, lat, blon, blat).min() > 1100
     assert metres(*C.bd09_to_wgs84(blon, blat), lon, lat).max() < 0.001
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -106,9 +107,8 @@ def in_plan(text: str, sentence: str) -> bool:
 
 @pytest.fixture(scope="module")
 def shared():
-    from conftest import shared_dir
-
-    return shared_dir()
+    """The repository's copy of the plan's public text (docs/plan/, kept by the repo for tests)."""
+    return Path(__file__).resolve().parents[1] / "docs"
 
 
 # -- point 1: 探转采 only for the minerals the plan names (5.3.1) -----------------------------------

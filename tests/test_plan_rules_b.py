@@ -220,15 +220,6 @@ def test_12_glosses_moved_to_notes(pack):
     assert "mineplan's reading (not the plan's words)" in out
 
 
-def test_12_the_repo_keeps_the_public_plan_text():
-    from conftest import shared_dir
-
-    shared = shared_dir() / "plan" / PLAN_TEXT.name
-    if not shared.is_file():
-        pytest.skip("no shared/ folder beside the repository")
-    assert PLAN_TEXT.read_bytes() == shared.read_bytes()
-
-
 # -- 13. admission items ---------------------------------------------------------------------------
 def test_13_clean_grant(pack, tmp_path, places):
     j = judge(pack, tmp_path, places["well"], **{**WELL, "clean_grant": False})
