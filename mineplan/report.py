@@ -145,10 +145,10 @@ def report_html(report, *, lang: str = "zh", now: datetime | None = None) -> str
             findings = f"<p class='error'>{t['error']}: {html.escape(result.error)}</p>" + findings
         passed = (f"<p class='passed'>{t['passed']}（{len(passes)}）：{html.escape('、'.join(passes))}</p>"
                   if passes else "")
-        if notes:  # one line each: what the verdict is conditional on, what was assumed
-            passed = "".join(
-                f"<p class='note'>{t['notes']} {html.escape(f.rule)}："
-                f"{html.escape(f.message_zh if lang == 'zh' else f.message_en)}</p>" for f in notes) + passed
+        if notes:  # one paragraph: what the verdict is conditional on, what was assumed
+            passed = (f"<p class='note'>{t['notes']}：" + "；".join(
+                f"{html.escape(f.rule)} {html.escape(f.message_zh if lang == 'zh' else f.message_en)}" for f in notes)
+                + "</p>" + passed)
         attrs = "".join(
             f"<tr><th>{html.escape(ATTRIBUTE_LABELS.get(k, (k, k))[0 if lang == 'zh' else 1])}</th>"
             f"<td>{html.escape(_fmt(v))}</td></tr>" for k, v in result.attributes.items() if v not in (None, ""))
@@ -224,7 +224,7 @@ td, th {{ border: 1px solid #ccc; padding: 0.35mm 1.2mm; vertical-align: top; te
 table.findings {{ font-size: 7.8pt; }}
 table.findings th {{ background: #eee; -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
 table.findings td.code, table.findings td.sev, table.findings th {{ font-weight: bold; white-space: nowrap; }}
-table.findings td.plan {{ color: #444; font-size: 7.2pt; width: 38%; }}
+table.findings td.plan {{ color: #444; font-size: 6.8pt; width: 38%; }}
 tr.sev-forbidden td.sev {{ color: #d7191c; font-weight: bold; }}
 tr.sev-restricted td.sev, tr.sev-cannot_judge td.sev {{ color: #b36b00; font-weight: bold; }}
 .passed {{ font-size: 7.5pt; color: #2d6a2d; margin: 1mm 0; }}
