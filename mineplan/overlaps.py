@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 
 #: query geometries per slice of the join: bounds the candidate pairs and overlay geometries held at once
-OVERLAP_SLICE = 5_000
+OVERLAP_SLICE = 1_000
 #: threads that join slices at the same time (shapely releases the GIL in queries and overlays)
 THREADS = max(1, min(2, os.cpu_count() or 1))
 #: entries buffered by TopOverlaps (over all its buckets) before it drops those below each
