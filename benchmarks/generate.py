@@ -67,8 +67,10 @@ def generate(n: int, seed: int = 42, pack=None):
     ring[bowtie, 1], ring[bowtie, 2] = ring[bowtie, 2].copy(), ring[bowtie, 1].copy()
     polys = shapely.polygons(ring)
     geoms = np.where(kind == "point", shapely.points(xs, ys), polys)
-    method = np.where(np.isin(mineral, ["地热", "矿泉水"]), "well",
-                      rng.choice(np.array(["open_pit", "underground"], dtype=object), size=n, p=[0.8, 0.2])).astype(object)
+    method = np.where(
+        np.isin(mineral, ["地热", "矿泉水"]), "well",
+        rng.choice(np.array(["open_pit", "underground"], dtype=object), size=n, p=[0.8, 0.2]),
+    ).astype(object)
     method[right != "mining"] = None
     unknown = rng.random(n) < 0.0005
     mineral[unknown & (right != "site")] = "unobtainium"
@@ -85,8 +87,10 @@ def generate(n: int, seed: int = 42, pack=None):
         "output_unit": np.where(right == "mining", unit, None),
         "licence_years": np.where(right == "mining", rng.choice([5.0, 10.0, 15.0, 20.0], size=n), np.nan),
         "green_mine": np.where(right == "site", None, rng.random(n) < 0.9).astype(object),
-        "grant": np.where(right == "site", None,
-                          rng.choice(np.array(["挂牌", "拍卖", "招标", "协议"], dtype=object), size=n, p=[.5, .2, .2, .1])),
+        "grant": np.where(
+            right == "site", None,
+            rng.choice(np.array(["挂牌", "拍卖", "招标", "协议"], dtype=object), size=n, p=[.5, .2, .2, .1]),
+        ),
         "applicant": [f"公司{k}" for k in rng.integers(0, max(10, n // 20), n)],
         "submitted": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365 * 24 * 3600, n), unit="s"),
     })

@@ -113,7 +113,8 @@ def check_file(path: str | Path, *, pack: PlanPack | None = None, overrides: dic
         options = RunOptions(overrides=overrides or {}, constraints=constraint_layers(pack, constraints),
                              existing=existing, radius=radius, fix=fix, layer=layer, crs=crs, findings="json")
     read = read_applications(path, layer=options.layer, crs=options.crs, fix=options.fix,
-                             plan_area=pack.county_geometry)
+                             plan_area=pack.county_geometry, angle_format=options.angle_format,
+                             encoding=options.encoding)
     results = results_of(Engine(pack, options), [read.frame], path=str(path))
     return CheckReport(results=results, pack=pack, source=str(path), source_crs=read.source_crs,
                        notes=list(read.notes), frame=read.frame)

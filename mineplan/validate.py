@@ -78,7 +78,8 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
         _, zrow = by_code[zone]
         if not zrow.geometry.buffer(1.0).covers(brow.geometry):
             outside = brow.geometry.difference(zrow.geometry).area
-            result.problems.append(f"{blayer.path}: feature {block}: not inside zone {zone} ({outside:,.0f} m² outside)")
+            result.problems.append(
+                f"{blayer.path}: feature {block}: not inside zone {zone} ({outside:,.0f} m² outside)")
     # blocks do not overlap each other
     blocks = [(la, row) for la in pack.layers.values() if la.role in BLOCK_ROLES for row in la.frame.itertuples()]
     geoms = np.array([row.geometry for _, row in blocks], dtype=object)

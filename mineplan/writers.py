@@ -167,7 +167,9 @@ class TableSink:
             pyogrio.write_dataframe(_ogr_safe(frame), str(self.tmp), layer=self.path.stem, driver="GPKG",
                                     append=not self.first)
         elif self.kind == "csv":
-            flat = _flat(frame)
+            from mineplan.textsafe import csv_safe_frame
+
+            flat = csv_safe_frame(_flat(frame))  # a text '=…' from an input file is no live formula
             flat.to_csv(self.tmp, mode="w" if self.first else "a", header=self.first, index=False,
                         encoding="utf-8-sig" if self.first else "utf-8")
         else:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import json
 import math
 import sys
@@ -206,7 +207,7 @@ def wiggle_line(rng: np.random.Generator, pts_ll: list[tuple[float, float]], ste
     line = to_m(LineString(pts_ll))
     coords = np.asarray(line.coords)
     out = [coords[0]]
-    for a, b in zip(coords[:-1], coords[1:]):
+    for a, b in itertools.pairwise(coords):
         seg = b - a
         length = float(np.hypot(*seg))
         n = max(2, int(length // step_m))
@@ -349,10 +350,13 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
         g = to_m(shape(f["geometry"])).intersection(lines_clip)
         pr = f["properties"]
         note = f" {pr['note']}" if pr.get("note") else ""
-        src = f"shared/geo/lines.geojson «{pr['name']}»: {pr['source']}; CRS {pr['crs']}; confidence {pr['confidence']}.{note}"
-        anchors = "real course from public line data; no anchor points (clipped to the county boundary buffered by 5 km)"
+        src = (f"shared/geo/lines.geojson «{pr['name']}»: {pr['source']}; CRS {pr['crs']}; "
+               f"confidence {pr['confidence']}.{note}")
+        anchors = ("real course from public line data; no anchor points "
+                   "(clipped to the county boundary buffered by 5 km)")
         if key == "济青高铁":
-            anchors += "; lies outside the county (~3 km north of its northern tip), kept because its visibility buffer may reach in"
+            anchors += ("; lies outside the county (~3 km north of its northern tip), "
+                        "kept because its visibility buffer may reach in")
         prov = "reconstructed"
         two_lines.append((base_props(code, zh, en, "two_lines", cls=cls, anchors=anchors, source=src,
                                      provenance=prov), g))
@@ -473,11 +477,13 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
     urban = fit_area(u, urban_c, 30.0, container=county)
     for p in seat_pts:
         assert urban.contains(p)
+    urban_seats = A.describe('昌乐县人民政府 (county seat)', '昌乐县 centre (DataV/Amap)', '宝都街道 seat',
+                             '昌乐经济开发区 (estimated)')
     three.append((base_props(
         "CL-3Z-URB-01", "昌乐县城城市规划区", "Changle county-seat urban planning area", "three_zones",
         cls="urban_area",
         anchors=f"about 30 km², elongated east–west along the railway, centred on the mean of "
-                f"{A.describe('昌乐县人民政府 (county seat)', '昌乐县 centre (DataV/Amap)', '宝都街道 seat', '昌乐经济开发区 (estimated)')}",
+                f"{urban_seats}",
         source="no published boundary (昌乐县城市总体规划 not available); schematic reconstruction by mineplan"),
         urban))
 
@@ -531,17 +537,21 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
     fs = block(0.14, fs_c, 8.0, fs_cont, aspect=1.15, rot=60.0)
 
     anc_xs = (f"{A.describe('鄌郚镇 seat (estimated)')}; 杏山村/秦家庄 not locatable in any public source "
-              "(the 2016 village code list only confirms 杏山村 is in 鄌郚镇): block placed inside 鄌郚镇's approximate "
+              "(the 2016 village code list only confirms 杏山村 is in 鄌郚镇): "
+              "block placed inside 鄌郚镇's approximate "
               f"territory (Voronoi cell of the town seats, clipped to the county), centred {rel(*XS_OFF)} of the "
-              "estimated seat, in the part of that territory nearest 营丘镇, and clear of every three-zones/two-lines visibility "
+              "estimated seat, in the part of that territory nearest 营丘镇, "
+              "and clear of every three-zones/two-lines visibility "
               "range, railway and bridge setback")
     anc_pls = (f"{A.describe('营丘镇 seat')}; 蟠龙山/李官庄 not locatable in any public source: block placed inside "
-               f"营丘镇's approximate territory (Voronoi cell), centred {rel(*PLS_OFF)} of the town seat, towards 鄌郚镇, clear of the "
+               f"营丘镇's approximate territory (Voronoi cell), centred {rel(*PLS_OFF)} of the town seat, "
+               "towards 鄌郚镇, clear of the "
                "白浪河, the 济青中线 and every other visibility range and setback")
     zones_kez = [(base_props(
         "CL-KEZ-01", "乔官地区地热重点勘查区", "Qiaoguan geothermal key exploration zone", "key_exploration_zone",
         mineral="地热", area=99.15,
-        anchors=f"centred {rel(*KEZ_OFF)} of {A.describe('乔官镇 seat')} (the plan: 县域中部乔官镇一带); 99.15 km² irregular "
+        anchors=f"centred {rel(*KEZ_OFF)} of {A.describe('乔官镇 seat')} "
+                "(the plan: 县域中部乔官镇一带); 99.15 km² irregular "
                 "zone; overlaps the schematic volcano geopark, which the plan allows",
         source=PLAN_SRC + " 1、重点勘查区"), kez)]
     zones_kmz = [(base_props(
@@ -560,13 +570,15 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
         (base_props("CL-EB-02", "五图地区油页岩普查", "Wutu oil-shale survey block", "exploration_block",
                     mineral="油页岩", stage="普查", area=16.94,
                     anchors=f"{A.describe('五图街道 seat')}; 西上疃村 and the former 五图煤矿 not locatable in any "
-                            f"public source: block placed inside 五图街道's approximate territory (Voronoi cell), centred {rel(*WT_OFF)} of the seat, "
+                            "public source: block placed inside 五图街道's approximate territory (Voronoi cell), "
+                            f"centred {rel(*WT_OFF)} of the seat, "
                             "south-east of the county seat and outside the urban planning area (the plan: "
                             "城区东南部西上疃村一带、原五图煤矿周边)",
                     source=PLAN_SRC + " 2、勘查规划区块"), wt),
         (base_props("CL-EB-03", "方山地区矿泉水资源普查", "Fangshan mineral-water survey block", "exploration_block",
                     mineral="矿泉水", stage="普查", area=8.0,
-                    anchors=f"centred {rel(*FS_OFF)} of {A.describe('方山')} (±3 km); kept 300 m inside the county boundary and off the "
+                    anchors=f"centred {rel(*FS_OFF)} of {A.describe('方山')} (±3 km); "
+                            "kept 300 m inside the county boundary and off the "
                             "urban area and the other blocks",
                     source=PLAN_SRC + " 2、勘查规划区块"), fs),
     ]
@@ -574,7 +586,8 @@ def build(geo: Path, out: Path, plan: dict) -> dict:
         (base_props("CL-MB-01", "杏山建筑石料用灰岩矿区", "Xingshan building-stone limestone block", "mining_block",
                     mineral="建筑石料用灰岩", area=0.64, resource_wm3=500, anchors=anc_xs,
                     source=PLAN_SRC + " 4、开采规划区块 (潜在资源量 500 万立方米; 鄌郚镇秦家庄一带)"), xs),
-        (base_props("CL-MB-02", "蟠龙山建筑石料用灰岩矿区", "Panlongshan building-stone limestone block", "mining_block",
+        (base_props("CL-MB-02", "蟠龙山建筑石料用灰岩矿区", "Panlongshan building-stone limestone block",
+                    "mining_block",
                     mineral="建筑石料用灰岩", area=0.31, resource_wm3=408, anchors=anc_pls,
                     source=PLAN_SRC + " 4、开采规划区块 (潜在资源量 408 万立方米; 营丘镇李官庄一带)"), pls),
     ]
@@ -662,7 +675,7 @@ def check(ctx: dict) -> dict:
     shares = {n: kmz.intersection(c).area / kmz.area for n, c in cells.items() if kmz.intersects(c)}
     assert kmz.intersection(cells["鄌郚镇"]).area > 0.2 * kmz.area
     assert kmz.intersection(cells["营丘镇"]).area > 0.2 * kmz.area
-    urban = [g for p, g in L["three_zones"] if p["class"] == "urban_area"][0]
+    urban = next(g for p, g in L["three_zones"] if p["class"] == "urban_area")
     for c in ("CL-EB-02", "CL-EB-03"):
         assert blocks[c].intersection(urban).area < 1.0, (c, "overlaps the urban area")
     gov = seats["宝都街道"]
@@ -724,7 +737,8 @@ def write_readme(out: Path, ctx: dict, res: dict, amap_x):
         "mining_blocks": "2 mining planning blocks (建筑石料用灰岩): 杏山 0.64, 蟠龙山 0.31 km²; `resource_wm3`",
         "three_zones": "三区: geopark, scenic area, reservoir, urban planning area (polygons, `class`)",
         "two_lines": "两线: rivers, railways (real courses), expressways, G309, 潍蒋路 (reconstructed), `class`",
-        "road_bridges": "computed crossings of expressway/national/provincial roads with rivers (presumed large/medium bridges)",
+        "road_bridges": ("computed crossings of expressway/national/provincial roads with rivers "
+                         "(presumed large/medium bridges)"),
     }
     for key, (path, _name, feats) in ctx["files"].items():
         t.append(f"| `{path.relative_to(out).as_posix()}` | {len(feats)} | {desc[key]} |")
@@ -759,7 +773,8 @@ def write_readme(out: Path, ctx: dict, res: dict, amap_x):
              "seat, G309 along the corridor through the seat, 济青中线 WSW–ENE through the 马宋 service-area "
              "point, 潍蒋路 north–south from the seat through 五图 and the estimated 鄌郚 seat to 高崖村 by the "
              "reservoir. **These courses are schematic**; bridges are their computed crossings with the rivers. "
-             "G20 and G309 cross no mapped river (丹河 and 桂河 have no public geometry), so they have no bridge points.")
+             "G20 and G309 cross no mapped river (丹河 and 桂河 have no public geometry), "
+             "so they have no bridge points.")
     t.append("- 杏山/秦家庄, 蟠龙山/李官庄, 西上疃村/the former 五图煤矿 are not locatable in any public source; "
              "the blocks are placed inside the named town's approximate territory, as each `anchors` says.\n")
     t.append("## Anchors (`anchors.csv`)\n")
@@ -820,7 +835,8 @@ def main(argv=None):
             lon, lat = ll_of(g.centroid)
             print(f"  {p['code']:<14} {lon:.4f} {lat:.4f}  {p['name_zh']}")
     print("\nkey mining zone by approximate town territory: " +
-          ", ".join(f"{n} {v * 100:.0f} %" for n, v in sorted(res["shares"].items(), key=lambda kv: -kv[1]) if v > 0.001))
+          ", ".join(f"{n} {v * 100:.0f} %" for n, v in sorted(res["shares"].items(), key=lambda kv: -kv[1])
+                    if v > 0.001))
     print("all invariants hold")
 
 

@@ -116,7 +116,8 @@ def main() -> None:
     # only a forbidding constraint layer forbids a site; the part of one outside the county is outside
     # the plan's scope (总则) and not judged: restricted
     write("site-outside", {"id": "SITE-O", "right_type": "site", "applicant": "示例项目"},
-          p.buffer(400, quad_segs=8), "A project straddling the county boundary: restricted (half outside the plan's area)")
+          p.buffer(400, quad_segs=8),
+          "A project straddling the county boundary: restricted (half outside the plan's area)")
 
 
 if __name__ == "__main__":

@@ -27,9 +27,10 @@ def test_chinese_keys_and_values(normaliser):
 
 
 def test_english_aliases(normaliser):
-    app = normaliser.one(0, "#1", {"id": "E1", "right_type": "exploration", "mineral": "Geothermal", "stage": "detailed",
-                                    "green_mine": "no", "grant": "auction"})
-    assert (app.right_type, app.mineral, app.stage, app.green_mine, app.grant) == ("exploration", "地热", "详查", False, "拍卖")
+    app = normaliser.one(0, "#1", {"id": "E1", "right_type": "exploration", "mineral": "Geothermal",
+                                    "stage": "detailed", "green_mine": "no", "grant": "auction"})
+    assert (app.right_type, app.mineral, app.stage, app.green_mine, app.grant) == (
+        "exploration", "地热", "详查", False, "拍卖")
 
 
 def test_override_wins_and_label_used_without_id(normaliser):

@@ -141,7 +141,7 @@ def test_wrong_zone_prefix_is_dropped_with_a_note():
 
 def test_no_plan_area_refuses_ambiguity():
     x, y = survey_pairs(4528)
-    with pytest.raises(AmbiguousCRSError, match="candidate readings: .*EPSG:4528"):
+    with pytest.raises(AmbiguousCRSError, match=r"candidate readings: .*EPSG:4528"):
         C.choose_reading(C.projected_candidates(x, y), x, y, None)
 
 
@@ -155,7 +155,8 @@ def test_nothing_in_the_plan_area():
 def test_ambiguous_in_plan_area():
     # A point list that lands in the plan area read two ways: lat/lon vs ddd.mmss is
     # not ambiguous here, so build an explicit pair of identical-looking readings.
-    a = np.array([118.7]); b = np.array([36.6])
+    a = np.array([118.7])
+    b = np.array([36.6])
     r1 = C.Reading(C.parse_crs("EPSG:4490"))
     r2 = C.Reading(C.parse_crs("gcj02"))  # 500 m apart: both inside
     with pytest.raises(AmbiguousCRSError, match="several readings"):

@@ -91,7 +91,8 @@ def test_plan_mining_blocks_are_minable(index, pack):
     for name in ("杏山建筑石料用灰岩矿区", "蟠龙山建筑石料用灰岩矿区"):
         block = by_name(index, name).geometry
         for _, feature in vis.iterrows():
-            assert block.distance(feature.geometry) > pack.visibility_distance(feature["class"]), (name, feature["code"])
+            assert block.distance(feature.geometry) > pack.visibility_distance(feature["class"]), (
+                name, feature["code"])
         for _, rail in vis[vis["class"].isin(pack.rules["railway_classes"])].iterrows():
             assert block.distance(rail.geometry) > pack.rules["railway_setback_m"]
         for bridge in index.features[index.features["role"] == "road_bridge"].geometry:
@@ -155,7 +156,8 @@ BROKEN = {
         lambda r: _edit_geometry(r, "blocks/exploration_blocks.geojson", "CL-EB-01", lambda g: _shift(g, 0.05, 0)),
         "CL-EB-01: not inside zone CL-KEZ-01"),
     "blocks overlap": (
-        lambda r: _edit_geometry(r, "blocks/exploration_blocks.geojson", "CL-EB-03", lambda g: _shift(g, -0.05, -0.005)),
+        lambda r: _edit_geometry(r, "blocks/exploration_blocks.geojson", "CL-EB-03",
+                                 lambda g: _shift(g, -0.05, -0.005)),
         "overlaps block"),
     "outside county": (
         lambda r: _edit_geometry(r, "blocks/exploration_blocks.geojson", "CL-EB-02", lambda g: _shift(g, -0.6, 0)),
@@ -183,7 +185,8 @@ def test_structural_errors_each_one_line(tmp_path):
     doc = json.loads((root / "blocks/mining_blocks.geojson").read_text(encoding="utf-8"))
     doc["features"][1]["properties"]["code"] = doc["features"][0]["properties"]["code"]  # duplicate code
     (root / "blocks/mining_blocks.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    bowtie = {"type": "Polygon", "coordinates": [[[118.85, 36.55], [118.86, 36.56], [118.86, 36.55], [118.85, 36.56], [118.85, 36.55]]]}
+    bowtie = {"type": "Polygon",
+              "coordinates": [[[118.85, 36.55], [118.86, 36.56], [118.86, 36.55], [118.85, 36.56], [118.85, 36.55]]]}
     _edit_geometry(root, "blocks/exploration_blocks.geojson", "CL-EB-03", lambda g: bowtie)
     toml = (root / "plan.toml").read_text(encoding="utf-8")
     toml = toml.replace('role = "road_bridge"', 'role = "bridge_of_sighs"')
@@ -206,7 +209,8 @@ def test_missing_crs_is_an_error(tmp_path):
     shp = root / "blocks" / "mining_blocks.shp"
     frame.to_crs(4549).to_file(shp, engine="pyogrio", encoding="utf-8")
     shp.with_suffix(".prj").unlink()
-    toml = (root / "plan.toml").read_text(encoding="utf-8").replace("blocks/mining_blocks.geojson", "blocks/mining_blocks.shp")
+    toml = (root / "plan.toml").read_text(encoding="utf-8").replace("blocks/mining_blocks.geojson",
+                                                                    "blocks/mining_blocks.shp")
     (root / "plan.toml").write_text(toml, encoding="utf-8")
     _, problems = read_pack(root)
     assert any("mining_blocks.shp: layer 'mining_blocks': no CRS defined" in p for p in problems), problems

@@ -44,7 +44,7 @@ def write(tmp_path, doc, name="in.geojson"):
 
 def ring_4528(swap=False):
     e, n = TO_4528.transform([p[0] for p in RING], [p[1] for p in RING])
-    return [[round(b, 3), round(a, 3)] if swap else [round(a, 3), round(b, 3)] for a, b in zip(e, n)]
+    return [[round(b, 3), round(a, 3)] if swap else [round(a, 3), round(b, 3)] for a, b in zip(e, n, strict=True)]
 
 
 def test_wgs84_feature_collection(tmp_path):
@@ -101,7 +101,7 @@ def test_degrees_with_a_projected_crs(tmp_path):
 
 def test_gcj02_named(tmp_path):
     glon, glat = C.wgs84_to_gcj02([p[0] for p in RING], [p[1] for p in RING])
-    p = write(tmp_path, fc(feat([[list(v) for v in zip(glon.tolist(), glat.tolist())]])))
+    p = write(tmp_path, fc(feat([[list(v) for v in zip(glon.tolist(), glat.tolist(), strict=True)]])))
     res = read_applications(p, crs="gcj02")
     assert "converted from GCJ-02 to WGS84" in res.notes and "GCJ-02" in res.source_crs
     # WGS84 -> EPSG:4549 as pyproj does it (CGCS2000 = WGS84 at this precision in PROJ).
@@ -122,8 +122,9 @@ def test_bd09_named(tmp_path):
 def test_collect_keeps_every_row(tmp_path):
     bad_ring = RING[:-1]  # unclosed
     bow = [(118.75, 36.60), (118.76, 36.61), (118.76, 36.60), (118.75, 36.61), (118.75, 36.60)]
-    doc = fc(feat([RING], id="ok1"), feat([bad_ring], id="open"), {"type": "Feature", "properties": {"id": "none"},
-             "geometry": None}, feat([["1", "2"]], "LineString", id="str"), feat([bow], id="bow"), feat([RING], id="ok2"))
+    doc = fc(feat([RING], id="ok1"), feat([bad_ring], id="open"),
+             {"type": "Feature", "properties": {"id": "none"}, "geometry": None},
+             feat([["1", "2"]], "LineString", id="str"), feat([bow], id="bow"), feat([RING], id="ok2"))
     p = write(tmp_path, doc)
     with pytest.raises(InputError) as info:
         read_applications(p)
@@ -131,7 +132,7 @@ def test_collect_keeps_every_row(tmp_path):
     res = read_applications(p, on_error="collect")
     f = res.frame
     assert list(f["_label"]) == ["ok1", "open", "none", "str", "bow", "ok2"]
-    err = dict(zip(f["_label"], f["_error"]))
+    err = dict(zip(f["_label"], f["_error"], strict=True))
     assert err["ok1"] is None and err["ok2"] is None
     assert "not closed" in err["open"] and err["none"] == "no geometry"
     assert 'coordinate "1" is not a number' in err["str"]
@@ -200,7 +201,7 @@ def test_wkt_lines_and_srid(tmp_path):
 
 def test_lat_lon_swapped_geojson_with_plan_area(tmp_path):
     p = write(tmp_path, fc(feat([[[lat, lon] for lon, lat in RING]])))
-    with pytest.raises(InputError, match="latitude 118.75 outside"):
+    with pytest.raises(InputError, match=r"latitude 118\.75 outside"):
         read_applications(p)
     res = read_applications(p, plan_area=changle_area())
     assert "lat/lon swapped" in res.source_crs

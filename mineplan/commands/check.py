@@ -20,7 +20,7 @@ from mineplan.commands.options import console, lang_opt, profile_from, profile_o
 @lang_opt
 @click.pass_context
 def check(ctx, path, id_, radius, constraints, fix, strict, fmt, output, report_path, registry_path, show_passes,
-          layer, input_crs, lang, **profile):
+          layer, input_crs, angle_format, encoding, lang, **profile):
     """Check an application (a right or a site) against the plan.
 
     Exit status: 0 allowed, 3 restricted, 4 forbidden, 2 unusable input, 1 internal error.
@@ -35,7 +35,8 @@ def check(ctx, path, id_, radius, constraints, fix, strict, fmt, output, report_
     pack = pack_from(ctx)
     options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
                            registry_path=registry_path,
-                           layer=layer, input_crs=input_crs, overrides=overrides, problems_only=not show_passes
+                           layer=layer, input_crs=input_crs, angle_format=angle_format,
+                           encoding=encoding, overrides=overrides, problems_only=not show_passes
                            and fmt != "table")
     report = check_file(path, pack=pack, options=options)
     if report_path:

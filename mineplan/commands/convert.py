@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mineplan.commands.options import crs_opt, layer_opt
+from mineplan.commands.options import angle_format_opt, crs_opt, encoding_opt, layer_opt
 
 
 @click.command()
@@ -16,11 +16,8 @@ from mineplan.commands.options import crs_opt, layer_opt
 @layer_opt
 @click.option("--out-layer", default=None, help="Layer name in a GeoPackage output (default: the file name).")
 @click.option("--fix", is_flag=True, help="Repair invalid polygons with make_valid.")
-@click.option("--angle-format", type=click.Choice(["dms", "deg"]), default=None,
-              help="How a corner file writes degrees where it does not say: dms = ddd.mmss (118.4530 = "
-                   "118°45′30″), deg = decimal degrees.")
-@click.option("--encoding", default=None, metavar="ENC",
-              help="Attribute encoding of a Shapefile (default: its .cpg, else detected: UTF-8 or GBK).")
+@angle_format_opt
+@encoding_opt
 @click.pass_context
 def convert(ctx: click.Context, src: str, dst: str, to_crs: str, input_crs: str | None, layer: str | None,
             out_layer: str | None, fix: bool, angle_format: str | None, encoding: str | None) -> None:

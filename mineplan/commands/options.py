@@ -8,6 +8,11 @@ from rich.console import Console
 lang_opt = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                         help="Language of messages and labels.")
 layer_opt = click.option("--layer", default=None, help="Layer of a multi-layer input (GeoPackage, KML …).")
+angle_format_opt = click.option("--angle-format", type=click.Choice(["dms", "deg"]), default=None,
+                                help="Degrees in a corner table: dms = ddd.mmss packed (121.5530 = 121°55′30″), deg = "
+                                     "decimal (default: the file's header, else detected)")
+encoding_opt = click.option("--encoding", default=None, metavar="ENC",
+                            help="Attribute encoding of a Shapefile (default: its .cpg, else detected: UTF-8 or GBK).")
 crs_opt = click.option("--crs", "input_crs", default=None, metavar="CRS",
                        help="CRS of the input where the file does not say: EPSG:4528, EPSG:2416, gcj02, bd09 …")
 
@@ -38,13 +43,15 @@ def run_options(f):
                      help="Rights registry (GeoPackage) to check against: overlaps, holders, caps."),
         layer_opt,
         crs_opt,
+        angle_format_opt,
+        encoding_opt,
     )):
         f = option(f)
     return f
 
 
 def options_from(ctx: click.Context, pack, *, radius, constraints, fix, strict, registry_path, layer, input_crs,
-                 **more):
+                 angle_format=None, encoding=None, **more):
     """One RunOptions from the shared run options (and any more of its fields)."""
     from mineplan.engine.options import RunOptions, constraint_layers, parse_constraint
 
@@ -54,7 +61,8 @@ def options_from(ctx: click.Context, pack, *, radius, constraints, fix, strict, 
 
         existing = open_registry(registry_path).existing_rights()
     return RunOptions(constraints=constraint_layers(pack, [parse_constraint(c) for c in constraints]),
-                      existing=existing, radius=radius, fix=fix, strict=strict, layer=layer, crs=input_crs, **more)
+                      existing=existing, radius=radius, fix=fix, strict=strict, layer=layer, crs=input_crs,
+                      angle_format=angle_format, encoding=encoding, **more)
 
 
 def _aliases(table: dict[str, tuple[str, ...]]) -> click.Choice:

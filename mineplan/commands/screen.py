@@ -31,7 +31,7 @@ from mineplan.commands.options import console, run_options
 @run_options
 @click.pass_context
 def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, findings, engine, scheduler, workers,
-           quiet, radius, constraints, fix, strict, registry_path, layer, input_crs):
+           quiet, radius, constraints, fix, strict, registry_path, layer, input_crs, angle_format, encoding):
     """Screen every application in INPUT against the plan and write one row each to OUTPUT.
 
     Each row: the id and attributes, verdict, worst rule, findings (JSON text) and key measures.
@@ -43,7 +43,8 @@ def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, fi
     pack = pack_from(ctx)
     options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
                            registry_path=registry_path,
-                           layer=layer, input_crs=input_crs, priority=priority, problems_only=problems_only,
+                           layer=layer, input_crs=input_crs, angle_format=angle_format,
+                           encoding=encoding, priority=priority, problems_only=problems_only,
                            findings=findings)
     out = console(stderr=True)
     show = not quiet and sys.stderr.isatty()

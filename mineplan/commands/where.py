@@ -30,7 +30,7 @@ FRAME_SUFFIXES = (".shp", ".kml")
 @lang_opt
 @click.pass_context
 def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, constraints, fix, strict,
-          registry_path, layer, input_crs, lang, **profile):
+          registry_path, layer, input_crs, angle_format, encoding, lang, **profile):
     """Where could a right of this profile be allowed? Polygons covering the county, each with its
     verdict, the rules that decide it and the conditions a right there must still meet.
 
@@ -45,7 +45,8 @@ def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, c
         _check_suffix(output, "-o/--output")
     pack = pack_from(ctx)
     options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
-                           registry_path=registry_path, layer=layer, input_crs=input_crs, overrides=overrides)
+                           registry_path=registry_path, layer=layer, input_crs=input_crs, overrides=overrides,
+                           angle_format=angle_format, encoding=encoding)
     surf = surface(pack, options)
     clipped = None
     if clip_path:

@@ -35,6 +35,8 @@ class RunOptions:
     rules: tuple[str, ...] | None = None  # rule codes to run (default: the whole catalogue)
     layer: str | None = None  # input layer (GeoPackage, …)
     crs: str | None = None  # input CRS where the file does not say
+    angle_format: str | None = None  # degrees written as "dms" (ddd.mmss) or "deg", where the file does not say
+    encoding: str | None = None  # text encoding of the input's attributes (a Shapefile's DBF …)
     #: serialised findings: "columns" (a severity column per rule beside the deciding reason: the fast
     #: default of screen) or "json" (every finding object as JSON text: check, the report, the web API)
     findings: str = "columns"

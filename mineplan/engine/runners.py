@@ -152,7 +152,8 @@ def run(source, engine: Engine, spill, sink, *, chunk_size: int, workers: int | 
     summary = summary or ScreenSummary(input=str(path), output=str(getattr(sink, "path", "")))
     if isinstance(source, (str, Path)):
         chunks = iter_chunks(source, pack=engine.pack, chunk_size=chunk_size, layer=engine.options.layer,
-                             crs=engine.options.crs, fix=engine.options.fix, notes=summary.notes)
+                             crs=engine.options.crs, fix=engine.options.fix, notes=summary.notes,
+                             angle_format=engine.options.angle_format, encoding=engine.options.encoding)
     else:
         chunks = source
     options = engine.options
