@@ -63,9 +63,12 @@ def write_report(report, path: str | Path, *, lang: str = "zh", now: datetime | 
     suffix = path.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
         raise InputError(f"unknown report format {suffix or 'none'!r} (use .html or .pdf)", path=str(path))
+    from mineplan.writers import output_folder, write_text
+
+    output_folder(path)  # a missing or read-only folder is a one-line error before any work
     text = report_html(report, lang=lang, now=now)
     if suffix != ".pdf":
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text)
         return path
     browser = find_chromium()
     if browser:

@@ -326,3 +326,40 @@ def test_a_killed_screen_leaves_no_workers_and_its_spill_is_removed_next_time(pa
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet", "small.parquet"]
+
+
+def test_outputs_carry_no_live_formula_and_the_geojson_is_named_after_the_output(pack, tmp_path):
+    """Issue 17: an applicant '=HYPERLINK(…)' from an input file stays text in CSV (quoted, as OWASP
+    recommends) and in XLSX (a text cell); a screened GeoJSON's name is its file's, not a temporary one's."""
+    import json as _json
+
+    import openpyxl
+
+    evil = '=HYPERLINK("http://example.invalid","x")'
+    frame = gpd.GeoDataFrame([{"id": "E-1", "right_type": "site", "applicant": evil}],
+                             geometry=[shapely.box(400000, 4050000, 400100, 4050100)], crs="EPSG:4549")
+    src = write(frame.assign(green_mine=None), tmp_path / "in.parquet")
+    screen(src, tmp_path / "out.csv", pack=pack)
+    text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    assert "'" + evil.replace('"', '""') in text
+    screen(src, tmp_path / "out.xlsx", pack=pack)
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("applicant") + 1)
+    assert cell.value == evil and cell.data_type == "s"
+    screen(src, tmp_path / "screened.geojson", pack=pack)
+    assert _json.loads((tmp_path / "screened.geojson").read_text(encoding="utf-8"))["name"] == "screened"
+
+
+def test_a_missing_output_folder_is_exit_2_naming_it(tmp_path):
+    """Issue 17: a missing output folder is a user error (exit 2, the folder named), for check -o,
+    check --report and screen, and nothing is written."""
+    example = str(Path(__file__).resolve().parents[1] / "examples" / "mining-forbidden.geojson")
+    missing = tmp_path / "no" / "such"
+    for args in (["check", example, "--format", "json", "-o", str(missing / "r.json")],
+                 ["check", example, "--report", str(missing / "r.html")],
+                 ["screen", example, "-o", str(missing / "out.parquet")]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert str(missing) in result.output and "internal error" not in result.output
+    assert not (tmp_path / "no").exists()
