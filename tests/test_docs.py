@@ -27,3 +27,13 @@ def test_ci_runs_the_readme_test_command_word_for_word():
     install, test = [line for line in readme[:8] if line.startswith("python3 -m venv")]
     assert "mineplan check examples/" in install and "pytest" in test
     assert test in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_every_package_is_in_the_wheel():
+    """pyproject.toml lists the packages by hand (data/ ships as mineplan._data): a new package left
+    out installs nothing, and the installed command fails where the checkout works."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "mineplan").rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

@@ -398,3 +398,20 @@ def test_warm_up_failure_is_not_fatal(pack, monkeypatch, caplog):
     monkeypatch.undo()
     with TestClient(app) as c:
         assert c.get("/api/v1/health").status_code == 200
+
+
+def test_where_is_the_siting_surface(client, pack):
+    """GET /api/v1/where answers the surface of `mineplan where` for the profile in the query."""
+    from mineplan.engine.options import RunOptions
+    from mineplan.siting import surface
+
+    params = {"right_type": "site"}
+    r = client.get("/api/v1/where", params=params)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
+    doc = r.json()
+    want = surface(pack, RunOptions(overrides=params)).area_by_verdict()
+    assert doc["area_km2"] == pytest.approx(want)
+    assert {f["properties"]["verdict"] for f in doc["features"]} == {"allowed", "restricted"}
+    assert all(f["properties"]["rules"] in ("", "S270") for f in doc["features"])
+    bad = client.get("/api/v1/where", params={"right_type": "site", "mineral": "unobtainium"})
+    assert bad.status_code == 400 and "unobtainium" in bad.json()["error"]

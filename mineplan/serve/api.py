@@ -1,4 +1,4 @@
-"""The JSON API under ``/api/v1``: health, plan, rules, check, screen and layers.
+"""The JSON API under ``/api/v1``: health, plan, rules, check, screen, where and layers.
 
 Every check and screen goes through the same functions as the CLI (``check_file`` and
 ``screen``) on a temporary file: one read path, so the readers' checks apply to web input too.
@@ -57,6 +57,9 @@ class CheckOptions:
         licence_years: Annotated[float | None, Query(description="Licence term in years")] = None,
         green_mine: Annotated[bool | None, Query(description="Green-mine commitment")] = None,
         grant: Annotated[str | None, Query(description="Grant method: 招标, 拍卖, 挂牌, 协议")] = None,
+        mine_status: Annotated[str | None, Query(description="new 新建 or existing 已有 mine")] = None,
+        clean_grant: Annotated[bool | None, Query(description="Granted clean (净矿出让)")] = None,
+        restoration_plan: Annotated[bool | None, Query(description="Restoration plan prepared")] = None,
         applicant: Annotated[str | None, Query(description="Applicant")] = None,
         crs: Annotated[str | None, Query(description="CRS where the input does not say: EPSG:4528, gcj02 …")] = None,
         radius: Annotated[float | None, Query(gt=0, description="Check points as discs of this radius (m)")] = None,
@@ -66,7 +69,8 @@ class CheckOptions:
         self.overrides = {"id": id, "right_type": right_type, "mineral": mineral, "method": method, "stage": stage,
                           "annual_output": annual_output, "output_unit": output_unit,
                           "licence_years": licence_years, "green_mine": green_mine, "grant": grant,
-                          "applicant": applicant}
+                          "mine_status": mine_status, "clean_grant": clean_grant,
+                          "restoration_plan": restoration_plan, "applicant": applicant}
         self.crs, self.radius, self.fix, self.layer = crs, radius, fix, layer
 
 
@@ -227,3 +231,24 @@ class ScratchFileResponse(FileResponse):
         finally:
             self.scratch.remove()
 
+
+
+def _where(pack, options: CheckOptions) -> str:
+    from mineplan.engine.options import RunOptions
+    from mineplan.siting import surface, surface_geojson
+
+    profile = {k: v for k, v in options.overrides.items() if k != "id"}
+    return surface_geojson(surface(pack, RunOptions(overrides=profile)))
+
+
+@router.get("/where", summary="Where a right of this profile could be allowed: the siting surface (GeoJSON, WGS84)",
+            responses={**_ERRORS, 200: {"content": {"application/geo+json": {}}}})
+async def where(request: Request, options: Annotated[CheckOptions, Depends()]) -> Response:
+    """The surface of `mineplan where` for the profile in the query (the same parameters as /check):
+    polygons covering the county with verdict, the rules that decide it there and the conditions a
+    right there must still meet."""
+    try:
+        text = await run_in_threadpool(_where, _state(request).pack, options)
+    except MineplanError as exc:
+        raise ApiError(400, str(exc)) from exc
+    return Response(text, media_type="application/geo+json")

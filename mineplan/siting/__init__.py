@@ -337,6 +337,19 @@ class Surface:
         return shapely.union_all(np.asarray(self.frame.geometry.values, dtype=object)[sel])
 
 
+def check_profile(pack: PlanPack, options: RunOptions) -> None:
+    """Refuse an unusable profile (an unknown mineral, a bad unit …) with the normaliser's one-line
+    message, before any face is drawn."""
+    from mineplan.applications import Normaliser
+    from mineplan.errors import InputError
+    from mineplan.minerals import MineralCatalog
+
+    _attrs, errors, _ids = Normaliser(MineralCatalog(pack.config), pack.rules).columns({}, ["profile"],
+                                                                                        options.overrides)
+    if errors[0] is not None:
+        raise InputError(f"profile: {errors[0]}")
+
+
 def surface(pack: PlanPack, options: RunOptions | None = None, *, radius: float | None = None) -> Surface:
     """The siting surface for the profile in ``options.overrides`` (right type, mineral, method …)."""
     import geopandas as gpd
@@ -344,6 +357,7 @@ def surface(pack: PlanPack, options: RunOptions | None = None, *, radius: float 
     from mineplan.rules import BY_CODE
 
     options = options or RunOptions()
+    check_profile(pack, options)
     radius = radius or options.radius or DEFAULT_RADIUS
     timings = {}
     t0 = time.perf_counter()
@@ -508,3 +522,17 @@ def clipped_frame(pack: PlanPack, clipped: list[Clipped]):
                      "margin_km2": c.margin_km2, "removed_by": orjson.dumps(c.removed_by).decode(),
                      "geometry": None if c.empty else c.part})
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=pack.work_crs)
+
+
+def surface_geojson(surf: Surface) -> str:
+    """The surface as a GeoJSON FeatureCollection in WGS84 (the web API's answer): each polygon
+    with verdict, rules, reasons, conditions and area; ``area_km2`` per verdict and the profile."""
+    import orjson
+
+    wgs = surf.frame.to_crs("EPSG:4326")
+    props = wgs.drop(columns="geometry").to_dict("records")
+    features = [{"type": "Feature", "properties": p, "geometry": None if g is None else g.__geo_interface__}
+                for p, g in zip(props, wgs.geometry, strict=True)]
+    doc = {"type": "FeatureCollection", "profile": surf.profile, "area_km2": surf.area_by_verdict(),
+           "features": features}
+    return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY).decode()
