@@ -165,6 +165,20 @@ class Relations:
                                     pairs.count(self.n))
         return self._best[role]
 
+    def best_per_row(self, roles: np.ndarray) -> Best:
+        """Like :meth:`best`, with each row's own role (``roles``, a role name per row): a mining
+        right's block is a mining block, or for 探转采 an exploration block."""
+        parts = {role: self.best(role) for role in np.unique(roles.astype(str)).tolist()}
+        if len(parts) == 1:
+            return next(iter(parts.values()))
+        out = Best(np.full(self.n, -1, dtype=np.int64), np.zeros(self.n), np.zeros(self.n), np.full(self.n, np.nan),
+                   np.zeros(self.n, dtype=np.int64))
+        for role, best in parts.items():
+            sel = roles == role
+            for name in ("feature", "overlap", "app_share", "feature_share", "count"):
+                getattr(out, name)[sel] = getattr(best, name)[sel]
+        return out
+
     # -- distances ----------------------------------------------------------------------------
     def visibility(self, rows: np.ndarray | None = None) -> Pairs:
         """(row, "three zones, two lines" feature) pairs within the feature's visibility range,

@@ -54,22 +54,6 @@ def _feature_attr(values: np.ndarray, feature: np.ndarray) -> np.ndarray:
     return out
 
 
-def _best_of_roles(ctx, roles: np.ndarray) -> Best:
-    """Per row: the block it overlaps most among the features of its own role (``roles``, a role
-    name per row), as :meth:`Relations.best` gives for one role."""
-    parts = {role: ctx.rel.best(role) for role in np.unique(roles.astype(str)).tolist()}
-    if len(parts) == 1:
-        return next(iter(parts.values()))
-    n = ctx.n
-    out = Best(np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n), np.full(n, np.nan),
-               np.zeros(n, dtype=np.int64))
-    for role, best in parts.items():
-        sel = roles == role
-        for name in ("feature", "overlap", "app_share", "feature_share", "count"):
-            getattr(out, name)[sel] = getattr(best, name)[sel]
-    return out
-
-
 def _codes_after(ctx, pairs: Pairs, skip: int, join: str | None = None) -> Callable[[np.ndarray], list]:
     """A lazy fact: per row, the codes of its pairs after the first ``skip`` (None when there are
     none), as a list or joined with ``join``."""
@@ -351,7 +335,7 @@ class MiningInsideBlock(Rule):
         r = self.result(ctx)
         tol = float(ctx.param("max_outside_block_share"))
         roles = mining_block_role_array(ctx, ctx.batch["mineral"])
-        best = _best_of_roles(ctx, roles)
+        best = ctx.rel.best_per_row(roles)
         areal = self.needs_area(ctx, r, ctx.rows(self.applies_to))
         away = areal & ~best.found
         inside = areal & best.found
@@ -402,7 +386,7 @@ class MiningKeepsMineral(_KeepsMineral):
     }
 
     def _best(self, ctx) -> Best:
-        return _best_of_roles(ctx, mining_block_role_array(ctx, ctx.batch["mineral"]))
+        return ctx.rel.best_per_row(mining_block_role_array(ctx, ctx.batch["mineral"]))
 
 
 class LargeDepositSmallMine(Rule):

@@ -61,6 +61,21 @@ class CrossRule(Rule):
     applies_to = RIGHTS
 
 
+def _block_facts(ctx, r, block: np.ndarray, others: np.ndarray, listed, earlier: np.ndarray, right_zh: str) -> None:
+    """The facts both one-per-block rules report: the block, the others in it, and what the earlier
+    right (row ``earlier``) is: a granted right, a pending one, or an earlier-ranked application."""
+    code, zh, en = ctx.feature_names(block)
+    r.fact("block", code)
+    r.fact("_zh", zh)
+    r.fact("_en", en)
+    r.fact("others_count", others)
+    r.lazy_fact("others_in_block", listed)
+    existing, granted = existing_mask(ctx)[earlier], granted_mask(ctx)[earlier]
+    r.fact("_what_zh", np.where(existing, np.where(granted, right_zh, "在先待批的申请"), "排序在前的申请"))
+    r.fact("_what_en", np.where(existing, np.where(granted, "existing right", "pending application"),
+                                "earlier-ranked application"))
+
+
 def _block_membership(ctx, rows: np.ndarray, block: np.ndarray):
     """For the rows in blocks: per row the count of others in its block (by id), and a lazy
     list of them (first LISTED, batch order)."""
@@ -141,20 +156,10 @@ class OneExplorationHolder(CrossRule):
         granted = granted_mask(ctx)
         r.set("second", given & ~same & granted[hr])
         r.set("competing", given & ~same & ~granted[hr])
-        code, zh, en = ctx.feature_names(block)
-        r.fact("block", code)
-        r.fact("_zh", zh)
-        r.fact("_en", en)
-        r.fact("others_count", others)
-        r.lazy_fact("others_in_block", listed)
+        _block_facts(ctx, r, block, others, listed, hr, "已有探矿权")
         r.fact("block_holder", np.where(holder_row >= 0, applicant[hr], None))
         r.fact("block_holder_right", np.where(holder_row >= 0, ids[hr], None))
-        existing = existing_mask(ctx)
-        r.fact("block_holder_existing", np.where(holder_row >= 0, existing[hr], None).astype(object))
-        r.fact("_what_zh", np.where(existing[hr], np.where(granted[hr], "已有探矿权", "在先待批的申请"),
-                                    "排序在前的申请"))
-        r.fact("_what_en", np.where(existing[hr], np.where(granted[hr], "existing right", "pending application"),
-                                    "earlier-ranked application"))
+        r.fact("block_holder_existing", np.where(holder_row >= 0, existing_mask(ctx)[hr], None).astype(object))
         return r
 
 
@@ -184,11 +189,8 @@ class OneMinePerBlock(CrossRule):
     def evaluate(self, ctx):
         r = self.result(ctx)
         rows = ctx.rows(self.applies_to)
-        roles = mining_block_role_array(ctx, ctx.batch["mineral"])
-        block = np.full(ctx.n, -1, dtype=np.int64)
-        for role in np.unique(roles[rows]).tolist():
-            take = rows & (roles == role)
-            block[take] = ctx.rel.best(role).feature[take]
+        best = ctx.rel.best_per_row(mining_block_role_array(ctx, ctx.batch["mineral"]))
+        block = np.where(rows, best.feature, -1)
         located, others, listed = _block_membership(ctx, rows, block)
         members = np.flatnonzero(located)
         first = pd.Series(members).groupby(block[members]).first()
@@ -201,19 +203,9 @@ class OneMinePerBlock(CrossRule):
         granted = granted_mask(ctx)
         r.set("later", located & ~is_first & granted[fr])
         r.set("competing", located & ~is_first & ~granted[fr])
-        code, zh, en = ctx.feature_names(block)
-        existing = existing_mask(ctx)
-        r.fact("block", code)
-        r.fact("_zh", zh)
-        r.fact("_en", en)
-        r.fact("others_count", others)
-        r.lazy_fact("others_in_block", listed)
+        _block_facts(ctx, r, block, others, listed, fr, "已有采矿权")
         r.fact("first_right", np.where(first_row >= 0, ids[fr], None))
-        r.fact("first_existing", existing[fr].astype(object))
-        r.fact("_what_zh", np.where(existing[fr], np.where(granted[fr], "已有采矿权", "在先待批的申请"),
-                                    "排序在前的申请"))
-        r.fact("_what_en", np.where(existing[fr], np.where(granted[fr], "existing right", "pending application"),
-                                    "earlier-ranked application"))
+        r.fact("first_existing", existing_mask(ctx)[fr].astype(object))
         return r
 
 
