@@ -96,6 +96,14 @@ class RuleResult:
             arr = np.round(arr, digits)
         self.facts[name] = arr
 
+    def choice(self, name: str, index: np.ndarray, options: tuple) -> None:
+        """A fact that is one of a few ``options`` per row, kept as a byte per row (``index``) and
+        looked up only for the rows serialised (a text per row would cost its length per row)."""
+        index = np.asarray(index, dtype=np.int8)
+        values = np.empty(len(options), dtype=object)
+        values[:] = list(options)
+        self.lazy[name] = lambda rows: values[index[rows]].tolist()
+
     def lazy_fact(self, name: str, fn: Callable[[np.ndarray], list], *, where=None, values=None) -> None:
         """A fact computed only for the rows serialised: ``fn(rows) -> list``. With ``where`` (a
         mask) and ``values`` (an array), rows in ``where`` take ``values`` and only the others ``fn``."""

@@ -71,9 +71,9 @@ def _block_facts(ctx, r, block: np.ndarray, others: np.ndarray, listed, earlier:
     r.fact("others_count", others)
     r.lazy_fact("others_in_block", listed)
     existing, granted = existing_mask(ctx)[earlier], granted_mask(ctx)[earlier]
-    r.fact("_what_zh", np.where(existing, np.where(granted, right_zh, "在先待批的申请"), "排序在前的申请"))
-    r.fact("_what_en", np.where(existing, np.where(granted, "existing right", "pending application"),
-                                "earlier-ranked application"))
+    what = np.where(existing, np.where(granted, 0, 1), 2)  # granted right, pending right, earlier application
+    r.choice("_what_zh", what, (right_zh, "在先待批的申请", "排序在前的申请"))
+    r.choice("_what_en", what, ("existing right", "pending application", "earlier-ranked application"))
 
 
 def _block_membership(ctx, rows: np.ndarray, block: np.ndarray):
@@ -321,10 +321,10 @@ class RightsOverlap(CrossRule):
         r.fact("_other_m2", named_m2)
         r.fact("_first_id", first_id)
         r.fact("_first_m2", first_m2)
-        r.fact("_kind_zh", np.where(named_existing, "待批矿业权", "申请"))
-        r.fact("_kind_en", np.where(named_existing, "pending right", "application"))
-        r.fact("_more_zh", np.where(count > 1, np.char.add(np.char.add("等 ", count.astype(str)), " 处"), ""))
-        r.fact("_more_en", np.where(count > 1, np.char.add(np.char.add(" and ", (count - 1).astype(str)), " more"), ""))
+        r.choice("_kind_zh", named_existing, ("申请", "待批矿业权"))
+        r.choice("_kind_en", named_existing, ("application", "pending right"))
+        r.lazy_fact("_more_zh", lambda rows: [f"等 {c} 处" if c > 1 else "" for c in count[rows].tolist()])
+        r.lazy_fact("_more_en", lambda rows: [f" and {c - 1} more" if c > 1 else "" for c in count[rows].tolist()])
         return r
 
 
