@@ -153,7 +153,7 @@ class Engine:
         counts = rank_ > 1
         out["worst_rule"] = np.where(counts, codes[worst], None)
         out["worst_severity"] = np.where(counts, np.array(SEVERITIES, dtype=object)[np.maximum(rank_, 0)], None)
-        reason_zh, reason_en = self.reasons(ev.results, worst, counts)
+        reason_zh, reason_en = reasons(ev.results, worst, counts)
         out["reason_zh"], out["reason_en"] = reason_zh, reason_en
         out["fired"] = fired_text(ev.results, every)
         out["error"] = batch.errors
@@ -174,13 +174,10 @@ class Engine:
         return gpd.GeoDataFrame(pd.DataFrame(columns, index=index), geometry=gpd.GeoSeries(geoms, index=index,
                                                                                            crs=frame.crs))
 
-    def reasons(self, results, worst: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The deciding finding's messages, per row (only where something counts against it)."""
-        return reasons(results, worst, counts)
-
 
 def reasons(results, worst: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the messages of rule ``worst`` (a position in ``results``) where ``counts``."""
+    """Per row: the deciding finding's messages — rule ``worst`` (a position in ``results``) —
+    where ``counts`` (something counts against the row)."""
     zh = np.full(len(worst), None, dtype=object)
     en = np.full(len(worst), None, dtype=object)
     for k, result in enumerate(results):
@@ -222,11 +219,10 @@ class CrossResults:
 
     def positions(self, rows: np.ndarray) -> np.ndarray:
         """Position in the ranked rights of each input row (-1: not a right)."""
-        p = np.searchsorted(self._sorted_rows, rows)
-        p = np.minimum(p, max(len(self._sorted_rows) - 1, 0))
-        hit = (len(self._sorted_rows) > 0) & (self._sorted_rows[p] == rows) if len(self._sorted_rows) else \
-            np.zeros(len(rows), dtype=bool)
-        return np.where(hit, self._order[p] if len(self._order) else -1, -1)
+        if not len(self._sorted_rows):
+            return np.full(len(rows), -1, dtype=np.int64)
+        p = np.minimum(np.searchsorted(self._sorted_rows, rows), len(self._sorted_rows) - 1)
+        return np.where(self._sorted_rows[p] == rows, self._order[p], -1)
 
     def merge(self, table: pd.DataFrame, findings_mode: str) -> pd.DataFrame:
         """Add the cross findings to a batch of serialised rows: verdict, worst rule, reasons,
