@@ -232,6 +232,54 @@ def overlapping_pairs(queries: np.ndarray, targets: np.ndarray,
             yield pending.popleft().result()
 
 
+@numba.njit(cache=True)
+def _top_k(app, tie, area, n, k):  # pragma: no cover (compiled)
+    """Positions of the entries that are among their application's ``k`` largest by area (ties by
+    ``tie``), grouped by application in ascending order and sorted within each group, and each
+    kept entry's rank in its group. A counting sort by application, then an insertion into each
+    group's top k: linear in the entries, where a lexsort of three keys was their n log n."""
+    m = len(app)
+    counts = np.zeros(n + 1, dtype=np.int64)
+    for j in range(m):
+        counts[app[j] + 1] += 1
+    starts = np.cumsum(counts)
+    fill = starts[:-1].copy()
+    by_app = np.empty(m, dtype=np.int64)
+    for j in range(m):
+        by_app[fill[app[j]]] = j
+        fill[app[j]] += 1
+    kept = np.empty(m, dtype=np.int64)
+    rank = np.empty(m, dtype=np.int64)
+    out = 0
+    best = np.empty(k, dtype=np.int64)
+    for a in range(n):
+        lo, hi = starts[a], starts[a + 1]
+        size = 0
+        for p in range(lo, hi):
+            j = by_app[p]
+            # insert j into best[:size] (largest area first, then smallest tie) if it belongs
+            pos = size
+            while pos > 0:
+                q = best[pos - 1]
+                if area[j] > area[q] or (area[j] == area[q] and tie[j] < tie[q]):
+                    pos -= 1
+                else:
+                    break
+            if pos >= k:
+                continue
+            last = size if size < k else k - 1
+            for t in range(last, pos, -1):
+                best[t] = best[t - 1]
+            best[pos] = j
+            if size < k:
+                size += 1
+        for t in range(size):
+            kept[out] = best[t]
+            rank[out] = t
+            out += 1
+    return kept[:out], rank[:out]
+
+
 class TopOverlaps:
     """Per application (0..n-1): the count and total area of its overlaps and the ``listed``
     largest, ties broken by ``tie`` (e.g. the rank of the other right's id). Entries that can no
@@ -279,15 +327,9 @@ class TopOverlaps:
             return
         app, other, tie, area = (np.concatenate(c) if len(parts) > 1 else c[0] for c in zip(*parts, strict=True))
         parts.clear()
-        order = np.lexsort((tie, -area, app))  # per application: largest first, then by tie
-        app = app[order]
-        first = np.r_[True, app[1:] != app[:-1]]
-        rank = np.arange(len(app), dtype=np.int64)
-        rank -= np.maximum.accumulate(np.where(first, rank, 0))
-        del first
-        top = rank < self.listed
-        order, app, rank = order[top], app[top], rank[top]
-        other, tie, area = other[order], tie[order], area[order]
+        # per application, its ``listed`` largest (ties by ``tie``), grouped by application in order
+        order, rank = _top_k(app.astype(np.int64), tie.astype(np.int64), area, self.n, self.listed)
+        app, other, tie, area = app[order], other[order], tie[order], area[order]
         full = rank == self.listed - 1
         self._floor[app[full]] = area[full]
         parts.append((app, other, tie, area))

@@ -331,20 +331,23 @@ class RightsOverlap(CrossRule):
 class _Earliest:
     """Per right (0..n-1): the earliest-ranked other (lowest position) it overlaps, with the area."""
 
+    NONE = np.iinfo(np.int64).max
+
     def __init__(self, n: int):
-        self.other = np.full(n, -1, dtype=np.int64)
+        self._other = np.full(n, self.NONE, dtype=np.int64)
         self.area = np.zeros(n)
+
+    @property
+    def other(self) -> np.ndarray:
+        return np.where(self._other == self.NONE, -1, self._other)
 
     def add(self, right: np.ndarray, left: np.ndarray, area: np.ndarray) -> None:
         if not len(right):
             return
-        order = np.lexsort((left, right))
-        right, left, area = right[order], left[order], area[order]
-        first = np.r_[True, right[1:] != right[:-1]]
-        right, left, area = right[first], left[first], area[first]
-        better = (self.other[right] < 0) | (left < self.other[right])
-        self.other[right[better]] = left[better]
-        self.area[right[better]] = area[better]
+        before = self._other[right]
+        np.minimum.at(self._other, right, left)  # a pair (left, right) is unique: one area per minimum
+        won = (left == self._other[right]) & (left < before)
+        self.area[right[won]] = area[won]
 
 
 class _CountCap(CrossRule):
