@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from mineplan.applications import CANONICAL_KEYS, Application, Normaliser, find_columns
+from mineplan.applications import CANONICAL_KEYS, Normaliser, find_columns
 from mineplan.errors import InputError
 
 ATTRIBUTE_KEYS = CANONICAL_KEYS[1:]
@@ -63,9 +63,6 @@ class Batch:
                 value = value.item()
             out[key] = value
         return out
-
-    def application(self, i: int) -> Application:
-        return Application(index=i, **self.attributes(i))
 
     def take(self, idx: np.ndarray) -> Batch:
         idx = np.asarray(idx, dtype=np.int64)

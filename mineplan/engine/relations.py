@@ -267,6 +267,3 @@ class LazyNearest:
         d = self.get(rows)[1]
         return [None if np.isnan(v) else (round(float(v), digits) if digits is not None else float(v))
                 for v in d.tolist()]
-
-    def feature(self, rows: np.ndarray) -> list:
-        return self.get(rows)[0].tolist()
