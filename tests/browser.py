@@ -49,22 +49,25 @@ class PageLog:
 
 
 @contextmanager
-def offline_page(path: Path, tmp_path: Path, *, viewport=(1280, 900)):
-    """Open ``path`` (a local file) in headless Chromium with the network off; yield (page, log)."""
+def browser_page(url: str, tmp_path: Path, *, allowed: tuple[str, ...], args=ARGS, viewport=(1280, 900),
+                 ready: str | None = None, accept_downloads: bool = False):
+    """Open ``url`` in headless Chromium where only requests starting with ``allowed`` go through;
+    any other is aborted and recorded. Waits for the selector ``ready`` (else 300 ms); yields
+    (page, log)."""
     require_browser()
     from playwright.sync_api import sync_playwright
 
     log = PageLog()
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=ARGS,
-            viewport={"width": viewport[0], "height": viewport[1]})
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=args,
+            viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=accept_downloads)
         try:
             page = context.pages[0] if context.pages else context.new_page()
 
             def route(r):
                 url = r.request.url
-                if url.startswith(("file:", "data:", "about:")):
+                if url.startswith(allowed):
                     r.continue_()
                 else:
                     log.blocked.append(url)
@@ -74,9 +77,17 @@ def offline_page(path: Path, tmp_path: Path, *, viewport=(1280, 900)):
             page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: log.page_errors.append(str(e)))
             page.on("requestfailed", lambda r: log.failed.append(r.url)
-                    if not r.url.startswith(("file:", "data:")) and r.url not in log.blocked else None)
-            page.goto(path.resolve().as_uri(), wait_until="load")
-            page.wait_for_timeout(300)
+                    if not r.url.startswith(allowed) and r.url not in log.blocked else None)
+            page.goto(url, wait_until="load")
+            if ready is None:
+                page.wait_for_timeout(300)
+            else:
+                page.wait_for_selector(ready, timeout=15000)
             yield page, log
         finally:
             context.close()
+
+
+def offline_page(path: Path, tmp_path: Path, *, viewport=(1280, 900)):
+    """Open ``path`` (a local file) in headless Chromium with the network off; yield (page, log)."""
+    return browser_page(path.resolve().as_uri(), tmp_path, allowed=("file:", "data:", "about:"), viewport=viewport)

@@ -20,11 +20,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from browser import ARGS, CHROMIUM, require_browser
+from browser import ARGS, CHROMIUM, browser_page, require_browser
 from conftest import EXAMPLES
 
 from mineplan.serve import Settings, create_app
@@ -146,47 +145,10 @@ def test_screens_run_at_most_max_screens_at_once(pack, monkeypatch, tmp_path):
 # --- the page in headless Chromium ---------------------------------------------------------------------
 
 
-@dataclass
-class PageLog:
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    blocked: list[str] = field(default_factory=list)
-
-    @property
-    def problems(self) -> list[str]:
-        return self.console_errors + self.page_errors + [f"network: {u}" for u in self.blocked]
-
-
-@contextmanager
 def served_page(server: str, tmp_path, *, path: str = "/", viewport=(1400, 950)):
     """The page at ``server`` in headless Chromium; any request elsewhere is aborted and logged."""
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    log = PageLog()
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=SERVE_ARGS,
-            viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True)
-        try:
-            page = context.pages[0] if context.pages else context.new_page()
-
-            def route(r):
-                url = r.request.url
-                if url.startswith((server + "/", "data:", "blob:", "about:")):
-                    r.continue_()
-                else:
-                    log.blocked.append(url)
-                    r.abort()
-
-            context.route("**/*", route)
-            page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-            page.goto(server + path, wait_until="load")
-            page.wait_for_selector("body[data-ready='1']", timeout=15000)
-            yield page, log
-        finally:
-            context.close()
+    return browser_page(server + path, tmp_path, allowed=(server + "/", "data:", "blob:", "about:"), args=SERVE_ARGS,
+                        viewport=viewport, ready="body[data-ready='1']", accept_downloads=True)
 
 
 def check_file_in_page(page, path):
