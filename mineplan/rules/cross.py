@@ -76,6 +76,20 @@ def _block_facts(ctx, r, block: np.ndarray, others: np.ndarray, listed, earlier:
     r.choice("_what_en", what, ("existing right", "pending application", "earlier-ranked application"))
 
 
+def _first_in_block(block: np.ndarray, candidates: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each of ``rows`` (a mask): the first row (lowest position: rank order) among
+    ``candidates`` (a mask) in the same block; -1 where its block has none, and for other rows."""
+    out = np.full(len(block), -1, dtype=np.int64)
+    cand = np.flatnonzero(candidates)
+    blocks, first = np.unique(block[cand], return_index=True)  # cand ascends: the first occurrence is the first
+    at = np.flatnonzero(rows)
+    if len(blocks) and len(at):
+        k = np.minimum(np.searchsorted(blocks, block[at]), len(blocks) - 1)
+        hit = blocks[k] == block[at]
+        out[at[hit]] = cand[first[k[hit]]]
+    return out
+
+
 def _block_membership(ctx, rows: np.ndarray, block: np.ndarray):
     """For the rows in blocks: per row the count of others in its block (by id), and a lazy
     list of them (first LISTED, batch order)."""
@@ -141,13 +155,9 @@ class OneExplorationHolder(CrossRule):
         located, others, listed = _block_membership(ctx, rows, block)
         applicant = ctx.batch["applicant"]
         ids = ctx.batch.ids
-        # the block's holder: the first member (batch order: existing first) with an applicant
-        with_holder = np.flatnonzero(located & (applicant != None))  # noqa: E711
-        first = pd.Series(with_holder).groupby(block[with_holder]).first()
-        holder_row = np.full(ctx.n, -1, dtype=np.int64)
-        has = located & np.isin(block, first.index.to_numpy())
-        holder_row[has] = first.reindex(block[has]).to_numpy()
         given = located & (applicant != None)  # noqa: E711
+        # the block's holder: the first member (batch order: existing first) with an applicant
+        holder_row = _first_in_block(block, given, located)
         hr = np.maximum(holder_row, 0)
         same = given & (holder_row >= 0) & (applicant[hr] == applicant)
         r.set("alone", located & ~given)
@@ -192,10 +202,7 @@ class OneMinePerBlock(CrossRule):
         best = ctx.rel.best_per_row(mining_block_role_array(ctx, ctx.batch["mineral"]))
         block = np.where(rows, best.feature, -1)
         located, others, listed = _block_membership(ctx, rows, block)
-        members = np.flatnonzero(located)
-        first = pd.Series(members).groupby(block[members]).first()
-        first_row = np.full(ctx.n, -1, dtype=np.int64)
-        first_row[located] = first.reindex(block[located]).to_numpy()
+        first_row = _first_in_block(block, located, located)
         ids = ctx.batch.ids
         fr = np.maximum(first_row, 0)
         is_first = located & (ids[fr] == ids)
