@@ -109,13 +109,19 @@ def cli(ctx: click.Context, data_dir: str | None, verbose: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["data_dir"] = data_dir
     ctx.obj["verbose"] = verbose
-    if verbose:  # mineplan's own log (not dask's or other libraries') to stderr
+    if verbose:  # mineplan's own log (not dask's or other libraries') to stderr, for this invocation only
         logger = logging.getLogger("mineplan")
+        level = logger.level
         logger.setLevel(logging.INFO)
-        if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-            handler = _StderrHandler()
-            handler.setFormatter(logging.Formatter("mineplan: %(message)s"))
-            logger.addHandler(handler)
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("mineplan: %(message)s"))
+        logger.addHandler(handler)
+
+        def restore() -> None:  # a process that runs more commands (tests, a server) gets its log back
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+        ctx.call_on_close(restore)
 
 
 def _terminate(signum, frame) -> None:
