@@ -41,6 +41,20 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+class StartTracker:
+    """An ASGI ``send`` that remembers whether the response has started (after that, an error can
+    no longer be answered with a response of its own)."""
+
+    def __init__(self, send):
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 def install_handlers(app: FastAPI) -> None:
     """Map the library's and the framework's exceptions to JSON errors."""
 
@@ -76,14 +90,7 @@ class ErrorBoundary:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracking_send = StartTracker(send)
         try:
             await self.app(scope, receive, tracking_send)
         except ClientDisconnect:  # the client went away mid-upload: nobody to answer, nothing broken
@@ -91,6 +98,6 @@ class ErrorBoundary:
         except Exception as exc:
             error_id = uuid.uuid4().hex[:12]
             log.error("internal error %s on %s %s", error_id, scope.get("method"), scope.get("path"), exc_info=exc)
-            if not started:
+            if not tracking_send.started:
                 response = error_response(500, "internal error", error_id=error_id)
                 await response(scope, receive, send)

@@ -3,7 +3,7 @@ arrives (by its Content-Length, or by counting the bytes of a chunked body)."""
 
 from __future__ import annotations
 
-from mineplan.serve.errors import error_response
+from mineplan.serve.errors import StartTracker, error_response
 
 
 class BodyTooLarge(Exception):
@@ -35,7 +35,6 @@ class BodyLimit:
                     await self._refuse()(scope, receive, send)
                     return
         received = 0
-        started = False
 
         async def counted_receive():
             nonlocal received
@@ -46,14 +45,9 @@ class BodyLimit:
                     raise BodyTooLarge
             return message
 
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracking_send = StartTracker(send)
         try:
             await self.app(scope, counted_receive, tracking_send)
         except BodyTooLarge:
-            if not started:
+            if not tracking_send.started:
                 await self._refuse()(scope, receive, send)
