@@ -48,8 +48,9 @@ def verdicts(rank: np.ndarray, errors: np.ndarray) -> np.ndarray:
 def evaluate(ctx: RuleContext, rules) -> Evaluation:
     """Every rule of ``rules`` on the context's batch."""
     results = []
+    refused = ~ctx.batch.usable
     for rule in rules:
         result = rule.evaluate(ctx)
-        result.outcome[~ctx.batch.usable] = -1  # refused rows get no finding
+        result.outcome[refused] = -1  # refused rows get no finding
         results.append(result)
     return Evaluation(ctx.batch, results)

@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from mineplan.engine.result import Outcome, cannot, fires, passes
-from mineplan.overlaps import TopOverlaps, overlapping_pairs
 from mineplan.rules.base import NEEDS_AREA, Rule
 from mineplan.rules.blocks import mining_block_role_array
 from mineplan.rules.mining import MISSING_OUTPUT, output_in_array
@@ -242,6 +241,10 @@ class RightsOverlap(CrossRule):
     }
 
     def evaluate(self, ctx):
+        # imported here: numba's import and its compiled functions take ~0.3 s, only K302 needs them
+        # (``mineplan screen`` loads them on a thread while the chunks run: overlaps.warm_up)
+        from mineplan.overlaps import TopOverlaps, overlapping_pairs
+
         r = self.result(ctx)
         rows = ctx.rows(self.applies_to)
         areal = self.needs_area(ctx, r, rows)
@@ -255,13 +258,18 @@ class RightsOverlap(CrossRule):
         granted = granted_mask(ctx)[pos]
         ids = ctx.batch.ids[pos].astype(str)
         tie = np.unique(ids, return_inverse=True)[1] if n else np.zeros(0, dtype=np.int64)
+        # the pair tests run on integer codes (equal codes: equal values; -1: no holder), not objects
+        type_code = pd.factorize(types)[0]
+        holder_code = pd.factorize(holders)[0]
+        any_existing = bool(existing.any())
 
         def pair_filter(a, b):  # each pair once; two existing rights are not compared
-            return (a < b) & ~(existing[a] & existing[b])
+            return (a < b) & ~(existing[a] & existing[b]) if any_existing else a < b
 
         def keep(a, b, area):
             # 探转采: the holder's own exploration right under its mining right does not count
-            same = (types[a] != types[b]) & (holders[a] != None) & (holders[a] == holders[b])  # noqa: E711
+            ha = holder_code[a]
+            same = (type_code[a] != type_code[b]) & (ha >= 0) & (ha == holder_code[b])
             return (area > tolerance) & ~same
 
         tops = TopOverlaps(n, LISTED)
