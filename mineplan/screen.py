@@ -77,7 +77,7 @@ def _warm_up() -> None:
         from mineplan.overlaps import warm_up
 
         warm_up()
-    except Exception:  # noqa: BLE001 (an optimisation only: K302 loads them itself when it runs)
+    except Exception:  # an optimisation only: K302 loads them itself when it runs
         pass
 
 
