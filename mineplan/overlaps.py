@@ -39,11 +39,29 @@ BUCKET_APPS = 10_000
 MAX_CONVEX_VERTICES = 16
 
 
+#: geometries whose corners are read at once by convex_rings (bounds its temporaries)
+RINGS_SLICE = 65_536
+
+
 def convex_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Counter-clockwise corner arrays of the simple convex polygons among ``geoms``: (corners
     (N, V, 2), number of corners (N,)), 0 corners for any geometry that is not a convex polygon
-    without holes of at most :data:`MAX_CONVEX_VERTICES` corners (it takes the GEOS path)."""
+    without holes of at most :data:`MAX_CONVEX_VERTICES` corners (it takes the GEOS path).
+    Computed :data:`RINGS_SLICE` geometries at a time: the temporaries are a slice's."""
     geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) <= RINGS_SLICE:
+        return _convex_rings(geoms)
+    parts = [_convex_rings(geoms[s:s + RINGS_SLICE]) for s in range(0, len(geoms), RINGS_SLICE)]
+    width = max(p[0].shape[1] for p in parts)
+    out = np.zeros((len(geoms), width, 2))
+    at = 0
+    for corners, _ in parts:
+        out[at:at + len(corners), :corners.shape[1]] = corners
+        at += len(corners)
+    return out, np.concatenate([p[1] for p in parts])
+
+
+def _convex_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(geoms)
     counts = np.zeros(n, dtype=np.int64)
     if n == 0 or MAX_CONVEX_VERTICES < 3:

@@ -109,7 +109,7 @@ def screen(input_path, output_path, *, pack=None, options: RunOptions | None = N
         rows = count_rows(input_path, options.layer)
         # a small input waits for the cross rules in memory; a large one in Parquet parts from the start
         spill = ParquetSpill(folder, crs=pack.work_crs, in_memory=IN_MEMORY_ROWS if rows is None or
-                             rows <= IN_MEMORY_ROWS else 0)
+                             rows <= IN_MEMORY_ROWS else 0, arrow=kind == "parquet")  # Arrow to the output
         sink = TableSink(out_path, kind)
         run(input_path, engine, spill, sink, chunk_size=chunk_size, workers=workers, progress=progress,
             summary=summary, rows_hint=rows)

@@ -134,7 +134,8 @@ def output_folder(path) -> Path:
 
 
 class TableSink:
-    """Writes batches of rows (GeoDataFrames in the work CRS) to one file of ``kind``, through a
+    """Writes batches of rows (GeoDataFrames in the work CRS; for GeoParquet also Arrow tables
+    from :func:`mineplan.engine.spill.to_arrow`) to one file of ``kind``, through a
     temporary file in the output's folder renamed over the output by :meth:`close`; GeoJSON and
     XLSX are written at close. :meth:`abort` removes the temporary file."""
 

@@ -101,6 +101,7 @@ class Engine:
         then the applications ranked (``--priority``, else input order)."""
         order = rank(rights.extra.get(self.options.priority) if self.options.priority else None, rights.n)
         ranked = rights.take(order)
+        del rights  # the caller's batch in input order is no longer needed here (finish holds none)
         ranked.extra = {"existing": np.zeros(ranked.n, dtype=bool), "granted": np.zeros(ranked.n, dtype=bool)}
         existing = self.existing_rights(set(ranked.ids.tolist()))
         combined = Batch.concat([existing, ranked]) if existing is not None else ranked
@@ -224,36 +225,38 @@ class CrossResults:
         p = np.minimum(np.searchsorted(self._sorted_rows, rows), len(self._sorted_rows) - 1)
         return np.where(self._sorted_rows[p] == rows, self._order[p], -1)
 
-    def merge(self, table: pd.DataFrame, findings_mode: str) -> pd.DataFrame:
-        """Add the cross findings to a batch of serialised rows: verdict, worst rule, reasons,
-        fired and the findings (or severity columns) updated."""
+    def merge(self, table, findings_mode: str):
+        """Add the cross findings to a batch of serialised rows (a DataFrame, or an Arrow table
+        from a spill): verdict, worst rule, reasons, fired and the findings (or severity columns)
+        updated; the other columns are left as they are."""
         results = self.evaluation.results
-        pos = self.positions(table["_row"].to_numpy(np.int64))
-        has = pos >= 0
         if not results:
             return table
-        table = table.copy()
+        pos = self.positions(column_values(table, "_row").astype(np.int64))
+        has = pos >= 0
+        n = len(pos)
         idx = np.flatnonzero(has)
         p = pos[idx]
         sub = [r.take(p) for r in results] if len(p) else []
+        updates: dict = {}
         if findings_mode == "columns":
             for r in results:
-                sev = np.full(len(table), -1, dtype=np.int8)
+                sev = np.full(n, -1, dtype=np.int8)
                 if len(p):
                     sev[idx] = r.severity[p]
-                table[f"sev_{r.rule.code}"] = severity_names(sev, self.problems_only)
+                updates[f"sev_{r.rule.code}"] = severity_names(sev, self.problems_only)
         if not len(p):
-            return table
+            return with_columns(table, updates)
         cross_eval = Evaluation(self.evaluation.batch.take(p), sub)
         c_rank, c_worst = cross_eval.worst()
-        local = table["_rank"].to_numpy()[idx]
+        rank_ = column_values(table, "_rank").copy()
+        local = rank_[idx]
         heavier = c_rank > local
-        rank_ = np.maximum(local, c_rank)
-        verdict = table["verdict"].to_numpy(dtype=object).copy()
-        verdict[idx] = np.where(verdict[idx] == "error", "error", verdicts(rank_, np.full(len(idx), None)))
-        table["verdict"] = verdict
-        table["_rank"] = table["_rank"].to_numpy().copy()
-        table.loc[table.index[idx], "_rank"] = rank_
+        rank_[idx] = np.maximum(local, c_rank)
+        verdict = column_values(table, "verdict").astype(object)
+        verdict[idx] = np.where(verdict[idx] == "error", "error", verdicts(rank_[idx], np.full(len(idx), None)))
+        updates["verdict"] = verdict
+        updates["_rank"] = rank_
         upd = heavier & (c_rank > 1)
         if upd.any():
             codes = np.array([r.rule.code for r in results], dtype=object)
@@ -261,19 +264,47 @@ class CrossResults:
             for name, values in (("worst_rule", codes[c_worst[upd]]),
                                  ("worst_severity", np.array(SEVERITIES, dtype=object)[c_rank[upd]]),
                                  ("reason_zh", zh[upd]), ("reason_en", en[upd])):
-                col = table[name].to_numpy(dtype=object).copy()
+                col = column_values(table, name).astype(object)
                 col[idx[upd]] = values
-                table[name] = col
-        fired = table["fired"].to_numpy(dtype=object).copy()
+                updates[name] = col
+        fired = column_values(table, "fired").astype(object)
         more = fired_text(sub, np.arange(len(p)))
         fired[idx] = [";".join(x for x in (a, b) if x) for a, b in zip(fired[idx], more, strict=True)]
-        table["fired"] = fired
+        updates["fired"] = fired
         if findings_mode == "json":
             text = findings_json(sub, np.arange(len(p)), self.clauses, self.problems_only)
-            col = table["findings"].to_numpy(dtype=object).copy()
+            col = column_values(table, "findings").astype(object)
             col[idx] = [_join_json(a, b) for a, b in zip(col[idx], text, strict=True)]
-            table["findings"] = col
+            updates["findings"] = col
+        return with_columns(table, updates)
+
+
+def column_values(table, name: str) -> np.ndarray:
+    """A column of serialised rows (a DataFrame or an Arrow table) as a numpy array (a copy)."""
+    if isinstance(table, pd.DataFrame):
+        values = table[name]
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            return values.to_numpy().copy()
+        return values.to_numpy(dtype=object).copy()
+    return np.array(table.column(name).to_numpy(zero_copy_only=False))
+
+
+def with_columns(table, updates: dict):
+    """``table`` with ``updates`` (name -> values) replacing or adding columns: a copy of a
+    DataFrame; an Arrow table's other columns are shared, the new ones converted as
+    :func:`mineplan.engine.spill.to_arrow` converts them."""
+    if isinstance(table, pd.DataFrame):
+        table = table.copy()
+        for name, values in updates.items():
+            table[name] = values
         return table
+    from mineplan.engine.spill import arrow_column
+
+    for name, values in updates.items():
+        column = arrow_column(values)
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, column) if i >= 0 else table.append_column(name, column)
+    return table
 
 
 def _join_json(a: str, b: str) -> str:

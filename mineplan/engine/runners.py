@@ -22,7 +22,7 @@ from pathlib import Path
 
 from mineplan.engine.batch import Batch
 from mineplan.engine.pipeline import INTERNAL, MEASURE_COLUMNS, RESULT_COLUMNS, Engine, phase
-from mineplan.engine.spill import write_parquet
+from mineplan.engine.spill import is_arrow, write_parquet
 from mineplan.engine.summary import ScreenSummary
 from mineplan.errors import InputError
 
@@ -124,17 +124,68 @@ class ChunkRunner:
             self.pool = None
 
 
+def prefetched(chunks, depth: int = 1):
+    """Iterate ``chunks`` with the next ``depth`` read ahead on a thread: reading and finishing a
+    chunk (Arrow decoding, WKB, GEOS checks, projection) mostly runs outside the GIL, so it
+    overlaps the evaluation of the chunk before, which mostly holds it. Same items, same order,
+    same exceptions; the reading stops when the caller stops iterating."""
+    import queue
+    import threading
+
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                if not put((chunk, None)):
+                    return
+            put((done, None))
+        except BaseException as exc:  # handed to the caller, raised there
+            put((None, exc))
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None and stop.is_set():
+                close()
+
+    thread = threading.Thread(target=read, name="mineplan-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = items.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def final_columns(table):
     """id first, then the input's attributes, the results, findings or severity columns, the
     measures and the geometry; helper columns dropped."""
-    cols = list(table.columns)
+    arrow = is_arrow(table)
+    cols = list(table.column_names if arrow else table.columns)
     results = [c for c in RESULT_COLUMNS if c in cols]
     detail = [c for c in cols if c == "findings" or c.startswith("sev_")]
     measures = [c for c in MEASURE_COLUMNS if c in cols]
-    geometry = table.geometry.name
+    geometry = "geometry" if arrow else table.geometry.name
     skip = {"id", *results, *detail, *measures, *INTERNAL, geometry}
     attrs = [c for c in cols if c not in skip]
-    return table[["id", *attrs, *results, *detail, *measures, geometry]]
+    order = ["id", *attrs, *results, *detail, *measures, geometry]
+    return table.select(order) if arrow else table[order]
 
 
 def run(source, engine: Engine, spill, sink, *, chunk_size: int, workers: int | None = 1,
@@ -151,9 +202,9 @@ def run(source, engine: Engine, spill, sink, *, chunk_size: int, workers: int | 
         path = str(source)
     summary = summary or ScreenSummary(input=str(path), output=str(getattr(sink, "path", "")))
     if isinstance(source, (str, Path)):
-        chunks = iter_chunks(source, pack=engine.pack, chunk_size=chunk_size, layer=engine.options.layer,
-                             crs=engine.options.crs, fix=engine.options.fix, notes=summary.notes,
-                             angle_format=engine.options.angle_format, encoding=engine.options.encoding)
+        chunks = prefetched(iter_chunks(source, pack=engine.pack, chunk_size=chunk_size, layer=engine.options.layer,
+                                        crs=engine.options.crs, fix=engine.options.fix, notes=summary.notes,
+                                        angle_format=engine.options.angle_format, encoding=engine.options.encoding))
     else:
         chunks = source
     options = engine.options
@@ -203,8 +254,7 @@ def finish(engine: Engine, rights: list[Batch], spill, sink, summary: ScreenSumm
     """The cross rules once over every right of the input, then the spilled rows merged with
     their cross results and written (the local and dask runners both end here)."""
     t1 = time.perf_counter()
-    cross = engine.cross(Batch.concat(rights))
-    rights.clear()
+    cross = engine.cross(_all_rights(rights))  # the chunks' batches are freed before the cross rules run
     phase("cross rules evaluated", t1)
     t1 = time.perf_counter()
     for table in spill.batches(WRITE_BATCH):
@@ -213,3 +263,10 @@ def finish(engine: Engine, rights: list[Batch], spill, sink, summary: ScreenSumm
         sink.write(final_columns(table))
     sink.close()
     phase("rows merged and written", t1)
+
+
+def _all_rights(rights: list[Batch]) -> Batch:
+    """The chunks' rights as one batch; the list is emptied (only the batch holds them)."""
+    batch = Batch.concat(rights)
+    rights.clear()
+    return batch

@@ -36,12 +36,17 @@ class MemorySpill:
 class ParquetSpill:
     """Part files ``part-NNNNNN.parquet`` in ``folder`` (written here or by worker processes);
     the first ``in_memory`` rows evaluated here are held as they are instead (a batch of that size
-    fits in memory, and the round trip through Parquet costs as much as evaluating it)."""
+    fits in memory, and the round trip through Parquet costs as much as evaluating it).
 
-    def __init__(self, folder: Path, crs, in_memory: int = 0):
+    With ``arrow`` (a GeoParquet output) the rows stay Arrow tables from the spill to the output
+    (held rows are converted once, when added; parts are read back as Arrow, geometry as WKB):
+    :meth:`batches` yields Arrow tables. Otherwise it yields GeoDataFrames."""
+
+    def __init__(self, folder: Path, crs, in_memory: int = 0, arrow: bool = False):
         self.folder = Path(folder)
         self.crs = crs
         self.in_memory = in_memory
+        self.arrow = arrow
         self.parts: list = []  # paths, or tables held in memory, in input order
 
     def next_path(self) -> Path:
@@ -52,22 +57,26 @@ class ParquetSpill:
     def add(self, table, batch=None) -> None:
         if len(table) <= self.in_memory:
             self.in_memory -= len(table)
-            self.parts.append(table)
+            self.parts.append(to_arrow(table) if self.arrow else table)
         else:
             write_parquet(table, self.next_path())
 
     def batches(self, size: int) -> Iterator:
         import geopandas as gpd
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         for path in self.parts:
             if not isinstance(path, Path):  # held in memory
                 for start in range(0, len(path), size):
-                    yield path.iloc[start:start + size]
+                    yield path.slice(start, size) if self.arrow else path.iloc[start:start + size]
                 continue
             if not path.exists():  # a worker's chunk without rows
                 continue
             for batch in pq.ParquetFile(str(path)).iter_batches(batch_size=size):
+                if self.arrow:
+                    yield pa.Table.from_batches([batch])
+                    continue
                 table = batch.to_pandas()
                 geoms = shapely.from_wkb(np.asarray(table.pop("geometry").to_numpy(), dtype=object))
                 yield gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
@@ -94,9 +103,10 @@ class ParquetWriter:
         self.schema = None
 
     def write(self, frame) -> None:
+        """Write a GeoDataFrame, or an Arrow table from :func:`to_arrow` (written as it is)."""
         import pyarrow.parquet as pq
 
-        table = to_arrow(frame, self.schema)
+        table = frame if is_arrow(frame) else to_arrow(frame, self.schema)
         if self.writer is None:
             self.schema = table.schema
             self.writer = pq.ParquetWriter(str(self.path), self.schema, compression="zstd")
@@ -115,17 +125,7 @@ def to_arrow(frame, schema=None):
     for c in frame.columns:
         if c == frame.geometry.name:
             continue
-        s = frame[c]
-        if isinstance(s.dtype, pd.CategoricalDtype):  # dictionary-encoded as it is
-            cols[str(c)] = pa.array(s.array)
-        elif s.dtype == object or str(s.dtype) in ("str", "string"):
-            try:  # text and missing values only: Arrow converts the column at once
-                cols[str(c)] = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed values: each as text
-                cols[str(c)] = pa.array([None if is_na(v) else (v if isinstance(v, str) else as_text(v))
-                                         for v in s.tolist()], type=pa.string())
-        else:
-            cols[str(c)] = pa.array(s, from_pandas=True)
+        cols[str(c)] = arrow_column(frame[c])
     cols["geometry"] = pa.array(shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object)), type=pa.binary())
     table = pa.table(cols)
     if schema is not None:
@@ -136,6 +136,29 @@ def to_arrow(frame, schema=None):
     # fields that are all-null in the first batch become text, so later batches fit the schema
     fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
     return table.cast(pa.schema(fields, metadata={b"geo": json.dumps(geo).encode()}))
+
+
+def is_arrow(table) -> bool:
+    return hasattr(table, "schema") and hasattr(table, "column")
+
+
+def arrow_column(values):
+    """A column (Series, numpy array or Categorical) as Arrow: categoricals dictionary-encoded as
+    they are, text and missing values as strings (other objects as their text), numbers as they are."""
+    import pyarrow as pa
+
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        values = pd.Series(values, dtype=object, copy=False)
+    s = values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # dictionary-encoded as it is
+        return pa.array(s.array)
+    if s.dtype == object or str(s.dtype) in ("str", "string"):
+        try:  # text and missing values only: Arrow converts the column at once
+            return pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed values: each as text
+            return pa.array([None if is_na(v) else (v if isinstance(v, str) else as_text(v))
+                             for v in s.tolist()], type=pa.string())
+    return pa.array(s, from_pandas=True)
 
 
 def is_na(v) -> bool:

@@ -29,15 +29,19 @@ class ScreenSummary:
 
     def count(self, table) -> None:
         """Add a batch of merged rows (columns verdict, _right_type, error, fired)."""
+        def values(name: str) -> list:  # a DataFrame's or an Arrow table's column
+            column = table[name]
+            return column.to_pylist() if hasattr(column, "to_pylist") else column.tolist()
+
         self.rows += len(table)
-        verdict = table["verdict"].tolist()
+        verdict = values("verdict")
         self.verdicts.update(verdict)
         self.right_types.update("error" if v == "error" else (t if isinstance(t, str) else "unknown")
-                                for t, v in zip(table["_right_type"].tolist(), verdict, strict=True))
-        errs = table["error"].dropna()
-        self.errors.update(str(e).split(":")[0][:60] for e in errs.tolist())
+                                for t, v in zip(values("_right_type"), verdict, strict=True))
+        self.errors.update(str(e).split(":")[0][:60] for e in values("error")
+                           if e is not None and not (isinstance(e, float) and e != e))
         # per rule: rows where it fired (rows share a few distinct "fired" texts: each is split once)
-        for text, rows in Counter(table["fired"].tolist()).items():
+        for text, rows in Counter(values("fired")).items():
             if not isinstance(text, str) or not text:
                 continue
             for item in text.split(";"):
