@@ -243,7 +243,7 @@ class RightsOverlap(CrossRule):
     def evaluate(self, ctx):
         # imported here: numba's import and its compiled functions take ~0.3 s, only K302 needs them
         # (``mineplan screen`` loads them on a thread while the chunks run: overlaps.warm_up)
-        from mineplan.overlaps import TopOverlaps, overlapping_pairs, spatial_order
+        from mineplan.overlaps import TopOverlaps, overlapping_pairs
 
         r = self.result(ctx)
         rows = ctx.rows(self.applies_to)
@@ -263,18 +263,11 @@ class RightsOverlap(CrossRule):
         holder_code = pd.factorize(holders)[0]
         any_existing = bool(existing.any())
 
-        # the join runs over the rights in spatial order (cache-friendly); ``near[k]`` is the rank
-        # position of the k-th right in that order
-        near = spatial_order(geoms)
-
         def pair_filter(a, b):  # each pair once; two existing rights are not compared
-            if not any_existing:
-                return a < b
-            return (a < b) & ~(existing[near[a]] & existing[near[b]])
+            return (a < b) & ~(existing[a] & existing[b]) if any_existing else a < b
 
         def keep(a, b, area):
             # 探转采: the holder's own exploration right under its mining right does not count
-            a, b = near[a], near[b]
             ha = holder_code[a]
             same = (type_code[a] != type_code[b]) & (ha >= 0) & (ha == holder_code[b])
             return (area > tolerance) & ~same
@@ -286,10 +279,7 @@ class RightsOverlap(CrossRule):
         earliest_granted = _Earliest(n)
         pairs = 0
         if n:
-            spatial = geoms[near]
-            for a, b, area in overlapping_pairs(spatial, spatial, pair_filter, keep, first=near):
-                a, b = near[a], near[b]
-                left, right = np.minimum(a, b), np.maximum(a, b)  # left ranks first
+            for left, right, area in overlapping_pairs(geoms, geoms, pair_filter, keep):
                 apps, others = np.r_[left, right], np.r_[right, left]
                 tops.add(apps, others, tie[others], np.r_[area, area])
                 earliest.add(right, left, area)
