@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 
 #: query geometries per slice of the join: bounds the candidate pairs and overlay geometries held at once
-OVERLAP_SLICE = 1_000
+OVERLAP_SLICE = 500
 #: threads that join slices at the same time (shapely releases the GIL in queries and overlays)
 THREADS = max(1, min(2, os.cpu_count() or 1))
 #: entries buffered by TopOverlaps (over all its buckets) before it drops those below each
@@ -307,6 +307,17 @@ def _top_k(app, tie, area, n, k):  # pragma: no cover (compiled)
     return kept[:out], rank[:out]
 
 
+@numba.njit(cache=True, nogil=True)
+def earliest_update(other, other_area, right, left, area):  # pragma: no cover (compiled)
+    """For each pair k: where left[k] is lower than other[right[k]], it becomes that right's
+    earliest, with area[k] (each pair once, so a minimum has one area)."""
+    for k in range(len(right)):
+        r = right[k]
+        if left[k] < other[r]:
+            other[r] = left[k]
+            other_area[r] = area[k]
+
+
 class TopOverlaps:
     """Per application (0..n-1): the count and total area of its overlaps and the ``listed``
     largest, ties broken by ``tie`` (e.g. the rank of the other right's id). Entries that can no
@@ -336,7 +347,7 @@ class TopOverlaps:
         self.total += np.bincount(app, weights=area, minlength=self.n)
         may_enter = np.flatnonzero(area >= self._floor[app])
         bucket = self._bucket(app[may_enter])
-        order = may_enter[np.argsort(bucket, kind="stable")]
+        order = may_enter[np.argsort(bucket.astype(np.uint8), kind="stable")]  # BUCKETS <= 64: a radix sort
         cuts = np.cumsum(np.bincount(bucket, minlength=self._buckets))[:-1]
         limit = max(PRUNE_AT // self._buckets, 1)
         for b, idx in enumerate(np.split(order, cuts)):
@@ -405,3 +416,5 @@ def warm_up() -> None:
     four = np.array([4], dtype=np.int64)
     convex_overlap_area(square, four, square, four)
     _top_k(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(1), 1, 1)
+    one = np.zeros(1, dtype=np.int64)
+    earliest_update(one.copy(), np.zeros(1), one, one, np.zeros(1))

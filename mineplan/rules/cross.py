@@ -357,12 +357,11 @@ class _Earliest:
         return np.where(self._other == self.NONE, -1, self._other)
 
     def add(self, right: np.ndarray, left: np.ndarray, area: np.ndarray) -> None:
-        if not len(right):
-            return
-        before = self._other[right]
-        np.minimum.at(self._other, right, left)  # a pair (left, right) is unique: one area per minimum
-        won = (left == self._other[right]) & (left < before)
-        self.area[right[won]] = area[won]
+        from mineplan.overlaps import earliest_update
+
+        if len(right):  # compiled: np.minimum.at and its follow-up passes cost ~10 s at 119 M pairs
+            earliest_update(self._other, self.area, right.astype(np.int64, copy=False),
+                            left.astype(np.int64, copy=False), area.astype(np.float64, copy=False))
 
 
 class _CountCap(CrossRule):
