@@ -83,8 +83,11 @@ class RuleResult:
         n = len(self.outcome)
         if rows is None:
             arr = np.asarray(values)
-            if arr.ndim == 0:
-                arr = np.full(n, values, dtype=object if isinstance(values, str | type(None)) else None)
+            if arr.ndim == 0 and isinstance(values, str | type(None)):
+                arr = np.empty(n, dtype=object)
+                arr.fill(values)  # one shared object: np.full made a copy of the text per row (210 MB at 1M)
+            elif arr.ndim == 0:
+                arr = np.full(n, values)
         else:
             arr = self.facts.get(name)
             vals = np.asarray(values)
