@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -72,15 +71,6 @@ def count_rows(path, layer=None) -> int | None:
     return None
 
 
-def _warm_up() -> None:
-    try:
-        from mineplan.overlaps import warm_up
-
-        warm_up()
-    except Exception:  # an optimisation only: K302 loads them itself when it runs
-        pass
-
-
 def screen(input_path, output_path, *, pack=None, options: RunOptions | None = None, chunk_size: int = DEFAULT_CHUNK,
            workers: int | None = 1, progress: Callable[[int], None] | None = None, **option_values) -> ScreenSummary:
     """Screen every application of ``input_path`` and write one row each to ``output_path``
@@ -96,8 +86,6 @@ def screen(input_path, output_path, *, pack=None, options: RunOptions | None = N
     from mineplan.pack import load_pack
 
     t0 = time.perf_counter()
-    warm = threading.Thread(target=_warm_up, name="mineplan-warm-up", daemon=True)
-    warm.start()  # K302's compiled functions load while the pack loads and the chunks run
     pack = pack or load_pack()
     options = options or RunOptions(**option_values)
     out_path = Path(output_path)

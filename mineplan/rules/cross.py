@@ -241,8 +241,8 @@ class RightsOverlap(CrossRule):
     }
 
     def evaluate(self, ctx):
-        # imported here: numba's import and its compiled functions take ~0.3 s, only K302 needs them
-        # (``mineplan screen`` loads them on a thread while the chunks run: overlaps.warm_up)
+        # imported here: numba's import and loading its compiled functions take ~0.3 s, and only K302
+        # needs them (a check of a site or a point never pays it)
         from mineplan.overlaps import TopOverlaps, overlapping_pairs
 
         r = self.result(ctx)
