@@ -406,15 +406,3 @@ class TopOverlaps:
 
         self._result = of
         return of
-
-
-def warm_up() -> None:
-    """Load the compiled functions (from numba's cache) with tiny inputs, so that the first real
-    call does not wait for them. (Run on a thread beside the chunks, it gained nothing measurable
-    at 100k: numba's import holds the GIL the rules need.)"""
-    square = np.array([[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]])
-    four = np.array([4], dtype=np.int64)
-    convex_overlap_area(square, four, square, four)
-    _top_k(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(1), 1, 1)
-    one = np.zeros(1, dtype=np.int64)
-    earliest_update(one.copy(), np.zeros(1), one, one, np.zeros(1))
