@@ -16,6 +16,7 @@ from typing import Any
 
 from mineplan import WORK_CRS
 from mineplan.errors import PlanPackError
+from mineplan.pack_sources import read_source
 
 #: Layer roles the rules know. An unknown role in a pack is an error.
 ROLES = {
@@ -28,6 +29,7 @@ ROLES = {
     "two_lines": "any",
     "road_bridge": "any",
     "constraint": "any",
+    "setback": "any",  # features [[setbacks]] entries measure from (居民点 residential points …)
 }
 #: Roles a pack must have for the rules to work.
 REQUIRED_ROLES = ("county", "exploration_block", "mining_block", "key_mining_zone")
@@ -36,7 +38,7 @@ VISIBILITY_ROLES = ("three_zones", "two_lines")
 #: The attribute columns every feature carries after loading (missing ones are filled with None).
 FEATURE_FIELDS = (
     "code", "name_zh", "name_en", "kind", "mineral", "stage", "stated_area_km2",
-    "provenance", "anchors", "source", "class",
+    "provenance", "anchors", "source", "class", "resource_wm3",
 )
 
 
@@ -151,28 +153,24 @@ def read_config(root: Path) -> dict:
 
 def read_layer(root: Path, name: str, entry: dict) -> tuple[Layer | None, list[str]]:
     """Read one layer; return it (or None) and the list of one-line problems found."""
-    import geopandas as gpd
     import shapely
 
-    problems: list[str] = []
     role = entry.get("role")
     if role not in ROLES:
         return None, [f"plan.toml: layer {name!r}: unknown role {role!r} (known: {', '.join(ROLES)})"]
-    if "file" not in entry:
-        return None, [f"plan.toml: layer {name!r}: no 'file'"]
+    if not entry.get("file"):
+        return None, [f"{root / 'plan.toml'}: [layers.{name}]: no 'file'"]
     path = (root / entry["file"]).resolve()
     label = str(path)
     if not path.exists():
         return None, [f"{label}: layer {name!r}: file not found"]
-    try:
-        frame = gpd.read_file(path, layer=entry.get("layer"), engine="pyogrio")
-    except Exception as exc:  # GDAL's errors are many; each becomes one line
-        return None, [f"{label}: layer {name!r}: cannot read: {exc}".replace("\n", " ")]
+    frame, problems = read_source(path, name, entry, FEATURE_FIELDS)
+    if frame is None:
+        return None, problems
     if frame.crs is None:
-        return None, [f"{label}: layer {name!r}: no CRS defined (add a .prj or name it in the file)"]
+        return None, [f"{label}: layer {name!r}: no CRS defined (add a .prj, or crs = \"EPSG:…\" in its "
+                      "[layers] entry)"]
     source_crs = frame.crs.to_string()
-    renames = {src: dst for dst, src in entry.get("fields", {}).items() if src in frame.columns}
-    frame = frame.rename(columns=renames)
     for column in FEATURE_FIELDS:
         if column not in frame.columns:
             frame[column] = None
