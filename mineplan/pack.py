@@ -7,7 +7,9 @@ A plan pack is a directory. The bundled one (Changle 2021-2025) ships inside the
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -112,7 +114,8 @@ class PlanPack:
             else:
                 files.extend(sorted(layer.path.parent.glob(layer.path.stem + ".*")))
         for path in files:
-            digest.update(path.relative_to(self.root).as_posix().encode())
+            # relative to the pack: a dated version's layers may lie beside it (../../zones/…)
+            digest.update(Path(os.path.relpath(path, self.root)).as_posix().encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
@@ -120,6 +123,11 @@ class PlanPack:
         """The "three zones, two lines" visibility distance of a feature class, in metres."""
         table = self.config.get("visibility", {}).get("distance_m", {})
         return None if feature_class is None else table.get(feature_class)
+
+    @property
+    def effective(self) -> datetime.date:
+        """The date this version of the plan came into force ([plan] effective, else issued)."""
+        return effective_date(self.config, self.root / "plan.toml")
 
     def identity(self) -> dict:
         return {"id": self.plan["id"], "version": self.plan["version"], "data_sha256": self.data_sha256}
@@ -235,12 +243,77 @@ def read_pack(data_dir: str | Path | None = None) -> tuple[PlanPack, list[str]]:
     return pack, problems
 
 
+def effective_date(config: dict, path: Path) -> datetime.date:
+    """``[plan] effective`` (default: ``issued``) as a date; a TOML date or "YYYY-MM-DD"."""
+    plan = config.get("plan", {})
+    key = "effective" if "effective" in plan else "issued"
+    value = plan.get(key)
+    if value is None or value == "":
+        raise PlanPackError(f"{path}: [plan] has neither 'effective' nor 'issued' (the date it came into force)")
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise PlanPackError(f"{path}: [plan] {key} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class PackVersion:
+    """One dated version of a plan: the pack's own plan.toml, or ``versions/<name>/plan.toml``."""
+
+    name: str  # "" for the pack itself, else the folder name under versions/
+    root: Path
+    version: str
+    effective: datetime.date
+
+
+VERSIONS_DIR = "versions"
+
+
+def pack_versions(root: str | Path) -> list[PackVersion]:
+    """Every version of the pack at ``root`` (itself and ``versions/*/plan.toml``), oldest first.
+    Raises :class:`PlanPackError` on a version whose plan.toml or date cannot be read, or that is
+    another plan (a different [plan] id)."""
+    root = Path(root).resolve()
+    config = read_config(root)
+    found = [PackVersion("", root, str(config["plan"]["version"]), effective_date(config, root / "plan.toml"))]
+    folder = root / VERSIONS_DIR
+    for toml in sorted(folder.glob("*/plan.toml")) if folder.is_dir() else []:
+        other = read_config(toml.parent)
+        if other["plan"]["id"] != config["plan"]["id"]:
+            raise PlanPackError(f"{toml}: [plan] id {other['plan']['id']!r} is not the pack's "
+                                f"{config['plan']['id']!r}: a version must be of the same plan")
+        found.append(PackVersion(toml.parent.name, toml.parent.resolve(), str(other["plan"]["version"]),
+                                 effective_date(other, toml)))
+    return sorted(found, key=lambda v: (v.effective, v.name == ""))
+
+
+def version_in_force(root: str | Path, as_of: datetime.date) -> PackVersion:
+    """The version with the latest effective date on or before ``as_of``."""
+    if isinstance(as_of, datetime.datetime):
+        as_of = as_of.date()
+    versions = pack_versions(root)
+    in_force = [v for v in versions if v.effective <= as_of]
+    if not in_force:
+        first = versions[0]
+        plan_id = read_config(Path(root).resolve())["plan"]["id"]
+        raise PlanPackError(f"no version of {plan_id} in force on {as_of.isoformat()} "
+                            f"(earliest: {first.version} effective {first.effective.isoformat()})")
+    return in_force[-1]
+
+
 _CACHE: dict[Path, PlanPack] = {}
 
 
-def load_pack(data_dir: str | Path | None = None) -> PlanPack:
-    """Load a pack once per process; raise :class:`PlanPackError` on its first problem."""
+def load_pack(data_dir: str | Path | None = None, as_of: datetime.date | None = None) -> PlanPack:
+    """Load a pack once per process; raise :class:`PlanPackError` on its first problem. With
+    ``as_of``, the version of the plan in force on that date (the pack or one of ``versions/*``)."""
     root = Path(data_dir).resolve() if data_dir else bundled_data_dir()
+    if as_of is not None:
+        root = version_in_force(root, as_of).root
     if root not in _CACHE:
         pack, problems = read_pack(root)
         if problems:

@@ -14,7 +14,8 @@ import shapely
 from pyproj import Transformer
 
 from mineplan import WORK_CRS
-from mineplan.pack import PlanPack, read_pack
+from mineplan.errors import PlanPackError
+from mineplan.pack import REQUIRED_ROLES, ROLES, PlanPack, bundled_data_dir, effective_date, pack_versions, read_pack
 
 PLANNING_ROLES = ("key_exploration_zone", "key_mining_zone", "exploration_block", "mining_block")
 BLOCK_ROLES = ("exploration_block", "mining_block")
@@ -31,9 +32,81 @@ class Validation:
         return not self.problems
 
 
+#: [plan] keys every pack fills in, with what each means (a new pack's skeleton leaves them empty)
+REQUIRED_PLAN_KEYS = {
+    "id": "a stable id of the plan, e.g. 420881-kczygh-2021-2025",
+    "version": "this version of the pack",
+    "name_zh": "the plan's title",
+    "issued": "the date it was issued, YYYY-MM-DD",
+    "period": "the plan period, [first year, last year]",
+    "adcode": "the county's administrative code",
+}
+#: [plan] keys reported here only when left as an empty placeholder (their absence is the loader's to report)
+PLACEHOLDER_PLAN_KEYS = {"crs": "the projected work CRS in metres, e.g. EPSG:4547"}
+
+
+def _placeholder(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, (list, dict)) and not value)
+
+
+def missing_keys(root: Path) -> tuple[dict | None, list[str]]:
+    """(the parsed plan.toml or None, one line per required key still missing or a placeholder):
+    what a new pack (``mineplan plan init``) has yet to fill in, all listed at once."""
+    import tomllib
+
+    toml = root / "plan.toml"
+    if not toml.is_file():
+        return None, [f"{toml}: no plan.toml in the plan pack directory (mineplan plan init DIR writes one)"]
+    try:
+        config = tomllib.loads(toml.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return None, [f"{toml}: not valid TOML: {exc}".replace("\n", " ")]
+    problems = []
+    plan = config.get("plan")
+    if not isinstance(plan, dict):
+        problems.append(f"{toml}: missing [plan] table")
+        plan = {}
+    for key, meaning in REQUIRED_PLAN_KEYS.items():
+        if _placeholder(plan.get(key)):
+            problems.append(f"{toml}: [plan] {key!r} is missing ({meaning})")
+    for key, meaning in PLACEHOLDER_PLAN_KEYS.items():
+        if key in plan and _placeholder(plan[key]):
+            problems.append(f"{toml}: [plan] {key!r} is missing ({meaning})")
+    if not _placeholder(plan.get("effective")) or not _placeholder(plan.get("issued")):
+        try:
+            effective_date(config, toml)
+        except PlanPackError as exc:
+            problems.append(str(exc))
+    layers = config.get("layers")
+    if not isinstance(layers, dict) or not layers:
+        problems.append(f"{toml}: missing [layers] tables (one [layers.NAME] per layer)")
+        layers = {}
+    for name, entry in layers.items():
+        if _placeholder(entry.get("role")):
+            problems.append(f"{toml}: [layers.{name}]: no 'role' (one of {', '.join(ROLES)})")
+        if _placeholder(entry.get("file")):
+            problems.append(f"{toml}: [layers.{name}]: no 'file' (the layer's file, relative to plan.toml)")
+    roles = {entry.get("role") for entry in layers.values()}
+    for role in REQUIRED_ROLES:
+        if role not in roles:
+            problems.append(f"{toml}: no layer with role {role!r}")
+    if _placeholder(config.get("minerals")):
+        problems.append(f'{toml}: [minerals]: no mineral (one [minerals."NAME"] table per mineral of the plan)')
+    return config, problems
+
+
 def validate_pack(data_dir: str | Path | None = None) -> Validation:
-    pack, problems = read_pack(data_dir)
+    root = Path(data_dir).resolve() if data_dir else bundled_data_dir()
+    config, missing = missing_keys(root)
+    if missing:  # a pack still being written: say everything it lacks at once
+        result = Validation(pack=None, problems=missing)
+        if config is not None:
+            _check_catalogue(PlanPack(root=root, config=config), result)
+        return result
+    pack, problems = read_pack(root)
     result = Validation(pack=pack, problems=list(problems))
+    _check_versions(root, result)
     if any(role not in {la.role for la in pack.layers.values()} for role in ("county",)):
         return result
     _check_catalogue(pack, result)
@@ -106,6 +179,25 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
     # the plan's own mining blocks are minable: outside every visibility range and legal setback
     _check_minable(pack, result)
     return result
+
+
+def _check_versions(root: Path, result: Validation) -> None:
+    """Every dated version under versions/ reads, is of this plan, and has its own effective date."""
+    try:
+        versions = pack_versions(root)
+    except PlanPackError as exc:
+        result.problems.append(str(exc))
+        return
+    seen: dict = {}
+    for version in versions:
+        label = version.root / "plan.toml"
+        if version.effective in seen:
+            result.problems.append(f"{label}: effective {version.effective.isoformat()} is also the date of "
+                                   f"{seen[version.effective]}: one version in force per date")
+        seen[version.effective] = label
+        if version.name:
+            _, problems = read_pack(version.root)
+            result.problems.extend(problems)
 
 
 def _check_catalogue(pack: PlanPack, result: Validation) -> None:

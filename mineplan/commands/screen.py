@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from mineplan.commands.options import console, run_options
+from mineplan.commands.options import as_of_opt, console, run_options
 
 
 @click.command()
@@ -29,9 +29,11 @@ from mineplan.commands.options import console, run_options
               help="local engine: processes that check chunks (default: one per core, at most 2).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
 @run_options
+@as_of_opt
 @click.pass_context
 def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, findings, engine, scheduler, workers,
-           quiet, radius, constraints, fix, strict, registry_path, layer, input_crs, angle_format, encoding):
+           quiet, radius, constraints, fix, strict, registry_path, layer, input_crs, angle_format, encoding,
+           as_of):
     """Screen every application in INPUT against the plan and write one row each to OUTPUT.
 
     Each row: the id and attributes, verdict, worst rule, findings (JSON text) and key measures.
@@ -40,7 +42,7 @@ def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, fi
     """
     from mineplan.commands.options import options_from, pack_from
 
-    pack = pack_from(ctx)
+    pack = pack_from(ctx, as_of=as_of)
     options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
                            registry_path=registry_path,
                            layer=layer, input_crs=input_crs, angle_format=angle_format,

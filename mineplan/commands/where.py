@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from mineplan.commands.options import console, lang_opt, profile_from, profile_options, run_options
+from mineplan.commands.options import as_of_opt, console, lang_opt, profile_from, profile_options, run_options
 
 #: output suffixes written as tables (TableSink) and as features (write_frame)
 TABLE_SUFFIXES = (".gpkg", ".geojson", ".json", ".parquet", ".geoparquet")
@@ -27,10 +27,11 @@ FRAME_SUFFIXES = (".shp", ".kml")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="What to print: a table, or the areas and polygons as JSON.")
 @run_options
+@as_of_opt
 @lang_opt
 @click.pass_context
 def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, constraints, fix, strict,
-          registry_path, layer, input_crs, angle_format, encoding, lang, **profile):
+          registry_path, layer, input_crs, angle_format, encoding, lang, as_of, **profile):
     """Where could a right of this profile be allowed? Polygons covering the county, each with its
     verdict, the rules that decide it and the conditions a right there must still meet.
 
@@ -43,7 +44,7 @@ def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, c
     overrides = profile_from(profile)
     if output:
         _check_suffix(output, "-o/--output")
-    pack = pack_from(ctx)
+    pack = pack_from(ctx, as_of=as_of)
     options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
                            registry_path=registry_path, layer=layer, input_crs=input_crs, overrides=overrides,
                            angle_format=angle_format, encoding=encoding)
