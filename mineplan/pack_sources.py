@@ -84,6 +84,8 @@ def read_source(path: Path, name: str, entry: dict, feature_fields: tuple[str, .
     kwargs = {"layer": entry.get("layer")}
     if encoding is not None:
         kwargs["encoding"] = str(encoding)
+    if path.suffix.lower() in (".xlsx", ".ods"):
+        kwargs["HEADERS"] = "FORCE"  # GDAL guesses no header row when every cell is text (a GDZB table)
     try:
         if coords is not None:
             frame = pyogrio.read_dataframe(path, read_geometry=False, **kwargs)

@@ -895,6 +895,8 @@ def parse_ring_string(text, *, angle: str | None = None) -> Parcel:
         rings = count(0, "区域数 (the number of rings)")
         i = 1
         for r in range(1, rings + 1):
+            while i < len(fields) and fields[i] == "":  # the empty field after a marker's 标识 (``…,1,``)
+                i += 1
             corners = count(i, f"ring {r}: 拐点数 (the number of corners)")
             i += 1
             body = fields[i:]
