@@ -246,7 +246,7 @@ def read_pack(data_dir: str | Path | None = None) -> tuple[PlanPack, list[str]]:
 def effective_date(config: dict, path: Path) -> datetime.date:
     """``[plan] effective`` (default: ``issued``) as a date; a TOML date or "YYYY-MM-DD"."""
     plan = config.get("plan", {})
-    key = "effective" if "effective" in plan else "issued"
+    key = "effective" if plan.get("effective") not in (None, "") else "issued"
     value = plan.get(key)
     if value is None or value == "":
         raise PlanPackError(f"{path}: [plan] has neither 'effective' nor 'issued' (the date it came into force)")

@@ -89,6 +89,10 @@ def test_effective_defaults_to_issued_and_can_be_a_toml_date(tmp_path):
     text = text.replace('issued = "2024-05-01"', "effective = 2024-05-02", 1)
     (root / "versions" / "amended" / "plan.toml").write_text(text, encoding="utf-8")
     assert [v.effective for v in pack_versions(root)][-1] == datetime.date(2024, 5, 2)
+    text = (root / "plan.toml").read_text(encoding="utf-8").replace('issued = "2023-06-26"',
+                                                                     'issued = "2023-06-26"\neffective = ""', 1)
+    (root / "plan.toml").write_text(text, encoding="utf-8")
+    assert pack_versions(root)[0].effective == datetime.date(2023, 6, 26)  # an empty placeholder: issued
 
 
 def _check(root, *args):
