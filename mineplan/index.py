@@ -177,12 +177,22 @@ class SpatialIndex:
             return pd.DataFrame({"app": [], "feature": [], "distance": []})
         return rt.nearest(np.asarray(geoms, dtype=object))
 
-    def nearest_of_class(self, geoms: np.ndarray, role: str, classes: tuple[str, ...]) -> pd.DataFrame:
-        """Like :meth:`nearest`, among the features of ``role`` whose class is in ``classes``."""
-        key = (role, tuple(sorted(classes)))
+    def select(self, role: str, classes: tuple[str, ...] | None = None, layer: str | None = None) -> np.ndarray:
+        """Positions of the features of ``role``, of those ``classes`` and that ``layer`` (None: any)."""
+        pos = self.positions(role)
+        if classes is not None:
+            pos = pos[np.isin(self.classes[pos], list(classes))]
+        if layer is not None:
+            pos = pos[self.features["layer"].to_numpy()[pos] == layer]
+        return pos
+
+    def nearest_of_class(self, geoms: np.ndarray, role: str, classes: tuple[str, ...] | None,
+                         layer: str | None = None) -> pd.DataFrame:
+        """Like :meth:`nearest`, among the features of ``role`` whose class is in ``classes``
+        (and of ``layer``)."""
+        key = (role, None if classes is None else tuple(sorted(classes)), layer)
         if key not in self._class_trees:
-            pos = self.positions(role)
-            pos = pos[np.isin(self.features["class"].to_numpy()[pos], list(classes))]
+            pos = self.select(role, classes, layer)
             self._class_trees[key] = _RoleTree.build(pos, self.geoms[pos])
         return self._class_trees[key].nearest(np.asarray(geoms, dtype=object))
 

@@ -76,8 +76,16 @@ class PlanPack:
         return self.config.get("rules", {})
 
     @property
-    def indicators(self) -> dict:
-        return self.config.get("indicators", {})
+    def indicators(self) -> list[dict]:
+        """The indicator table ([[indicators]]): one entry per row, in the pack's order."""
+        return list(self.config.get("indicators", []))
+
+    @cached_property
+    def rule_set(self):
+        """The rules this pack enables, configured by it (:mod:`mineplan.rules.configure`)."""
+        from mineplan.rules.configure import build_rule_set
+
+        return build_rule_set(self)
 
     def layers_with_role(self, role: str) -> list[Layer]:
         return [layer for layer in self.layers.values() if layer.role == role]

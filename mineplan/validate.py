@@ -24,6 +24,8 @@ BLOCK_ROLES = ("exploration_block", "mining_block")
 class Validation:
     pack: PlanPack | None
     problems: list[str] = field(default_factory=list)
+    #: what is not a problem but changes what the rules can say (an enabled rule without its layer)
+    notes: list[str] = field(default_factory=list)
     areas: list[dict] = field(default_factory=list)  # per feature: layer, code, name, stated, measured
 
     @property
@@ -109,16 +111,34 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
 
 
 def _check_catalogue(pack: PlanPack, result: Validation) -> None:
-    """Every rule has its clause in the pack, and the pack names no rule mineplan lacks."""
-    from mineplan.rules import BY_CODE
+    """The pack's rules can be built; every enabled rule has its clause and its parameters in the
+    pack; the pack names no rule mineplan lacks; an enabled rule without a layer for its roles is
+    noted (it will report "not checked")."""
+    from mineplan.errors import RuleConfigError
+    from mineplan.index import SpatialIndex
 
     toml = pack.root / "plan.toml"
     catalogue = pack.config.get("catalogue", {})
-    for code in sorted(set(catalogue) - set(BY_CODE)):
-        result.problems.append(f"{toml}: [catalogue.{code}]: unknown rule code (known: {', '.join(BY_CODE)})")
-    for code in BY_CODE:
-        if not catalogue.get(code, {}).get("clause"):
-            result.problems.append(f"{toml}: [catalogue.{code}]: missing, or has no clause")
+    try:
+        rules = pack.rule_set
+    except RuleConfigError as exc:
+        result.problems.append(str(exc))
+        return
+    known = {*rules.codes, *rules.disabled}
+    for code in sorted(set(catalogue) - known):
+        result.problems.append(f"{toml}: [catalogue.{code}]: unknown rule code (known: {', '.join(sorted(known))})")
+    index = SpatialIndex(pack)
+    for rule in rules.rules:
+        if not catalogue.get(rule.code, {}).get("clause"):
+            result.problems.append(f"{toml}: [catalogue.{rule.code}]: missing, or has no clause (rule {rule.code} "
+                                   "is enabled: give its clause, or set enabled = false)")
+        for name in rule.params:
+            if name not in pack.rules:
+                result.problems.append(f"{toml}: [rules] has no {name!r} (rule {rule.code} reads it)")
+        missing = rule.missing_roles(index)
+        if missing:
+            result.notes.append(f"{toml}: rule {rule.code} is enabled but the pack has no layer for role "
+                                f"{' / '.join(missing)}: it will report \"not checked\"")
 
 
 def _check_minable(pack: PlanPack, result: Validation) -> None:
@@ -135,18 +155,27 @@ def _check_minable(pack: PlanPack, result: Validation) -> None:
         other = index.features.iloc[feat]
         result.problems.append(f"{pack.layers[block['layer']].path}: feature {block['code']}: {dist:.0f} m from "
                                f"{other['code']} ({other['name_en']}), inside its {limit:g} m visibility range")
-    rules = pack.rules
-    setbacks = [("two_lines", float(rules.get("railway_setback_m", 0)), set(rules.get("railway_classes", []))),
-                ("road_bridge", float(rules.get("bridge_setback_m", 0)), None)]
-    for role, limit, classes in setbacks:
-        near = index.within_distance(geoms, role, limit)
+    from mineplan.errors import RuleConfigError
+    from mineplan.rules.setbacks import setback_rules
+
+    try:
+        rules = pack.rule_set.rules
+    except RuleConfigError:
+        return  # reported by _check_catalogue
+    cut = pack.rules.get("mining_area", "coincide") == "within_block_after_setbacks"
+    for rule in setback_rules(rules):
+        if cut and rule.cuts_block:
+            continue  # the block is cut back by this setback: its mining area keeps clear of it
+        limit = rule.distance
+        near = index.within_distance(geoms, rule.role, limit)
+        allowed = set(index.select(rule.role, rule.classes, rule.layer).tolist())
         for app, feat, dist in zip(near["app"], near["feature"], near["distance"], strict=True):
             other = index.features.iloc[feat]
-            if classes is not None and other["class"] not in classes:
+            if feat not in allowed:
                 continue
             block = index.features.iloc[mining[app]]
             result.problems.append(f"{pack.layers[block['layer']].path}: feature {block['code']}: {dist:.0f} m from "
-                                   f"{other['code']} ({other['name_en']}), inside the {limit:g} m legal setback")
+                                   f"{other['code']} ({other['name_en']}), inside the {limit:g} m setback {rule.code}")
 
 
 def _number(value) -> float | None:

@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 from registry_worker import mine, rights_file, squares
+from tests_support import indicator
 
 from mineplan.cli import cli
 from mineplan.indicators import status_of
@@ -70,8 +71,8 @@ def test_report_numbers(registry, pack):
     assert sorted(ind["medium_or_larger_share"]["counted"]) == ["M1", "M2", "M4"]
     assert "1 not stated (M4)" in ind["green_mine_share"]["detail_en"]
     # limits come from the pack
-    assert ind["limestone"]["limit"] == pack.indicators["limestone_min_wt"]
-    assert ind["mineral_water"]["limit"] == pack.indicators["mineral_water_max_wm3"]
+    assert ind["limestone"]["limit"] == indicator(pack, "limestone")["limit"]
+    assert ind["mineral_water"]["limit"] == indicator(pack, "mineral_water")["limit"]
 
 
 def test_report_follows_status_changes(registry):

@@ -61,6 +61,8 @@ def validate(ctx: click.Context, data_dir: str | None) -> None:
     for area in county:
         out.print(f"county {area['code']}: measured {area['measured_km2']:.1f} km² (EPSG:4549) vs the plan's "
                   f"{area['stated_km2']:g} km²")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     if result.ok:
         out.print(f"[green]ok[/]: {len(result.pack.layers)} layers, "
                   f"{sum(len(la.frame) for la in result.pack.layers.values())} features, every invariant holds")

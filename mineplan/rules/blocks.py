@@ -106,6 +106,8 @@ def _block_names(ctx, r, feature: np.ndarray) -> None:
 
 class ExplorationCoincidesWithBlock(Rule):
     code = "E200"
+    roles = ("exploration_block",)
+    params = ("coincide_offset_m", "coincide_max_share")
     footprint = True
     title_zh = "探矿权与勘查规划区块范围一致"
     title_en = "Exploration right coincides with an exploration planning block"
@@ -239,6 +241,7 @@ class _KeepsMineral(Rule):
 
 class ExplorationKeepsMineral(_KeepsMineral):
     code = "E201"
+    roles = ("exploration_block",)
     title_zh = "不得变更勘查矿种"
     title_en = "Exploration right keeps the block's mineral"
     applies_to = ("exploration",)
@@ -258,6 +261,8 @@ class ExplorationKeepsMineral(_KeepsMineral):
 
 class ExplorationStage(Rule):
     code = "E202"
+    roles = ("exploration_block",)
+    params = ("stages",)
     title_zh = "不得降低勘查阶段"
     title_en = "Exploration stage not lowered"
     applies_to = ("exploration",)
@@ -305,6 +310,9 @@ class ExplorationStage(Rule):
 
 class MiningInsideBlock(Rule):
     code = "X210"
+    roles = ("mining_block", "exploration_block")
+    any_role = True
+    params = ("max_outside_block_share", "exploration_to_mining_minerals")
     title_zh = "采矿权严格落实规划区块范围"
     title_en = "Mining right keeps inside its planning block"
     applies_to = ("mining",)
@@ -372,6 +380,7 @@ class MiningInsideBlock(Rule):
 
 class MiningKeepsMineral(_KeepsMineral):
     code = "X211"
+    roles = ("mining_block",)
     title_zh = "不得变更开采主矿种"
     title_en = "Mining right keeps the block's main mineral"
     applies_to = ("mining",)
@@ -391,6 +400,8 @@ class MiningKeepsMineral(_KeepsMineral):
 
 class LargeDepositSmallMine(Rule):
     code = "X212"
+    roles = ("mining_block",)
+    params = ("min_block_share",)
     footprint = True
     title_zh = "严禁大矿小开"
     title_en = "No small mine on a large deposit (大矿小开)"
@@ -422,6 +433,8 @@ class LargeDepositSmallMine(Rule):
 
 class OneDepositManyMines(Rule):
     code = "X213"
+    roles = ("mining_block",)
+    params = ("max_outside_block_share",)
     footprint = True
     title_zh = "严禁一矿多开"
     title_en = "No several mines on one deposit (一矿多开)"

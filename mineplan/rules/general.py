@@ -31,6 +31,8 @@ _RIGHTS = ("exploration", "mining")
 
 class PlanningArea(Rule):
     code = "B100"
+    roles = ("county",)
+    params = ("max_outside_county_share",)
     title_zh = "规划范围（县域）"
     title_en = "Inside the planning area (the county)"
     what = ("The plan applies to the county's administrative area (总则: 适用范围为昌乐县所辖行政区域). An "
