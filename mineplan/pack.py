@@ -28,6 +28,7 @@ ROLES = {
     "two_lines": "any",
     "road_bridge": "any",
     "constraint": "any",
+    "setback": "any",  # features a [[setbacks]] entry measures from (e.g. 居民点 for a blasting distance)
 }
 #: Roles a pack must have for the rules to work.
 REQUIRED_ROLES = ("county", "exploration_block", "mining_block", "key_mining_zone")

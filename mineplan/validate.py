@@ -132,9 +132,6 @@ def _check_catalogue(pack: PlanPack, result: Validation) -> None:
         if not catalogue.get(rule.code, {}).get("clause"):
             result.problems.append(f"{toml}: [catalogue.{rule.code}]: missing, or has no clause (rule {rule.code} "
                                    "is enabled: give its clause, or set enabled = false)")
-        for name in rule.params:
-            if name not in pack.rules:
-                result.problems.append(f"{toml}: [rules] has no {name!r} (rule {rule.code} reads it)")
         missing = rule.missing_roles(index)
         if missing:
             result.notes.append(f"{toml}: rule {rule.code} is enabled but the pack has no layer for role "

@@ -39,14 +39,18 @@ class RuleSet:
 def build_rule_set(pack) -> RuleSet:
     """The pack's rules: the fixed catalogue, its setbacks and its caps, configured and filtered."""
     from mineplan.rules import FIXED_RULES, SETBACKS_AFTER
-    from mineplan.rules.cross import cap_rule
+    from mineplan.rules.cross import cap_rule, check_indicator
     from mineplan.rules.setbacks import Setback
 
     toml = pack.root / "plan.toml"
     catalogue = pack.config.get("catalogue", {})
     setbacks = [Setback.from_entry(entry, pack, k) for k, entry in enumerate(pack.config.get("setbacks", []))]
-    caps = [cap_rule(entry, pack, k) for k, entry in enumerate(pack.config.get("indicators", []))
-            if isinstance(entry, dict) and entry.get("rule")]
+    indicators = pack.config.get("indicators", [])
+    if not isinstance(indicators, list):
+        raise RuleConfigError(f"{toml}: indicators must be a list of [[indicators]] tables")
+    for k, entry in enumerate(indicators):
+        check_indicator(entry, pack, k)
+    caps = [cap_rule(entry, pack, k) for k, entry in enumerate(indicators) if entry.get("rule")]
     ordered: list[Rule] = []
     for rule in FIXED_RULES:
         ordered.append(rule)
@@ -69,6 +73,10 @@ def build_rule_set(pack) -> RuleSet:
         if not isinstance(on, bool):
             raise RuleConfigError(f"{toml}: [catalogue.{rule.code}] enabled must be true or false, got {on!r}")
         if on:
+            missing = [name for name in rule.params if name not in pack.rules]
+            if missing:
+                raise RuleConfigError(f"{toml}: [rules] has no {missing[0]!r} (rule {rule.code} reads it; "
+                                      f"or disable the rule with [catalogue.{rule.code}] enabled = false)")
             enabled.append(rule.configure(pack, entry))
         else:
             disabled.append(rule.code)
