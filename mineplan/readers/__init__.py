@@ -92,10 +92,10 @@ def read_applications(path, *, work_crs, layer=None, crs=None, fix: bool = False
     ambiguous coordinate readings, whose survey-metre guesses start from ``work_crs``'s zone.
     ``on_error="collect"`` keeps bad features as rows with ``_error`` set instead of raising;
     ``fix=True`` repairs invalid polygons. ``angle_format`` (``"dms"`` or ``"deg"``) says how
-    corner files write degrees (``118.4530`` = 118°45′30″ or 118.453°) where the file does not tell. ``encoding`` forces the attribute encoding of a
-    Shapefile (else its .cpg, else detected). ``max_input_mb`` / ``max_features`` bound what a
-    whole-file read may take (defaults: env MINEPLAN_MAX_INPUT_MB / MINEPLAN_MAX_FEATURES, else
-    512 MB and 2,000,000 features).
+    corner files write degrees (``118.4530`` = 118°45′30″ or 118.453°) where the file does not tell.
+    ``encoding`` forces the attribute encoding of a Shapefile (else its .cpg, else detected).
+    ``max_input_mb`` / ``max_features`` bound what a whole-file read may take (defaults: env
+    MINEPLAN_MAX_INPUT_MB / MINEPLAN_MAX_FEATURES, else 512 MB and 2,000,000 features).
     """
     p = Path(path)
     if not p.exists():
