@@ -1,6 +1,7 @@
-"""The plan pack's spatial index: every feature of every layer in one place, in EPSG:4549.
+"""The plan pack's spatial index: every feature of every layer in one place, in the pack's work
+CRS (``pack.work_crs``, the ``[plan] crs`` of plan.toml; Changle: EPSG:4549).
 
-Built once per pack. All queries take an array of geometries (already in EPSG:4549) and answer
+Built once per pack. All queries take an array of geometries (already in the work CRS) and answer
 for all of them at once with bulk ``STRtree`` queries and shapely 2 array functions; Python
 loops run only over the few pairs a bulk query returned.
 """
@@ -73,7 +74,7 @@ def line_pieces(geoms: np.ndarray, max_vertices: int) -> tuple[np.ndarray, np.nd
 
 
 class SpatialIndex:
-    """STRtree over all features of a pack (EPSG:4549), prepared, with visibility buffers."""
+    """STRtree over all features of a pack (its work CRS), prepared, with visibility buffers."""
 
     def __init__(self, pack: PlanPack):
         frames = [layer.frame.assign(layer=layer.name, role=layer.role) for layer in pack.layers.values()]

@@ -13,7 +13,6 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from mineplan import WORK_CRS
 from mineplan.pack import PlanPack, read_pack
 
 PLANNING_ROLES = ("key_exploration_zone", "key_mining_zone", "exploration_block", "mining_block")
@@ -47,7 +46,7 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
     for layer in pack.layers.values():
         for code, row in zip(layer.frame["code"], layer.frame.itertuples(), strict=True):
             by_code[code] = (layer, row)
-    # stated areas, measured in EPSG:4549
+    # stated areas, measured in the pack's work CRS
     for layer in pack.layers.values():
         if layer.role not in (*PLANNING_ROLES, "county"):
             continue
@@ -94,7 +93,7 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
                     result.problems.append(f"{blocks[a][0].path}: feature {blocks[a][1].code}: overlaps block "
                                            f"{blocks[b][1].code} ({area:,.0f} m²)")
     # each zone/block lies where the plan says
-    to_work = Transformer.from_crs("EPSG:4326", WORK_CRS, always_xy=True)
+    to_work = Transformer.from_crs("EPSG:4326", pack.work_crs, always_xy=True)
     for code, place in settings.get("places", {}).items():
         if code not in by_code:
             result.problems.append(f"{pack.root / 'plan.toml'}: [validation.places]: no feature {code!r}")

@@ -12,6 +12,9 @@ from tests_support import indicator
 from mineplan.cli import cli
 from mineplan.indicators import status_of
 
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
+
 
 def run(*args, ok=True):
     result = CliRunner().invoke(cli, [str(a) for a in args])
@@ -99,7 +102,7 @@ def test_report_on_an_empty_registry(tmp_path):
     path = tmp_path / "r.gpkg"
     from mineplan.registry import open_registry
 
-    open_registry(path, create=True)
+    open_registry(path, create=True, work_crs=WORK_CRS)
     ind = indicators(path)
     assert ind["mines"]["value"] == 0 and ind["mines"]["status"] == "on_track"
     assert ind["limestone"]["status"] == "below_floor"

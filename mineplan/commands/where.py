@@ -52,8 +52,8 @@ def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, c
     if clip_path:
         from mineplan.readers import read_applications
 
-        read = read_applications(clip_path, layer=options.layer, crs=options.crs, fix=options.fix,
-                                 plan_area=pack.county_geometry)
+        read = read_applications(clip_path, work_crs=pack.work_crs, layer=options.layer, crs=options.crs,
+                                 fix=options.fix, plan_area=pack.county_geometry)
         clipped = clip(pack, options, read.frame, surf, margin=margin, largest=largest)
     out = console()
     if fmt == "json":

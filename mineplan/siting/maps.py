@@ -106,7 +106,7 @@ def _static(pack, surface, path: Path, *, lang: str, dpi: int, clipped) -> MapRe
         ax.set_facecolor("#ffffff")
         styles = draw_plan(ax, pack, lang=lang, box=box, buffers=False, line_scale=0.8)
         present = _draw_surface(ax, pack, frame, box, clipped)
-        draw_graticule(ax, box, lang=lang)
+        draw_graticule(ax, box, work_crs=pack.work_crs, lang=lang)
         draw_scale_bar(ax, box, lang=lang)
         draw_north_arrow(ax, lang=lang)
         ax.set_xticks([])
@@ -271,7 +271,7 @@ def _web(pack, surface, path: Path, *, lang: str, clipped) -> MapResult:
                                   "findings": [[f.as_dict() for f in c.result.findings] for c in kept]},
                                  geometry=[c.part for c in kept], crs=frame.crs)
         apps = gpd.GeoDataFrame(__import__("pandas").concat([apps, extra], ignore_index=True), crs=frame.crs)
-    result = render_web(pack, path, lang=lang, apps=apps.to_crs("EPSG:4549"), extent="county")
+    result = render_web(pack, path, lang=lang, apps=apps.to_crs(pack.work_crs), extent="county")
     t = TITLES["zh" if lang == "zh" else "en"]
     rules = used_rules(pack, frame)
     titles = [by_code[c].title_zh if lang == "zh" else by_code[c].title_en for c in rules]
