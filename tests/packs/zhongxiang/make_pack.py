@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import geopandas as gpd
 import shapely
+import shapely.ops
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
@@ -157,6 +159,7 @@ def gdzb(geom: Polygon) -> str:
 
 
 def main() -> None:
+    os.environ["OGR_CURRENT_DATE"] = "2024-06-01T00:00:00Z"  # GeoPackage timestamps: the same bytes each run
     county = Polygon(COUNTY_LONLAT)
     county_work = gpd.GeoSeries([county], crs=LONLAT_CRS).to_crs(WORK_CRS).iloc[0]
 
@@ -220,8 +223,99 @@ def main() -> None:
     print(json.dumps({"bridge": BRIDGE.wkt}))
 
 
+# -- cases: applications with the verdict and rules the plan's rules give them ----------------------
+EXPLORE = {"right_type": "探矿权", "stage": "普查", "green_mine": "是", "grant": "挂牌"}
+QUARRY = {"right_type": "采矿权", "mineral": "建筑石料用灰岩", "method": "露天", "annual_output": 100,
+          "output_unit": "万吨/年", "licence_years": 15, "green_mine": "是", "grant": "挂牌", "clean_grant": "是",
+          "restoration_plan": "是", "mine_status": "新建"}
+PHOSPHATE = {**QUARRY, "mineral": "磷矿", "method": "地下", "annual_output": 50, "licence_years": 15}
+
+
+def _quarry_near(geom, distance_m: float, side=(1.0, 0.0), size_m: float = 300.0) -> Polygon:
+    """A square quarry ``distance_m`` from ``geom`` (edge to edge) on ``side`` (a unit vector)."""
+    nearest = geom.centroid if geom.geom_type == "Point" else None
+    if nearest is None:
+        far = shapely.Point(geom.centroid.x + side[0] * 1e5, geom.centroid.y + side[1] * 1e5)
+        nearest = shapely.ops.nearest_points(geom, far)[0]
+    cx = nearest.x + side[0] * (distance_m + size_m / 2)
+    cy = nearest.y + side[1] * (distance_m + size_m / 2)
+    return box(cx - size_m / 2, cy - size_m / 2, cx + size_m / 2, cy + size_m / 2)
+
+
+def cases() -> list[tuple[dict, Polygon]]:
+    area = mining_area()
+    # the mining area cut with 302 m discs drawn finely: every corner more than 300 m from a house
+    houses = shapely.union_all([Point(xy).buffer(BLAST_M + 2, quad_segs=16) for _, _, xy in RESIDENTIAL])
+    drawn = MB_02.difference(houses)
+    west_half = drawn.intersection(box(*MB_02.bounds[:2], MB02_C[0] - 100, MB_02.bounds[3]))
+    rail_at = shapely.ops.nearest_points(RAILWAY, Point(at(-4, -20)))[0]
+    site = rect(9, -10.5, 11.5, -9.5)  # a logistics park reaching into ZX-EB-01
+    out = [
+        ({"id": "ZX-EXP-A", **EXPLORE, "mineral": "岩盐", "holder": "甲勘查院",
+          "expect_verdict": "allowed", "expect_rules": "", "expect_not": "E200,E201,E202,T260,G251,K310"}, EB_01),
+        ({"id": "ZX-EXP-PROHIBITED", **EXPLORE, "mineral": "可耕地砖瓦用粘土", "holder": "乙公司",
+          "expect_verdict": "forbidden", "expect_rules": "M100,E200", "expect_not": ""}, rect(-2, 25, 0, 27)),
+        # T260's severity is raised to forbidden by [catalogue.T260] severity
+        ({"id": "ZX-EXP-AGREEMENT", **EXPLORE, "mineral": "岩盐", "stage": "详查", "grant": "协议",
+          "holder": "丙勘查院", "expect_verdict": "forbidden", "expect_rules": "T260",
+          "expect_not": "E200,E201,E202"}, EB_02),
+        ({"id": "ZX-MIN-PHOSPHATE-A", **PHOSPHATE, "holder": "丁磷化公司", "expect_verdict": "allowed",
+          "expect_rules": "", "expect_not": "X210,X211,X212,X221,X224,K312,L242,V230"}, MB_01),
+        # 150 万吨/年 alone passes the phosphate output cap of 120 (the [[indicators]] entry for K312)
+        ({"id": "ZX-MIN-PHOSPHATE-CAP", **PHOSPHATE, "annual_output": 150, "licence_years": 10,
+          "holder": "戊磷化公司", "expect_verdict": "restricted", "expect_rules": "K312",
+          "expect_not": "X210,X212,X221,X224"}, MB_01),
+        # no 探转采 mineral in this plan: a phosphate mine in the phosphate exploration block is outside
+        ({"id": "ZX-MIN-PHOSPHATE-EB", **PHOSPHATE, "holder": "己公司", "expect_verdict": "forbidden",
+          "expect_rules": "X210", "expect_not": ""}, EB_03.centroid.buffer(400, quad_segs=16)),
+        # the mining area (0.6752 km², 72 % of the block): covers the cut area, so no 大矿小开
+        ({"id": "ZX-MIN-LIMESTONE-A", **QUARRY, "holder": "庚建材公司", "expect_verdict": "allowed",
+          "expect_rules": "", "expect_not": "X210,X212,X220,X222,X223,X224,V230,L240,L241,L242"}, drawn),
+        # the whole 0.9402 km² block reaches 15 m from two houses: the 300 m blasting distance
+        ({"id": "ZX-MIN-LIMESTONE-BLAST", **QUARRY, "holder": "辛建材公司", "expect_verdict": "forbidden",
+          "expect_rules": "L242", "expect_not": "X212,X220,V230,L240"}, MB_02),
+        ({"id": "ZX-MIN-LIMESTONE-SMALL", **QUARRY, "holder": "壬建材公司", "expect_verdict": "forbidden",
+          "expect_rules": "X212", "expect_not": "L242,X220"}, west_half),
+        ({"id": "ZX-MIN-LIMESTONE-SHORT", **QUARRY, "annual_output": 80, "licence_years": 6,
+          "holder": "癸建材公司", "expect_verdict": "forbidden", "expect_rules": "X222,X223",
+          "expect_not": "L242,X212"}, drawn),
+        ({"id": "ZX-MIN-OUTSIDE-ZONE", **QUARRY, "holder": "子建材公司", "expect_verdict": "forbidden",
+          "expect_rules": "X210,X220", "expect_not": "V230,L240,L241,L242"}, rect(18, -12.3, 18.4, -11.9)),
+        ({"id": "ZX-MIN-RAILWAY", **QUARRY, "holder": "丑建材公司", "expect_verdict": "forbidden",
+          "expect_rules": "X210,X220,V230,L240", "expect_not": "L241"},
+         box(rail_at.x + 600, rail_at.y - 150, rail_at.x + 900, rail_at.y + 150)),
+        ({"id": "ZX-MIN-RESERVOIR", **QUARRY, "holder": "寅建材公司", "expect_verdict": "forbidden",
+          "expect_rules": "X210,X220,V230", "expect_not": "L240,L241"}, _quarry_near(RESERVOIR, 300, (0, -1))),
+        ({"id": "ZX-MIN-BRIDGE", **QUARRY, "holder": "卯建材公司", "expect_verdict": "forbidden",
+          "expect_rules": "X210,X220,V230,L241", "expect_not": "L240"},
+         box(BRIDGE.x + 60, BRIDGE.y + 60, BRIDGE.x + 260, BRIDGE.y + 260)),
+        ({"id": "ZX-SITE-COVERS", "right_type": "建设项目", "holder": "辰物流公司", "expect_verdict": "restricted",
+          "expect_rules": "S270", "expect_not": "B100"}, site),
+        ({"id": "ZX-SITE-A", "right_type": "建设项目", "holder": "巳光伏公司", "expect_verdict": "allowed",
+          "expect_rules": "", "expect_not": "S270,B100"}, rect(-2, -26, 0, -25)),
+    ]
+    # the cap of 3 exploration rights, checked as one batch (group): the fourth, a second holder
+    # in ZX-EB-01, is beyond the cap and in a block that has a holder already
+    for i, (block, mineral, stage) in enumerate(((EB_01, "岩盐", "普查"), (EB_02, "岩盐", "详查"),
+                                                 (EB_03, "磷矿", "详查"), (EB_01, "岩盐", "普查")), start=1):
+        last = i == 4
+        out.append(({"id": f"ZX-CAP-{i}", **EXPLORE, "mineral": mineral, "stage": stage,
+                     "holder": f"勘查单位{i}", "group": "exploration-cap",
+                     "expect_verdict": "restricted" if last else "allowed",
+                     "expect_rules": "K310,K300" if last else "", "expect_not": "" if last else "K310,K300,K302"},
+                    block))
+    assert abs(area.area / 1e6 - MINING_AREA_KM2) < 0.0005, area.area
+    assert drawn.area / area.area > 0.99
+    return out
+
+
 def write_cases(path: Path) -> None:
-    pass
+    rows = [props for props, _ in cases()]
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    frame = gpd.GeoDataFrame([{k: r.get(k) for k in keys} for r in rows],
+                             geometry=[g for _, g in cases()], crs=WORK_CRS).to_crs("EPSG:4326")
+    path.unlink(missing_ok=True)
+    frame.to_file(path, engine="pyogrio", driver="GeoJSON", COORDINATE_PRECISION=9)
 
 
 if __name__ == "__main__":
