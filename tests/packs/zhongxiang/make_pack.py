@@ -51,7 +51,7 @@ def line(*points) -> LineString:
 
 
 # -- county (drawn in lon/lat, EPSG:4490) -----------------------------------------------------------
-COUNTY_LONLAT = [(112.42, 31.05), (112.50, 30.93), (112.68, 30.91), (112.86, 30.95), (112.98, 31.08),
+COUNTY_LONLAT = [(112.42, 31.05), (112.50, 30.93), (112.68, 30.91), (112.90, 30.92), (112.99, 31.05),
                  (112.97, 31.30), (112.88, 31.46), (112.70, 31.49), (112.52, 31.44), (112.43, 31.28)]
 
 # -- key zones and exploration blocks (km from ORIGIN) ----------------------------------------------
@@ -305,6 +305,9 @@ def cases() -> list[tuple[dict, Polygon]]:
                      "expect_rules": "K310,K300" if last else "", "expect_not": "" if last else "K310,K300,K302"},
                     block))
     assert abs(area.area / 1e6 - MINING_AREA_KM2) < 0.0005, area.area
+    county = gpd.GeoSeries([Polygon(COUNTY_LONLAT)], crs=LONLAT_CRS).to_crs(WORK_CRS).iloc[0].buffer(-1000)
+    for geom in (KEZ_01, KMZ_01, KMZ_02, EB_01, EB_02, EB_03, MB_01, MB_02, *(g for _, g in out)):
+        assert county.covers(geom), geom.bounds  # 1 km inside the county
     assert drawn.area / area.area > 0.99
     return out
 
