@@ -136,14 +136,15 @@ def write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, cpg: bool) -> None:
     _clean(path.with_suffix(""))
     frame.to_file(path, engine="pyogrio", encoding="GBK")
     cpg_path = path.with_suffix(".cpg")
+    dbf = path.with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    data[1:4] = bytes([124, 6, 1])  # DBF "last update" 2024-06-01, not today: the same bytes each run
     if cpg:
         cpg_path.write_text("GBK", encoding="ascii")  # what GDAL writes, stated explicitly
     else:
         cpg_path.unlink(missing_ok=True)
-        dbf = path.with_suffix(".dbf")
-        data = bytearray(dbf.read_bytes())
         data[29] = 0  # no language-driver id: only the plan.toml entry's `encoding` tells
-        dbf.write_bytes(bytes(data))
+    dbf.write_bytes(bytes(data))
 
 
 def gdzb(geom: Polygon) -> str:
