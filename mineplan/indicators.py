@@ -76,7 +76,7 @@ def _apps(frame) -> list[Application]:
 def evaluate(frame, pack) -> list[Indicator]:
     """The indicator table ([[indicators]] of the pack, in its order) for the rights in ``frame``
     (a registry frame: granted + pending)."""
-    from mineplan.rules.cross import UNIT_CODES, check_indicator
+    from mineplan.rules.cross import UNIT_CODES, check_indicator, indicator_minerals
     from mineplan.rules.mining import output_in
 
     catalog = MineralCatalog(pack.config)
@@ -93,7 +93,7 @@ def evaluate(frame, pack) -> list[Indicator]:
         return f"已登记 {granted}，申请中 {pending}", f"{granted} granted, {pending} pending"
 
     def of_minerals(group, entry):
-        minerals = set(entry.get("minerals", ()))
+        minerals = set(indicator_minerals(entry, pack))
         return [a for a in group if a.mineral in minerals] if minerals else group
 
     for k, entry in enumerate(pack.indicators):

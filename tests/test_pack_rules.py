@@ -243,3 +243,26 @@ def test_rules_command_explains_a_setback_from_the_pack():
     out = CliRunner().invoke(cli, ["rules", "L240"])
     assert out.exit_code == 0, out.output
     assert "铁路线路两侧1000米内" in out.output and "role 'two_lines' of classes railway" in out.output
+
+
+def test_an_indicator_counts_the_minerals_of_a_class(tmp_path):
+    """classes = ["key_mining"]: every key-mining mineral (Changle: 地热 and 建筑石料用灰岩) counts."""
+    root = pack_with(tmp_path, '''
+[[indicators]]
+key = "key_mines"
+title_zh = "重点开采矿种矿山数"
+title_en = "Mines of key mining minerals"
+counts = "mining_rights"
+classes = ["key_mining"]
+limit = 1
+kind = "max"
+rule = "K315"
+
+[catalogue.K315]
+clause = "test"
+''')
+    pack = load_pack(root)
+    assert set(pack.rule_set.by_code["K315"].minerals) == {"地热", "建筑石料用灰岩"}
+    a, b = block(pack, "CL-MB-01"), block(pack, "CL-MB-02")
+    frame = gpd.GeoDataFrame([{"id": "Q1", **MINE}, {"id": "Q2", **MINE}], geometry=[a, b], crs=pack.work_crs)
+    assert [finding(r, "K315").severity for r in check_frame(frame, pack=pack)] == ["pass", "restricted"]

@@ -386,12 +386,12 @@ class CountCap(CrossRule):
                         "(number {count_with_this})", (*facts, "within_cap")),
     }
 
-    def __init__(self, entry: dict):
+    def __init__(self, entry: dict, minerals: tuple[str, ...] = ()):
         self.entry = entry
         self.code = entry["rule"]
         self.right_type = CAP_COUNTS[entry["counts"]]
         self.applies_to = (self.right_type,)
-        self.minerals = tuple(entry.get("minerals", ()))
+        self.minerals = minerals
         self.limit = float(entry["limit"])
         self.severity = entry.get("severity", "restricted")
         self.what = (f"[[indicators]] {entry['key']}: at most {self.limit:g} {entry['counts'].replace('_', ' ')}"
@@ -453,10 +453,10 @@ class OutputCap(CrossRule):
                       "(counted before: {_before_en})", facts),
     }
 
-    def __init__(self, entry: dict):
+    def __init__(self, entry: dict, minerals: tuple[str, ...]):
         self.entry = entry
         self.code = entry["rule"]
-        self.minerals = tuple(entry["minerals"])
+        self.minerals = minerals
         self.limit = float(entry["limit"])
         self.unit = entry["unit"]
         self.unit_code = UNIT_CODES[self.unit]
@@ -516,8 +516,18 @@ class OutputCap(CrossRule):
 
 
 #: the keys of an [[indicators]] entry
-INDICATOR_KEYS = {"key", "title_zh", "title_en", "counts", "minerals", "limit", "kind", "unit", "clause", "rule",
-                  "severity", "note"}
+INDICATOR_KEYS = {"key", "title_zh", "title_en", "counts", "minerals", "classes", "limit", "kind", "unit", "clause",
+                  "rule", "severity", "note"}
+
+
+def indicator_minerals(entry: dict, pack) -> tuple[str, ...]:
+    """The minerals an [[indicators]] entry counts: its ``minerals`` and every mineral of the pack
+    whose ``classes`` meet its ``classes`` (e.g. ``classes = ["key_mining"]``); () for all."""
+    named = list(entry.get("minerals", ()))
+    classes = set(entry.get("classes", ()))
+    if classes:
+        named += [m for m, e in pack.config.get("minerals", {}).items() if classes & set(e.get("classes", ()))]
+    return tuple(dict.fromkeys(named))
 INDICATOR_COUNTS = ("exploration_rights", "mining_rights", "output", "share_medium_or_larger", "share_green")
 
 
@@ -541,8 +551,8 @@ def check_indicator(entry, pack, k: int) -> None:
     if not isinstance(entry["limit"], int | float) or isinstance(entry["limit"], bool):
         raise RuleConfigError(f"{where}: limit must be a number, got {entry['limit']!r}")
     if entry["counts"] == "output":
-        if not entry.get("minerals"):
-            raise RuleConfigError(f"{where}: an output indicator names its minerals")
+        if not indicator_minerals(entry, pack):
+            raise RuleConfigError(f"{where}: an output indicator names its minerals (or mineral classes)")
         if entry.get("unit") not in UNIT_CODES:
             raise RuleConfigError(f"{where}: unit {entry.get('unit')!r} is not one of {', '.join(UNIT_CODES)}")
     if entry.get("rule"):
@@ -555,4 +565,5 @@ def check_indicator(entry, pack, k: int) -> None:
 def cap_rule(entry, pack, k: int) -> CrossRule:
     """The cross rule enforcing the ``k``-th [[indicators]] entry (one that names a ``rule``)."""
     check_indicator(entry, pack, k)
-    return OutputCap(entry) if entry["counts"] == "output" else CountCap(entry)
+    minerals = indicator_minerals(entry, pack)
+    return OutputCap(entry, minerals) if entry["counts"] == "output" else CountCap(entry, minerals)
