@@ -1,4 +1,5 @@
-"""Loading a plan pack: ``plan.toml`` plus the layers it names, reprojected to EPSG:4549.
+"""Loading a plan pack: ``plan.toml`` plus the layers it names, reprojected to its work CRS
+(``[plan] crs``; Changle: EPSG:4549).
 
 A plan pack is a directory. The bundled one (Changle 2021-2025) ships inside the wheel as
 ``mineplan._data`` and sits at ``data/`` in a source checkout; ``--data DIR`` or
@@ -16,7 +17,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from mineplan import WORK_CRS
 from mineplan.errors import PlanPackError
 from mineplan.pack_sources import read_source
 
@@ -31,7 +31,7 @@ ROLES = {
     "two_lines": "any",
     "road_bridge": "any",
     "constraint": "any",
-    "setback": "any",  # features [[setbacks]] entries measure from (居民点 residential points …)
+    "setback": "any",  # features a [[setbacks]] entry measures from (e.g. 居民点 for a blasting distance)
 }
 #: Roles a pack must have for the rules to work.
 REQUIRED_ROLES = ("county", "exploration_block", "mining_block", "key_mining_zone")
@@ -46,21 +46,21 @@ FEATURE_FIELDS = (
 
 @dataclass
 class Layer:
-    """One layer of a pack, in EPSG:4549, with the plan.toml entry that named it."""
+    """One layer of a pack, in the pack's work CRS, with the plan.toml entry that named it."""
 
     name: str
     role: str
     path: Path
     title_zh: str
     title_en: str
-    frame: Any  # geopandas.GeoDataFrame in EPSG:4549, columns FEATURE_FIELDS + geometry
+    frame: Any  # geopandas.GeoDataFrame in the work CRS, columns FEATURE_FIELDS + geometry
     source_crs: str = ""
     verdict: str | None = None  # for constraint layers: the severity the layer gives
 
 
 @dataclass
 class PlanPack:
-    """A loaded plan pack. Geometries are in :data:`mineplan.WORK_CRS`."""
+    """A loaded plan pack. Geometries are in its work CRS (:attr:`work_crs`)."""
 
     root: Path
     config: dict
@@ -72,16 +72,25 @@ class PlanPack:
 
     @property
     def work_crs(self) -> str:
-        """The projected CRS areas and distances are measured in ([plan] crs)."""
-        return self.plan.get("crs", WORK_CRS)
+        """The projected CRS (metres) every area, distance and buffer is measured in: ``[plan] crs``
+        as written in plan.toml (e.g. ``"EPSG:4549"``), checked by :func:`read_config`."""
+        return self.plan["crs"]
 
     @property
     def rules(self) -> dict:
         return self.config.get("rules", {})
 
     @property
-    def indicators(self) -> dict:
-        return self.config.get("indicators", {})
+    def indicators(self) -> list[dict]:
+        """The indicator table ([[indicators]]): one entry per row, in the pack's order."""
+        return list(self.config.get("indicators", []))
+
+    @cached_property
+    def rule_set(self):
+        """The rules this pack enables, configured by it (:mod:`mineplan.rules.configure`)."""
+        from mineplan.rules.configure import build_rule_set
+
+        return build_rule_set(self)
 
     def layers_with_role(self, role: str) -> list[Layer]:
         return [layer for layer in self.layers.values() if layer.role == role]
@@ -93,12 +102,12 @@ class PlanPack:
 
         frames = [layer.frame.assign(layer=layer.name) for layer in self.layers_with_role(role)]
         if not frames:
-            return gpd.GeoDataFrame({c: [] for c in (*FEATURE_FIELDS, "layer")}, geometry=[], crs=WORK_CRS)
-        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WORK_CRS)
+            return gpd.GeoDataFrame({c: [] for c in (*FEATURE_FIELDS, "layer")}, geometry=[], crs=self.work_crs)
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=self.work_crs)
 
     @cached_property
     def county_geometry(self):
-        """The planning area (union of the county layer), a shapely geometry in EPSG:4549."""
+        """The planning area (union of the county layer), a shapely geometry in the work CRS."""
         import shapely
 
         return shapely.union_all(self.features("county").geometry.values)
@@ -153,14 +162,37 @@ def read_config(root: Path) -> dict:
     for key in ("plan", "layers"):
         if key not in config:
             raise PlanPackError(f"{path}: missing [{key}] table")
-    for key in ("id", "version", "adcode"):
+    for key in ("id", "version", "adcode", "crs"):
         if key not in config["plan"]:
-            raise PlanPackError(f"{path}: [plan] has no {key!r}")
+            hint = " (the projected work CRS in metres, e.g. crs = \"EPSG:4549\")" if key == "crs" else ""
+            raise PlanPackError(f"{path}: [plan] has no {key!r}{hint}")
+    check_work_crs(config["plan"]["crs"], path)
     return config
 
 
-def read_layer(root: Path, name: str, entry: dict) -> tuple[Layer | None, list[str]]:
-    """Read one layer; return it (or None) and the list of one-line problems found."""
+def check_work_crs(value, path: Path) -> None:
+    """``[plan] crs`` must name a projected CRS whose axes are in metres (areas and distances are
+    measured in it); else a one-line :class:`PlanPackError` naming plan.toml."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if not isinstance(value, str) or not value.strip():
+        raise PlanPackError(f"{path}: [plan] crs must be a CRS name such as \"EPSG:4549\", not {value!r}")
+    try:
+        crs = CRS.from_user_input(value)
+    except CRSError:
+        raise PlanPackError(f"{path}: [plan] crs {value!r} is not a CRS pyproj knows") from None
+    if not crs.is_projected:
+        raise PlanPackError(f"{path}: [plan] crs {value!r} ({crs.name}) is not projected: areas and distances "
+                            "need a projected CRS in metres (e.g. a CGCS2000 Gauss-Kruger CRS)")
+    units = {(ax.unit_name or "").lower() for ax in crs.axis_info}
+    if not units or not units <= {"metre", "meter", "m"}:
+        raise PlanPackError(f"{path}: [plan] crs {value!r} ({crs.name}) is not in metres "
+                            f"(axis units: {', '.join(sorted(units)) or 'none'})")
+
+
+def read_layer(root: Path, name: str, entry: dict, work_crs: str) -> tuple[Layer | None, list[str]]:
+    """Read one layer into ``work_crs``; return it (or None) and the list of one-line problems found."""
     import shapely
 
     role = entry.get("role")
@@ -194,7 +226,7 @@ def read_layer(root: Path, name: str, entry: dict) -> tuple[Layer | None, list[s
             problems.append(f"{label}: {feature}: invalid geometry: {shapely.is_valid_reason(geom)}")
         elif ROLES[role] == "polygon" and geom.geom_type not in ("Polygon", "MultiPolygon"):
             problems.append(f"{label}: {feature}: a {role} must be a polygon, got {geom.geom_type}")
-    frame = frame.to_crs(WORK_CRS)
+    frame = frame.to_crs(work_crs)
     frame = frame[[*FEATURE_FIELDS, "geometry"]]
     frame["code"] = frame["code"].astype(str)
     layer = Layer(
@@ -217,7 +249,7 @@ def read_pack(data_dir: str | Path | None = None) -> tuple[PlanPack, list[str]]:
     pack = PlanPack(root=root, config=config)
     problems: list[str] = []
     for name, entry in config["layers"].items():
-        layer, found = read_layer(root, name, entry)
+        layer, found = read_layer(root, name, entry, pack.work_crs)
         problems.extend(found)
         if layer is not None:
             pack.layers[name] = layer

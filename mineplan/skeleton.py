@@ -18,11 +18,11 @@ FOLDERS = ("zones", "blocks")
 
 def skeleton_text() -> str:
     """The commented skeleton plan.toml, with a catalogue entry for every rule."""
-    from mineplan.rules import CATALOGUE
+    from mineplan.rules import FIXED_RULES
 
     template = resources.files("mineplan").joinpath("templates", "plan.toml").read_text(encoding="utf-8")
     entries = []
-    for rule in CATALOGUE:
+    for rule in FIXED_RULES:
         title = " ".join(str(getattr(rule, "title_en", "") or "").split())
         entries.append(f"[catalogue.{rule.code}]" + (f"   # {title}" if title else "") + "\n"
                        'clause = ""                       # REQUIRED: the clause of the plan (or law) it enforces\n'

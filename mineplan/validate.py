@@ -13,7 +13,6 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from mineplan import WORK_CRS
 from mineplan.errors import PlanPackError
 from mineplan.pack import REQUIRED_ROLES, ROLES, PlanPack, bundled_data_dir, effective_date, pack_versions, read_pack
 
@@ -25,6 +24,8 @@ BLOCK_ROLES = ("exploration_block", "mining_block")
 class Validation:
     pack: PlanPack | None
     problems: list[str] = field(default_factory=list)
+    #: what is not a problem but changes what the rules can say (an enabled rule without its layer)
+    notes: list[str] = field(default_factory=list)
     areas: list[dict] = field(default_factory=list)  # per feature: layer, code, name, stated, measured
 
     @property
@@ -102,7 +103,7 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
     if missing:  # a pack still being written: say everything it lacks at once
         result = Validation(pack=None, problems=missing)
         if config is not None:
-            _check_catalogue(PlanPack(root=root, config=config), result)
+            _check_unfilled_rules(root / "plan.toml", config, result)
         return result
     pack, problems = read_pack(root)
     result = Validation(pack=pack, problems=list(problems))
@@ -118,7 +119,7 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
     for layer in pack.layers.values():
         for code, row in zip(layer.frame["code"], layer.frame.itertuples(), strict=True):
             by_code[code] = (layer, row)
-    # stated areas, measured in EPSG:4549
+    # stated areas, measured in the pack's work CRS
     for layer in pack.layers.values():
         if layer.role not in (*PLANNING_ROLES, "county"):
             continue
@@ -165,7 +166,7 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
                     result.problems.append(f"{blocks[a][0].path}: feature {blocks[a][1].code}: overlaps block "
                                            f"{blocks[b][1].code} ({area:,.0f} m²)")
     # each zone/block lies where the plan says
-    to_work = Transformer.from_crs("EPSG:4326", WORK_CRS, always_xy=True)
+    to_work = Transformer.from_crs("EPSG:4326", pack.work_crs, always_xy=True)
     for code, place in settings.get("places", {}).items():
         if code not in by_code:
             result.problems.append(f"{pack.root / 'plan.toml'}: [validation.places]: no feature {code!r}")
@@ -179,6 +180,32 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
     # the plan's own mining blocks are minable: outside every visibility range and legal setback
     _check_minable(pack, result)
     return result
+
+
+def _check_unfilled_rules(toml: Path, config: dict, result: Validation) -> None:
+    """Of a pack still being written: every enabled rule of mineplan without its clause, and every
+    [rules] parameter an enabled rule reads that is not there (without building the rules, which
+    needs them)."""
+    from mineplan.rules import FIXED_RULES
+
+    catalogue = config.get("catalogue", {})
+    catalogue = catalogue if isinstance(catalogue, dict) else {}
+    params = config.get("rules", {})
+    params = params if isinstance(params, dict) else {}
+    readers: dict[str, list[str]] = {}
+    for rule in FIXED_RULES:
+        entry = catalogue.get(rule.code, {})
+        if isinstance(entry, dict) and entry.get("enabled", True) is False:
+            continue
+        if not isinstance(entry, dict) or not entry.get("clause"):
+            result.problems.append(f"{toml}: [catalogue.{rule.code}]: missing, or has no clause (rule {rule.code} "
+                                   "is enabled: give its clause, or set enabled = false)")
+        for name in rule.params:
+            readers.setdefault(name, []).append(rule.code)
+    for name, codes in readers.items():
+        if name not in params:
+            result.problems.append(f"{toml}: [rules] has no {name!r} (read by rule {', '.join(codes)}; or disable "
+                                   "the rule with enabled = false)")
 
 
 def _check_versions(root: Path, result: Validation) -> None:
@@ -201,16 +228,31 @@ def _check_versions(root: Path, result: Validation) -> None:
 
 
 def _check_catalogue(pack: PlanPack, result: Validation) -> None:
-    """Every rule has its clause in the pack, and the pack names no rule mineplan lacks."""
-    from mineplan.rules import BY_CODE
+    """The pack's rules can be built; every enabled rule has its clause and its parameters in the
+    pack; the pack names no rule mineplan lacks; an enabled rule without a layer for its roles is
+    noted (it will report "not checked")."""
+    from mineplan.errors import RuleConfigError
+    from mineplan.index import SpatialIndex
 
     toml = pack.root / "plan.toml"
     catalogue = pack.config.get("catalogue", {})
-    for code in sorted(set(catalogue) - set(BY_CODE)):
-        result.problems.append(f"{toml}: [catalogue.{code}]: unknown rule code (known: {', '.join(BY_CODE)})")
-    for code in BY_CODE:
-        if not catalogue.get(code, {}).get("clause"):
-            result.problems.append(f"{toml}: [catalogue.{code}]: missing, or has no clause")
+    try:
+        rules = pack.rule_set
+    except RuleConfigError as exc:
+        result.problems.append(str(exc))
+        return
+    known = {*rules.codes, *rules.disabled}
+    for code in sorted(set(catalogue) - known):
+        result.problems.append(f"{toml}: [catalogue.{code}]: unknown rule code (known: {', '.join(sorted(known))})")
+    index = SpatialIndex(pack)
+    for rule in rules.rules:
+        if not catalogue.get(rule.code, {}).get("clause"):
+            result.problems.append(f"{toml}: [catalogue.{rule.code}]: missing, or has no clause (rule {rule.code} "
+                                   "is enabled: give its clause, or set enabled = false)")
+        missing = rule.missing_roles(index)
+        if missing:
+            result.notes.append(f"{toml}: rule {rule.code} is enabled but the pack has no layer for role "
+                                f"{' / '.join(missing)}: it will report \"not checked\"")
 
 
 def _check_minable(pack: PlanPack, result: Validation) -> None:
@@ -227,18 +269,27 @@ def _check_minable(pack: PlanPack, result: Validation) -> None:
         other = index.features.iloc[feat]
         result.problems.append(f"{pack.layers[block['layer']].path}: feature {block['code']}: {dist:.0f} m from "
                                f"{other['code']} ({other['name_en']}), inside its {limit:g} m visibility range")
-    rules = pack.rules
-    setbacks = [("two_lines", float(rules.get("railway_setback_m", 0)), set(rules.get("railway_classes", []))),
-                ("road_bridge", float(rules.get("bridge_setback_m", 0)), None)]
-    for role, limit, classes in setbacks:
-        near = index.within_distance(geoms, role, limit)
+    from mineplan.errors import RuleConfigError
+    from mineplan.rules.setbacks import setback_rules
+
+    try:
+        rules = pack.rule_set.rules
+    except RuleConfigError:
+        return  # reported by _check_catalogue
+    cut = pack.rules.get("mining_area", "coincide") == "within_block_after_setbacks"
+    for rule in setback_rules(rules):
+        if cut and rule.cuts_block:
+            continue  # the block is cut back by this setback: its mining area keeps clear of it
+        limit = rule.distance
+        near = index.within_distance(geoms, rule.role, limit)
+        allowed = set(index.select(rule.role, rule.classes, rule.layer).tolist())
         for app, feat, dist in zip(near["app"], near["feature"], near["distance"], strict=True):
             other = index.features.iloc[feat]
-            if classes is not None and other["class"] not in classes:
+            if feat not in allowed:
                 continue
             block = index.features.iloc[mining[app]]
             result.problems.append(f"{pack.layers[block['layer']].path}: feature {block['code']}: {dist:.0f} m from "
-                                   f"{other['code']} ({other['name_en']}), inside the {limit:g} m legal setback")
+                                   f"{other['code']} ({other['name_en']}), inside the {limit:g} m setback {rule.code}")
 
 
 def _number(value) -> float | None:

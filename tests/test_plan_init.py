@@ -13,12 +13,13 @@ from click.testing import CliRunner
 
 from mineplan.cli import cli
 from mineplan.pack import FEATURE_FIELDS, REQUIRED_ROLES, ROLES, bundled_data_dir, load_pack
-from mineplan.rules import BY_CODE
+from mineplan.rules import FIXED_RULES
 from mineplan.skeleton import init_pack, skeleton_text
 from mineplan.validate import validate_pack
 
 REPO = Path(__file__).resolve().parents[1]
 #: the [plan] keys the skeleton leaves as placeholders, in the order validate names them
+CODES = [rule.code for rule in FIXED_RULES]
 PLAN_KEYS = ("id", "version", "name_zh", "issued", "period", "adcode", "crs")
 SKELETON_LAYERS = ("county", "key_mining_zones", "exploration_blocks", "mining_blocks")
 
@@ -36,7 +37,7 @@ def test_init_writes_the_skeleton_and_empty_layer_folders(tmp_path):
     assert sorted(p.name for p in root.iterdir()) == ["blocks", "plan.toml", "zones"]
     assert not any((root / "zones").iterdir()) and not any((root / "blocks").iterdir())
     config = tomllib.loads((root / "plan.toml").read_text(encoding="utf-8"))
-    assert set(config["catalogue"]) == set(BY_CODE)
+    assert set(config["catalogue"]) == set(CODES)
     assert {e["role"] for e in config["layers"].values()} == set(REQUIRED_ROLES)
 
 
@@ -62,7 +63,9 @@ def test_validate_on_the_skeleton_lists_exactly_what_is_missing(tmp_path):
     want = [*(f"{toml}: [plan] {key!r} is missing" for key in PLAN_KEYS),
             *(f"{toml}: [layers.{name}]: no 'file'" for name in SKELETON_LAYERS),
             f"{toml}: [minerals]: no mineral",
-            *(f"{toml}: [catalogue.{code}]: missing, or has no clause" for code in BY_CODE)]
+            *(f"{toml}: [catalogue.{code}]: missing, or has no clause (rule {code} is enabled" for code in CODES),
+            *(f"{toml}: [rules] has no {name!r} (read by rule " for name in
+              dict.fromkeys(name for rule in FIXED_RULES for name in rule.params))]
     assert len(lines) == len(want) + 1
     for line, start in zip(lines, want, strict=False):
         assert line.startswith(start), (line, start)
@@ -74,7 +77,7 @@ def test_load_pack_on_the_skeleton_is_one_line(tmp_path):
     root = _init(tmp_path)
     result = CliRunner().invoke(cli, ["--data", str(root), "plan"])
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"mineplan: error: {root / 'plan.toml'}: [layers.county]: no 'file'")
+    assert result.stderr.startswith(f"mineplan: error: {root / 'plan.toml'}: [plan] crs ")  # the first problem
     assert result.stderr.count("\n") == 1
 
 
@@ -143,9 +146,11 @@ def test_the_skeleton_names_every_key_of_the_schema():
         assert word in layer_doc, word
     for word in (*others, *ROLES, *FEATURE_FIELDS):
         assert word in text, word
-    for key, value in tomllib.loads((bundled_data_dir() / "plan.toml").read_text(encoding="utf-8"))["rules"].items():
-        if not isinstance(value, dict):  # every flat rule parameter of the bundled pack is described
-            assert re.search(rf"(?m)^# {key} = .+# \S", text), key
+    bundled = tomllib.loads((bundled_data_dir() / "plan.toml").read_text(encoding="utf-8"))["rules"]
+    flat = [key for key, value in bundled.items() if not isinstance(value, dict)]
+    for key in {*flat, *(name for rule in FIXED_RULES for name in rule.params)}:
+        # every flat rule parameter of the bundled pack, and every one a rule reads, is described
+        assert re.search(rf"(?m)^# {key} = .+# \S", text), key
 
 
 def test_every_required_line_says_so():

@@ -67,7 +67,7 @@ def options_from(ctx: click.Context, pack, *, radius, constraints, fix, strict, 
     if registry_path:
         from mineplan.registry import open_registry
 
-        existing = open_registry(registry_path).existing_rights()
+        existing = open_registry(registry_path, work_crs=pack.work_crs).existing_rights()
     return RunOptions(constraints=constraint_layers(pack, [parse_constraint(c) for c in constraints]),
                       existing=existing, radius=radius, fix=fix, strict=strict, layer=layer, crs=input_crs,
                       angle_format=angle_format, encoding=encoding, **more)

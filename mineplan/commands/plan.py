@@ -70,8 +70,10 @@ def validate(ctx: click.Context, data_dir: str | None) -> None:
         ctx.exit(1)
     county = [a for a in result.areas if a["layer"] and a["stated_km2"] and a["code"] and "county" in a["layer"]]
     for area in county:
-        out.print(f"county {area['code']}: measured {area['measured_km2']:.1f} km² (EPSG:4549) vs the plan's "
-                  f"{area['stated_km2']:g} km²")
+        out.print(f"county {area['code']}: measured {area['measured_km2']:.1f} km² ({result.pack.work_crs}) "
+                  f"vs the plan's {area['stated_km2']:g} km²")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     if result.ok:
         out.print(f"[green]ok[/]: {len(result.pack.layers)} layers, "
                   f"{sum(len(la.frame) for la in result.pack.layers.values())} features, every invariant holds")

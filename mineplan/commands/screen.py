@@ -73,13 +73,11 @@ def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, fi
     if not quiet:
         for note in summary.notes:
             click.echo(f"note: {note}", err=True)
-        render_summary(console(), summary)
+        render_summary(console(), summary, pack)
 
 
-def render_summary(out, summary) -> None:
+def render_summary(out, summary, pack) -> None:
     from rich.table import Table
-
-    from mineplan.rules import BY_CODE
 
     head = Table(title=f"{summary.rows} applications screened in {summary.seconds:.1f} s → {summary.output}")
     head.add_column("verdict")
@@ -98,7 +96,7 @@ def render_summary(out, summary) -> None:
         for col in ("rule", "title", "forbidden", "restricted", "cannot judge"):
             rules.add_column(col, justify="right" if col not in ("rule", "title") else "left")
         for code, counts in sorted(summary.rules.items()):
-            rule = BY_CODE.get(code)
+            rule = pack.rule_set.by_code.get(code)
             rules.add_row(code, rule.title_zh if rule else "", str(counts.get("forbidden", 0)),
                           str(counts.get("restricted", 0)), str(counts.get("cannot_judge", 0)))
         out.print(rules)

@@ -53,8 +53,8 @@ def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, c
     if clip_path:
         from mineplan.readers import read_applications
 
-        read = read_applications(clip_path, layer=options.layer, crs=options.crs, fix=options.fix,
-                                 plan_area=pack.county_geometry)
+        read = read_applications(clip_path, work_crs=pack.work_crs, layer=options.layer, crs=options.crs,
+                                 fix=options.fix, plan_area=pack.county_geometry)
         clipped = clip(pack, options, read.frame, surf, margin=margin, largest=largest)
     out = console()
     if fmt == "json":
@@ -62,7 +62,7 @@ def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, c
     else:
         _print_surface(out, surf, lang)
         if clipped is not None:
-            _print_clipped(out, clipped, lang)
+            _print_clipped(out, clipped, lang, pack)
     if output:
         from mineplan.siting import clipped_frame
 
@@ -144,8 +144,8 @@ def _print_surface(out, surf, lang: str) -> None:
     out.print(f"{t['faces']} faces, {t['total_s']:.2f} s" if not zh else f"{t['faces']} 个面，{t['total_s']:.2f} 秒")
 
 
-def _print_clipped(out, clipped, lang: str) -> None:
-    from mineplan.rules import BY_CODE
+def _print_clipped(out, clipped, lang: str, pack) -> None:
+    by_code = pack.rule_set.by_code
 
     zh = lang == "zh"
     for c in clipped:
@@ -157,7 +157,7 @@ def _print_clipped(out, clipped, lang: str) -> None:
             out.print(f"[b]{c.id}[/b]: area {c.area_km2:.4f} km², kept {c.kept_km2:.4f} km², removed "
                       f"{c.removed_km2:.4f} km²")
         for code, area in c.removed_by.items():
-            title = BY_CODE[code].title_zh if zh else BY_CODE[code].title_en
+            title = by_code[code].title_zh if zh else by_code[code].title_en
             out.print(f"  − {code} {title}: {area:.4f} km²")
         if c.margin_km2 > 0:
             out.print(f"  − 与禁止区保持间距（--margin）及舍弃的碎片: {c.margin_km2:.4f} km²" if zh else
