@@ -6,9 +6,6 @@ every case (an application with ``expect_verdict``, ``expect_rules`` -- codes th
 restricted, forbidden or cannot_judge -- and ``expect_not`` -- codes that must not) gives that
 through ``check_frame`` and through ``screen(..., findings="json")``. Cases with the same ``group``
 are checked together (the cross rules: caps, one holder per block); the others each alone.
-
-The zhongxiang pack uses plan-pack keys other branches are adding (issue 14); until mineplan.pack
-reads them its cases are skipped by ``NEEDS_ISSUE_14`` below (remove it once merged).
 """
 
 from __future__ import annotations
@@ -31,20 +28,6 @@ FIRES = ("restricted", "forbidden", "cannot_judge")
 EXPECT = ("expect_verdict", "expect_rules", "expect_not", "group")
 
 
-def _pack_supports_issue_14() -> bool:
-    """Whether mineplan.pack reads the issue-14 keys the zhongxiang pack needs ([plan] crs,
-    layer where/encoding/coordinates, the setback role, [[setbacks]], [[indicators]])."""
-    import mineplan.pack as pack_module
-
-    return "setback" in getattr(pack_module, "ROLES", {})
-
-
-#: TEMPORARY (issue 14): remove this marker, and its use in _packs(), once the plan-pack features
-#: of issue 14 are merged; the zhongxiang pack must then pass like Changle's.
-NEEDS_ISSUE_14 = pytest.mark.skipif(not _pack_supports_issue_14(),
-                                    reason="mineplan.pack does not read the issue-14 plan-pack keys yet")
-
-
 def pack_root(folder: Path) -> Path:
     if (folder / "plan.toml").is_file():
         return folder
@@ -58,8 +41,7 @@ def pack_root(folder: Path) -> Path:
 def _packs() -> list:
     out = []
     for folder in sorted(p for p in PACKS.iterdir() if (p / "cases.geojson").is_file()):
-        marks = [NEEDS_ISSUE_14] if folder.name == "zhongxiang" else []
-        out.append(pytest.param(folder, id=folder.name, marks=marks))
+        out.append(pytest.param(folder, id=folder.name))
     return out
 
 
@@ -67,16 +49,14 @@ def _batches(folder: Path) -> list:
     """(pack folder, group frame) per batch, with pytest ids naming pack and case ids."""
     cases = gpd.read_file(folder / "cases.geojson")
     groups = cases["group"].fillna("") if "group" in cases.columns else pd.Series([""] * len(cases))
-    marks = [NEEDS_ISSUE_14] if folder.name == "zhongxiang" else []
     out = []
     for key in dict.fromkeys(groups):
         if key:
             batch = cases[groups == key]
-            out.append(pytest.param(folder, batch, id=f"{folder.name}-{key}", marks=marks))
+            out.append(pytest.param(folder, batch, id=f"{folder.name}-{key}"))
         else:
             for i in cases.index[groups == ""]:
-                out.append(pytest.param(folder, cases.loc[[i]], id=f"{folder.name}-{cases.at[i, 'id']}",
-                                        marks=marks))
+                out.append(pytest.param(folder, cases.loc[[i]], id=f"{folder.name}-{cases.at[i, 'id']}"))
     return out
 
 

@@ -343,11 +343,12 @@ class OutputWithinResource(Rule):
         resource = blocks.map({c: float(e["resource_wm3"]) for c, e in table.items()}).to_numpy(dtype=float)
         source = blocks.map({c: e.get("source") for c, e in table.items()}).to_numpy(dtype=object)
         source[pd.isna(source)] = None
-        # an official layer may carry the resource as a field (mapped to resource_wm3): it comes first
+        # an official layer may carry the resource as a field (mapped to resource_wm3): used where the
+        # pack's [resources] (with the plan's sentence) does not state the block's
         if "resource_wm3" in ctx.index.features.columns:
             given = pd.to_numeric(ctx.index.features["resource_wm3"], errors="coerce").to_numpy(dtype=float)
             layer = ctx.index.features["layer"].to_numpy(dtype=object)
-            has = (feature >= 0) & ~np.isnan(given[np.maximum(feature, 0)])
+            has = (feature >= 0) & np.isnan(resource) & ~np.isnan(given[np.maximum(feature, 0)])
             resource = np.where(has, given[np.maximum(feature, 0)], resource)
             source[has] = [f"layer {layer[f]}: resource_wm3" for f in feature[has].tolist()]
         known = rows & ~np.isnan(resource)
