@@ -119,12 +119,23 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
     for layer in pack.layers.values():
         for code, row in zip(layer.frame["code"], layer.frame.itertuples(), strict=True):
             by_code[code] = (layer, row)
-    # stated areas, measured in the pack's work CRS
+    # stated areas, measured in the pack's work CRS, or on the ellipsoid where the pack says its
+    # stated areas are ellipsoidal ([validation] area_method = "ellipsoidal", as official areas are)
+    method = settings.get("area_method", "projected")
+    if method not in ("projected", "ellipsoidal"):
+        result.problems.append(f"{pack.root / 'plan.toml'}: [validation] area_method = {method!r} is not "
+                               "'projected' or 'ellipsoidal'")
+        method = "projected"
     for layer in pack.layers.values():
         if layer.role not in (*PLANNING_ROLES, "county"):
             continue
         for row in layer.frame.itertuples():
-            measured = row.geometry.area / 1e6 if row.geometry is not None else float("nan")
+            if row.geometry is None:
+                measured = float("nan")
+            elif method == "ellipsoidal":
+                measured = ellipsoidal_area(row.geometry, pack.work_crs) / 1e6
+            else:
+                measured = row.geometry.area / 1e6
             stated = _number(row.stated_area_km2)
             result.areas.append({"layer": layer.name, "code": row.code, "name_zh": row.name_zh, "stated_km2": stated,
                                  "measured_km2": measured, "provenance": row.provenance})
@@ -225,6 +236,20 @@ def _check_versions(root: Path, result: Validation) -> None:
         if version.name:
             _, problems = read_pack(version.root)
             result.problems.extend(problems)
+
+
+def ellipsoidal_area(geometry, work_crs: str) -> float:
+    """The area (m²) of ``geometry`` (in ``work_crs``) on the ellipsoid of the work CRS's datum:
+    the area an official table states, free of the projection's scale."""
+    from pyproj import CRS, Geod
+
+    crs = CRS.from_user_input(work_crs)
+    geographic = crs.geodetic_crs
+    to_geo = Transformer.from_crs(crs, geographic, always_xy=True)
+    lonlat = shapely.transform(geometry, lambda xy: np.column_stack(to_geo.transform(xy[:, 0], xy[:, 1])))
+    ellipsoid = geographic.ellipsoid
+    geod = Geod(a=ellipsoid.semi_major_metre, rf=ellipsoid.inverse_flattening)
+    return abs(geod.geometry_area_perimeter(lonlat)[0])
 
 
 def _check_catalogue(pack: PlanPack, result: Validation) -> None:

@@ -266,3 +266,27 @@ clause = "test"
     a, b = block(pack, "CL-MB-01"), block(pack, "CL-MB-02")
     frame = gpd.GeoDataFrame([{"id": "Q1", **MINE}, {"id": "Q2", **MINE}], geometry=[a, b], crs=pack.work_crs)
     assert [finding(r, "K315").severity for r in check_frame(frame, pack=pack)] == ["pass", "restricted"]
+
+
+def test_validate_can_measure_stated_areas_on_the_ellipsoid(tmp_path):
+    """Official areas are ellipsoidal: [validation] area_method = "ellipsoidal" measures on the
+    datum's ellipsoid, free of the projection's scale (zhongxiang's blocks lie 1.3–1.5° off CM 114E,
+    where the projected area is about 0.03 % larger)."""
+    import shutil
+    from pathlib import Path
+
+    from mineplan.validate import ellipsoidal_area
+
+    source = Path(__file__).resolve().parent / "packs" / "zhongxiang"
+    root = tmp_path / "zx"
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns("cases.geojson", "__pycache__"))
+    toml = root / "plan.toml"
+    body = toml.read_text(encoding="utf-8").replace("area_tolerance = 0.005", "area_tolerance = 0.0001")
+    toml.write_text(body, encoding="utf-8")
+    assert validate_pack(root).ok  # the fixture's GHQMJ are projected areas
+    toml.write_text(body.replace("[validation]\n", '[validation]\narea_method = "ellipsoidal"\n'), encoding="utf-8")
+    problems = validate_pack(root).problems
+    assert any("ZX-MB-02: area 0.940 km² differs from the plan's 0.9402 km²" in p for p in problems), problems
+    pack = load_pack(root)
+    square = shapely.box(500_000, 3_400_000, 501_000, 3_401_000)  # 1 km² on the central meridian
+    assert ellipsoidal_area(square, pack.work_crs) == pytest.approx(1e6, rel=2e-4)
