@@ -167,3 +167,16 @@ def test_validate_checks_the_versions(dated):
         'effective = "2022-13-01"', 'effective = "2022-02-01"').replace(
         "../../blocks/mining_blocks", "../../blocks/none"), encoding="utf-8")
     assert any("none.geojson: layer 'mining_blocks': file not found" in p for p in validate_pack(dated).problems)
+
+
+def test_serve_as_of_loads_the_version_in_force(dated, monkeypatch):
+    """serve --as-of: the app serves the version in force (uvicorn itself is not started here)."""
+    import uvicorn
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.setdefault("pack", app.state.settings.pack))
+    result = CliRunner().invoke(cli, ["--data", str(dated), "serve", "--as-of", "2023-01-15"])
+    assert result.exit_code == 0, result.output
+    assert served["pack"].plan["version"] == "2022.01.01-r0"
+    early = CliRunner().invoke(cli, ["--data", str(dated), "serve", "--as-of", "2020-01-01"])
+    assert early.exit_code == 2 and "no version of" in early.stderr
