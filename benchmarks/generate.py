@@ -5,7 +5,7 @@
 A realistic mix: 40 % sites (建设项目), 40 % mining rights, 20 % exploration rights; 20 % points,
 70 % small polygons (50–200 m squares, rotated), 10 % large polygons (0.5–1.5 km); 5 % of the rights
 sit on a planning block of their mineral; ~0.1 % bow-tie (invalid) polygons and ~0.05 % unknown
-minerals become error rows. Coordinates are EPSG:4549 (CGCS2000 3-degree zone 40, metres);
+minerals become error rows. Coordinates are in the pack's work CRS ([plan] crs; Changle: EPSG:4549, metres);
 written as GeoParquet in row groups of 100 000.
 """
 
@@ -94,7 +94,7 @@ def generate(n: int, seed: int = 42, pack=None):
         "applicant": [f"公司{k}" for k in rng.integers(0, max(10, n // 20), n)],
         "submitted": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365 * 24 * 3600, n), unit="s"),
     })
-    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4549")
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs=pack.work_crs)
 
 
 def main(argv=None):

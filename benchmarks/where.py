@@ -68,10 +68,10 @@ def main() -> None:
     print(f"pack and index: {time.perf_counter() - t:.2f} s")
     rng = np.random.default_rng(args.seed)
     parcels = gpd.GeoDataFrame({"code": [f"P{k}" for k in range(args.parcels)]},
-                               geometry=scatter(pack, args.parcels, (80, 400), rng), crs="EPSG:4549")
+                               geometry=scatter(pack, args.parcels, (80, 400), rng), crs=pack.work_crs)
     rights = gpd.GeoDataFrame([{"id": f"R{k}", "holder": f"H{k}", "right_type": "mining", "mineral": "建筑石料用灰岩",
                                 "method": "open_pit", "status": "granted"} for k in range(args.rights)],
-                              geometry=scatter(pack, args.rights, (200, 900), rng), crs="EPSG:4549")
+                              geometry=scatter(pack, args.rights, (200, 900), rng), crs=pack.work_crs)
     base = constraint_layers(pack)
     cases = [
         ("quarry", RunOptions(overrides=QUARRY, constraints=base)),

@@ -1,6 +1,6 @@
 """The rule catalogue as plain data: what ``mineplan rules [CODE]`` shows, for JSON consumers.
 
-Each rule joins the code's definition (:data:`mineplan.rules.CATALOGUE`) with the plan pack's
+Each rule joins the code's definition (the pack's :attr:`~mineplan.pack.PlanPack.rule_set`) with the plan pack's
 catalogue entry (the clause and the plan's own sentence). The web API returns these objects.
 """
 
@@ -25,15 +25,11 @@ def rule_entry(rule, pack: PlanPack) -> dict:
 
 
 def rule_list(pack: PlanPack) -> list[dict]:
-    """Every rule of the catalogue, in catalogue order."""
-    from mineplan.rules import CATALOGUE
-
-    return [rule_entry(rule, pack) for rule in CATALOGUE]
+    """Every rule the pack enables, in report order."""
+    return [rule_entry(rule, pack) for rule in pack.rule_set.rules]
 
 
 def find_rule(pack: PlanPack, code: str) -> dict | None:
     """The rule with ``code`` (case-insensitive), or None when there is no such rule."""
-    from mineplan.rules import BY_CODE
-
-    rule = BY_CODE.get(code.upper())
+    rule = pack.rule_set.by_code.get(code.upper())
     return None if rule is None else rule_entry(rule, pack)

@@ -91,11 +91,9 @@ def check_frame(frame, *, pack: PlanPack | None = None, overrides: dict | None =
     One :class:`Result` per row, in order. With ``collect`` a refused row becomes an error result;
     otherwise the first raises :class:`~mineplan.errors.InputError`. ``existing``: rights already
     granted or pending (GeoDataFrame, work CRS); ``rules``: limit the run to some rules."""
-    from mineplan import WORK_CRS
-
     pack = pack or load_pack()
-    if frame.crs is not None and frame.crs != WORK_CRS:
-        frame = frame.to_crs(WORK_CRS)
+    if frame.crs is not None and frame.crs != pack.work_crs:
+        frame = frame.to_crs(pack.work_crs)
     engine = Engine(pack, _options(options, overrides=overrides or {}, radius=radius, constraints=constraints,
                                    existing=existing, rules=rules))
     return results_of(engine, [frame], path=path, collect=collect)
@@ -112,7 +110,7 @@ def check_file(path: str | Path, *, pack: PlanPack | None = None, overrides: dic
     if options is None:
         options = RunOptions(overrides=overrides or {}, constraints=constraint_layers(pack, constraints),
                              existing=existing, radius=radius, fix=fix, layer=layer, crs=crs, findings="json")
-    read = read_applications(path, layer=options.layer, crs=options.crs, fix=options.fix,
+    read = read_applications(path, work_crs=pack.work_crs, layer=options.layer, crs=options.crs, fix=options.fix,
                              plan_area=pack.county_geometry, angle_format=options.angle_format,
                              encoding=options.encoding)
     results = results_of(Engine(pack, options), [read.frame], path=str(path))

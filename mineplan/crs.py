@@ -6,8 +6,10 @@ parsed. :func:`infer_reading` tries every plausible reading and keeps the one th
 inside the plan area; it refuses when none or several do.
 
 Survey convention (CONTEXT.md): X is the northing (7 digits), Y the easting (8 digits with the
-2-digit zone prefix, or 6 without). Changle lies in 3-degree zone 40 (CM 120E) and in
-6-degree zone 20 (CM 117E):
+2-digit zone prefix, or 6 without). Unlabeled survey metres are first tried in the zones of the
+plan pack's work CRS (``[plan] crs``, :func:`work_zones`): the 3-degree CGCS2000 zone with its
+central meridian and the 6-degree zone holding the plan area. Changle's work CRS is EPSG:4549,
+so it is tried in 3-degree zone 40 (CM 120E) and in 6-degree zone 20 (CM 117E):
 
 =========  =============================================  ======================
 EPSG       name (pyproj)                                  easting
@@ -18,7 +20,8 @@ EPSG       name (pyproj)                                  easting
 4509       CGCS2000 / Gauss-Kruger CM 117E                xxx xxx
 =========  =============================================  ======================
 
-Beijing 1954 (EPSG:2416 zone 40, 2437 CM 120E) and Xian 1980 (EPSG:2364 zone 40, 2385 CM 120E)
+A county in zone 38 (work CRS EPSG:4547, CM 114E) is tried in EPSG:4526 (zone 38, prefixed),
+EPSG:4547 and its 6-degree zone. Beijing 1954 and Xian 1980 (e.g. EPSG:2416 / 2364 for zone 40)
 differ from CGCS2000 by tens of metres only, so they are never inferred: name them with ``crs``.
 """
 
@@ -33,7 +36,6 @@ import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
-from mineplan import WORK_CRS
 from mineplan.errors import AmbiguousCRSError, InputError
 
 #: Buffer (metres) around the plan area inside which a reading counts as "in the plan area".
@@ -181,31 +183,49 @@ def parse_crs(name, *, path=None) -> SourceCRS:
 
 
 # --------------------------------------------------------------------------------------
-# Transforming to the working CRS
+# Transforming to the working CRS (the plan pack's ``[plan] crs``)
 # --------------------------------------------------------------------------------------
-_TRANSFORMERS: dict[str, Transformer] = {}
+_TRANSFORMERS: dict[tuple[str, str], Transformer] = {}
+_WORK: dict[str, CRS] = {}
 
 
-def _transformer(src: CRS) -> Transformer:
-    key = src.to_wkt()
+def work_crs_of(work_crs) -> CRS:
+    """The work CRS (a name such as ``"EPSG:4549"``, or a pyproj CRS) as a pyproj CRS, cached."""
+    if isinstance(work_crs, CRS):
+        return work_crs
+    key = str(work_crs)
+    crs = _WORK.get(key)
+    if crs is None:
+        crs = _WORK[key] = CRS.from_user_input(work_crs)
+    return crs
+
+
+def _transformer(src: CRS, work_crs) -> Transformer:
+    work = work_crs_of(work_crs)
+    key = (src.to_wkt(), work.to_wkt())
     t = _TRANSFORMERS.get(key)
     if t is None:
-        t = Transformer.from_crs(src, WORK_CRS, always_xy=True)
+        t = Transformer.from_crs(src, work, always_xy=True)
         _TRANSFORMERS[key] = t
     return t
 
 
-def to_work(src: SourceCRS, x, y) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) in ``src`` (traditional GIS order: lon/easting first) -> EPSG:4549 metres."""
+def to_work(src: SourceCRS, x, y, work_crs) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) in ``src`` (traditional GIS order: lon/easting first) -> metres in ``work_crs``."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if src.web == "gcj02":
         x, y = gcj02_to_wgs84(x, y)
-        return _transformer(CRS.from_epsg(4326)).transform(x, y)
+        return _transformer(CRS.from_epsg(4326), work_crs).transform(x, y)
     if src.web == "bd09":
         x, y = bd09_to_wgs84(x, y)
-        return _transformer(CRS.from_epsg(4326)).transform(x, y)
-    return _transformer(src.crs).transform(x, y)
+        return _transformer(CRS.from_epsg(4326), work_crs).transform(x, y)
+    return _transformer(src.crs, work_crs).transform(x, y)
+
+
+def is_work_crs(src: SourceCRS, work_crs) -> bool:
+    """True when ``src`` is the work CRS itself (no projection needed)."""
+    return src.crs is not None and not src.web and src.crs == work_crs_of(work_crs)
 
 
 # --------------------------------------------------------------------------------------
@@ -229,8 +249,8 @@ class Reading:
             x, y = self.pre(x, y)
         return x, y
 
-    def to_work(self, a, b) -> tuple[np.ndarray, np.ndarray]:
-        return to_work(self.src, *self.xy(a, b))
+    def to_work(self, a, b, work_crs) -> tuple[np.ndarray, np.ndarray]:
+        return to_work(self.src, *self.xy(a, b), work_crs)
 
     def describe(self) -> str:
         words = []
@@ -263,10 +283,123 @@ def looks_like_degrees(a, b) -> bool:
     return bool(a.size) and bool(np.all(np.abs(a) <= 180) and np.all(np.abs(b) <= 180))
 
 
-def projected_candidates(a, b) -> list[Reading]:
-    """Every plausible survey-coordinate reading of pairs ``(a, b)`` in metres."""
+@dataclass(frozen=True)
+class WorkZones:
+    """The Gauss-Krüger zones the work CRS stands for: survey coordinates without a CRS are
+    tried there first. ``cm``: the work CRS's central meridian (None if it is not transverse
+    Mercator); ``zone3``: the 3-degree zone with that CM; ``zones6``: the 6-degree zone(s) holding
+    the plan area (both neighbours when a CM on a 6-degree boundary is all there is to go by)."""
+
+    crs: CRS
+    cm: float | None
+    zone3: int | None
+    zones6: tuple[int, ...]
+
+    def describe(self) -> str:
+        if self.cm is None:
+            return describe_crs(self.crs)
+        if self.zone3 is not None:
+            return f"zone {self.zone3} (CM {self.cm:g}E)"
+        return f"CM {self.cm:g}E"
+
+    def unprefixed(self) -> list[SourceCRS]:
+        """CRSs for eastings without a zone prefix, most likely first: CGCS2000 3-degree at the
+        work CM, the 6-degree zone(s), and the work CRS itself (when it is none of those)."""
+        out: list[SourceCRS] = []
+        if self.cm is not None and float(self.cm).is_integer():
+            for src in (gk_crs("CGCS2000", 3, cm=int(self.cm)),
+                        *(gk_crs("CGCS2000", 6, cm=zone_cm(z, 6)) for z in self.zones6)):
+                if src is not None:
+                    out.append(src)
+        if not any(src.crs == self.crs for src in out):
+            gk = gk_params(SourceCRS(self.crs))
+            if gk is None or gk.zone is None:  # (a prefixed work CRS reads 8 digits: a prefix reading)
+                out.append(SourceCRS(self.crs))
+        return out
+
+    def agrees(self, prefix: int) -> bool:
+        """Does an easting's zone prefix name the work CRS's zone (3-degree) or its 6-degree zone?"""
+        width = zone_width(prefix)
+        if self.cm is None or width is None:
+            return True
+        return prefix == self.zone3 if width == 3 else prefix in self.zones6
+
+
+def _lon_of(area, work: CRS) -> float | None:
+    """The longitude of the centre of ``area`` (a shapely geometry in ``work``), or None."""
+    if area is None or area.is_empty:
+        return None
+    c = area.centroid
+    try:
+        lon, _lat = Transformer.from_crs(work, work.geodetic_crs, always_xy=True).transform(c.x, c.y)
+    except Exception:  # a projection that cannot invert the point: fall back to the CM
+        return None
+    return float(lon) if math.isfinite(lon) else None
+
+
+def work_zones(work_crs, plan_area=None) -> WorkZones:
+    """The zones of the work CRS (:class:`WorkZones`); ``plan_area`` (in the work CRS) picks the
+    6-degree zone when the CM lies on a 6-degree boundary."""
+    work = work_crs_of(work_crs)
+    gk = gk_params(SourceCRS(work))
+    if gk is None:
+        return WorkZones(work, None, None, ())
+    cm = gk.cm
+    z3 = round(cm / 3)
+    zone3 = z3 if abs(cm / 3 - z3) < 1e-9 and zone_width(z3) == 3 else None
+    lon = _lon_of(plan_area, work)
+    z6 = round(cm / 6)
+    if lon is not None:
+        zones6 = (math.floor(lon / 6) + 1,)
+    elif abs(cm / 6 - z6) < 1e-9:  # on a 6-degree boundary: both neighbours
+        zones6 = (z6, z6 + 1)
+    else:
+        zones6 = (math.floor(cm / 6) + 1,)
+    return WorkZones(work, cm, zone3, tuple(z for z in zones6 if zone_width(z) == 6))
+
+
+def _prefixes(east: np.ndarray) -> list[int]:
+    return sorted(set(np.floor(east / 1_000_000).astype(int).tolist()))
+
+
+def _prefixed_eastings(a, b) -> np.ndarray | None:
+    """The column of 8-digit eastings (zone prefix + 6 digits) beside 6/7-digit northings, or None."""
+    for east, north in ((a, b), (b, a)):
+        dn, de = _ndigits(north), _ndigits(east)
+        if len(de) and np.all((dn == 7) | (dn == 6)) and np.all(de == 8):
+            return east
+    return None
+
+
+def prefix_remark(a, b, work_crs, plan_area=None) -> str | None:
+    """A zone prefix of 8-digit eastings that disagrees with the work CRS's zone, in words
+    (None when the prefix agrees, or the numbers carry none)."""
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
+    east = _prefixed_eastings(a, b)
+    if east is None:
+        return None
+    zones = _prefixes(east)
+    if len(zones) != 1:
+        return None
+    return zone_disagreement(zones[0], work_zones(work_crs, plan_area))
+
+
+def zone_disagreement(prefix: int, wz: WorkZones) -> str | None:
+    """``"easting prefix 39 is zone 39 (CM 117E) but the plan's work CRS is zone 40 (CM 120E)"``, or None."""
+    if wz.agrees(prefix):
+        return None
+    width = zone_width(prefix)
+    what = f"{'6-degree ' if width == 6 else ''}zone {prefix} (CM {zone_cm(prefix, width)}E)"
+    return f"easting prefix {prefix} is {what} but the plan's work CRS is {wz.describe()}"
+
+
+def projected_candidates(a, b, work_crs, plan_area=None) -> list[Reading]:
+    """Every plausible survey-coordinate reading of pairs ``(a, b)`` in metres: an 8-digit
+    easting's zone prefix first, then the zones of the work CRS (:func:`work_zones`)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    wz = work_zones(work_crs, plan_area)
     out: list[Reading] = []
     for swap in (False, True):
         east, north = (b, a) if swap else (a, b)
@@ -275,24 +408,22 @@ def projected_candidates(a, b) -> list[Reading]:
             continue
         de = _ndigits(east)
         if np.all(de == 8):
-            zones = set(np.floor(east / 1_000_000).astype(int).tolist())
+            zones = _prefixes(east)
             if len(zones) == 1:
-                zone = zones.pop()
+                zone = zones[0]
                 for code in (_cgcs_3deg(zone), _cgcs_6deg(zone)):
                     if code:
                         out.append(Reading(SourceCRS(CRS.from_epsg(code)), swap))
-            # A wrong zone prefix: drop it and read the rest in the zones that cover Changle.
-            for code in (4549, 4509):
-                out.append(Reading(SourceCRS(CRS.from_epsg(code)), swap,
-                                   f"zone prefix {sorted(set(np.floor(east / 1e6).astype(int).tolist()))[0]} dropped",
-                                   _strip_prefix))
+            # A wrong zone prefix: drop it and read the rest in the work CRS's zones.
+            for src in wz.unprefixed():
+                out.append(Reading(src, swap, f"zone prefix {zones[0]} dropped", _strip_prefix))
         elif np.all(de == 6):
-            for code in (4549, 4548, 4509):
-                out.append(Reading(SourceCRS(CRS.from_epsg(code)), swap))
+            for src in wz.unprefixed():
+                out.append(Reading(src, swap))
     # de-duplicate identical (crs, swap, how)
     seen, uniq = set(), []
     for r in out:
-        k = (r.src.crs.to_epsg(), r.swap, r.how)
+        k = (r.src.crs.to_wkt(), r.swap, r.how)
         if k not in seen:
             seen.add(k)
             uniq.append(r)
@@ -346,22 +477,22 @@ class Inference:
     tried: list[str] = field(default_factory=list)
 
 
-def _inside(reading: Reading, a, b, area) -> bool:
+def _inside(reading: Reading, a, b, area, work_crs) -> bool:
     import shapely
 
     with np.errstate(all="ignore"):
-        x, y = reading.to_work(a, b)
+        x, y = reading.to_work(a, b, work_crs)
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         return False
     return bool(np.all(shapely.contains_xy(area, x, y)))
 
 
-def _distinct(readings: list[Reading], a, b) -> list[Reading]:
+def _distinct(readings: list[Reading], a, b, work_crs) -> list[Reading]:
     """Drop readings that put the points where an earlier one does (within 1 m): the
     3-degree CM 117E and 6-degree zone 20 projections are the same, for instance."""
     out, seen = [], []
     for r in readings:
-        x, y = r.to_work(a, b)
+        x, y = r.to_work(a, b, work_crs)
         pt = np.column_stack([x, y])
         if any(np.all(np.abs(pt - q) < 1.0) for q in seen):
             continue
@@ -370,12 +501,15 @@ def _distinct(readings: list[Reading], a, b) -> list[Reading]:
     return out
 
 
-def choose_reading(candidates: Sequence[Reading], a, b, plan_area, *, path=None,
-                   what: str = "coordinates") -> Inference:
-    """Keep the one candidate reading whose points all fall in the plan area (+5 km)."""
+def choose_reading(candidates: Sequence[Reading], a, b, plan_area, *, work_crs, path=None,
+                   what: str = "coordinates", remark: str | None = None) -> Inference:
+    """Keep the one candidate reading whose points all fall in the plan area (+5 km, both in
+    ``work_crs``). ``remark`` (a zone prefix disagreeing with the work CRS, :func:`prefix_remark`)
+    is added to the note and to the error."""
     import shapely
 
     tried = [r.describe() for r in candidates]
+    extra = f" ({remark})" if remark else ""
     if not candidates:
         raise InputError(f"{what} match no known coordinate convention "
                          "(expected 7-digit northings and 6- or 8-digit eastings, or degrees); "
@@ -383,25 +517,25 @@ def choose_reading(candidates: Sequence[Reading], a, b, plan_area, *, path=None,
     if plan_area is None:
         if len(candidates) == 1:
             return Inference(candidates[0], True,
-                             f"coordinates read as {tried[0]} (inferred; no plan area to check)", tried)
+                             f"coordinates read as {tried[0]} (inferred; no plan area to check){extra}", tried)
         raise AmbiguousCRSError(
             f"{what} carry no CRS and there is no plan area to infer it from; candidate readings: "
-            + "; ".join(tried) + " (name one with --crs)", path=path)
+            + "; ".join(tried) + f" (name one with --crs){extra}", path=path)
     area = shapely.buffer(plan_area, PLAN_AREA_BUFFER_M)
     shapely.prepare(area)
-    hits = _distinct([r for r in candidates if _inside(r, a, b, area)], a, b)
+    hits = _distinct([r for r in candidates if _inside(r, a, b, area, work_crs)], a, b, work_crs)
     if len(hits) == 1:
         r = hits[0]
-        return Inference(r, True,
-                         f"coordinates read as {r.describe()} (inferred: the only reading inside the plan area)", tried)
+        return Inference(r, True, f"coordinates read as {r.describe()} "
+                                  f"(inferred: the only reading inside the plan area){extra}", tried)
     if not hits:
         raise InputError(f"no reading of the {what} falls in the plan area (tried: " + "; ".join(tried)
-                         + "); name the CRS with --crs", path=path)
+                         + f"); name the CRS with --crs{extra}", path=path)
     raise AmbiguousCRSError(f"{what} fall in the plan area under several readings: "
-                            + "; ".join(r.describe() for r in hits) + " (name one with --crs)", path=path)
+                            + "; ".join(r.describe() for r in hits) + f" (name one with --crs){extra}", path=path)
 
 
-def swap_check(src: SourceCRS, a, b, plan_area) -> Reading:
+def swap_check(src: SourceCRS, a, b, plan_area, work_crs) -> Reading:
     """A named CRS: read as written, unless that falls outside the plan area and the swapped
     pair falls inside (files from Chinese software often write northing first)."""
     import shapely
@@ -411,10 +545,10 @@ def swap_check(src: SourceCRS, a, b, plan_area) -> Reading:
         return plain
     area = shapely.buffer(plan_area, PLAN_AREA_BUFFER_M)
     shapely.prepare(area)
-    if _inside(plain, a, b, area):
+    if _inside(plain, a, b, area, work_crs):
         return plain
     swapped = Reading(src, True)
-    if _inside(swapped, a, b, area):
+    if _inside(swapped, a, b, area, work_crs):
         return swapped
     return plain
 
@@ -496,3 +630,27 @@ def gk_params(src: SourceCRS) -> GKParams | None:
     zone = int(fe // 1_000_000) if fe >= 1_000_000 else None
     width = (3 if m.group(2) else 6) if m else (zone_width(zone) if zone else None)
     return GKParams(m.group(1) if m else None, width, zone, float(cm))
+
+
+def work_crs_words(work_crs, lang: str = "en") -> str:
+    """The work CRS in words for captions: ``"CGCS2000, 3° Gauss–Krüger zone 40 (central meridian
+    120°E, EPSG:4549)"``, in Chinese with ``lang="zh"``; any other CRS by its name and code."""
+    crs = work_crs_of(work_crs)
+    auth = crs.to_authority(min_confidence=90)
+    code = f"{auth[0]}:{auth[1]}" if auth else "custom CRS"
+    m = _GK_NAME.match(crs.name)
+    gk = gk_params(SourceCRS(crs))
+    if m and gk is not None:
+        width = 3 if m.group(2) else 6
+        zone = gk.zone
+        if zone is None and float(gk.cm).is_integer():
+            z = int(gk.cm) // 3 if width == 3 else (int(gk.cm) + 3) // 6
+            zone = z if zone_cm(z, width) == int(gk.cm) else None
+        datum = m.group(1)
+        if lang == "zh":
+            named = "2000国家大地坐标系（CGCS2000）" if datum == "CGCS2000" else datum
+            band = f"第 {zone} 带" if zone is not None else ""
+            return f"{named}，高斯—克吕格投影 {width}° 带{band}（中央经线 {gk.cm:g}°E，{code}）"
+        band = f" zone {zone}" if zone is not None else ""
+        return f"{datum}, {width}° Gauss–Krüger{band} (central meridian {gk.cm:g}°E, {code})"
+    return f"{crs.name}（{code}）" if lang == "zh" else f"{crs.name} ({code})"

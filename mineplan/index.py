@@ -1,6 +1,7 @@
-"""The plan pack's spatial index: every feature of every layer in one place, in EPSG:4549.
+"""The plan pack's spatial index: every feature of every layer in one place, in the pack's work
+CRS (``pack.work_crs``, the ``[plan] crs`` of plan.toml; Changle: EPSG:4549).
 
-Built once per pack. All queries take an array of geometries (already in EPSG:4549) and answer
+Built once per pack. All queries take an array of geometries (already in the work CRS) and answer
 for all of them at once with bulk ``STRtree`` queries and shapely 2 array functions; Python
 loops run only over the few pairs a bulk query returned.
 """
@@ -73,7 +74,7 @@ def line_pieces(geoms: np.ndarray, max_vertices: int) -> tuple[np.ndarray, np.nd
 
 
 class SpatialIndex:
-    """STRtree over all features of a pack (EPSG:4549), prepared, with visibility buffers."""
+    """STRtree over all features of a pack (its work CRS), prepared, with visibility buffers."""
 
     def __init__(self, pack: PlanPack):
         frames = [layer.frame.assign(layer=layer.name, role=layer.role) for layer in pack.layers.values()]
@@ -177,12 +178,22 @@ class SpatialIndex:
             return pd.DataFrame({"app": [], "feature": [], "distance": []})
         return rt.nearest(np.asarray(geoms, dtype=object))
 
-    def nearest_of_class(self, geoms: np.ndarray, role: str, classes: tuple[str, ...]) -> pd.DataFrame:
-        """Like :meth:`nearest`, among the features of ``role`` whose class is in ``classes``."""
-        key = (role, tuple(sorted(classes)))
+    def select(self, role: str, classes: tuple[str, ...] | None = None, layer: str | None = None) -> np.ndarray:
+        """Positions of the features of ``role``, of those ``classes`` and that ``layer`` (None: any)."""
+        pos = self.positions(role)
+        if classes is not None:
+            pos = pos[np.isin(self.classes[pos], list(classes))]
+        if layer is not None:
+            pos = pos[self.features["layer"].to_numpy()[pos] == layer]
+        return pos
+
+    def nearest_of_class(self, geoms: np.ndarray, role: str, classes: tuple[str, ...] | None,
+                         layer: str | None = None) -> pd.DataFrame:
+        """Like :meth:`nearest`, among the features of ``role`` whose class is in ``classes``
+        (and of ``layer``)."""
+        key = (role, None if classes is None else tuple(sorted(classes)), layer)
         if key not in self._class_trees:
-            pos = self.positions(role)
-            pos = pos[np.isin(self.features["class"].to_numpy()[pos], list(classes))]
+            pos = self.select(role, classes, layer)
             self._class_trees[key] = _RoleTree.build(pos, self.geoms[pos])
         return self._class_trees[key].nearest(np.asarray(geoms, dtype=object))
 

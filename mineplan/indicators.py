@@ -1,6 +1,6 @@
 """The plan-implementation report: the indicator table (3.1) against the rights registry.
 
-Every number comes from ``[indicators]`` in plan.toml; outputs are converted with the same
+Every row and number comes from ``[[indicators]]`` in plan.toml; outputs are converted with the same
 :func:`mineplan.rules.mining.output_in` the rules use, and scales with the pack's scale tables.
 What counts:
 
@@ -74,10 +74,11 @@ def _apps(frame) -> list[Application]:
 
 
 def evaluate(frame, pack) -> list[Indicator]:
-    """The indicator table for the rights in ``frame`` (a registry frame: granted + pending)."""
+    """The indicator table ([[indicators]] of the pack, in its order) for the rights in ``frame``
+    (a registry frame: granted + pending)."""
+    from mineplan.rules.cross import UNIT_CODES, check_indicator, indicator_minerals
     from mineplan.rules.mining import output_in
 
-    targets = pack.indicators
     catalog = MineralCatalog(pack.config)
     ctx = SimpleNamespace(catalog=catalog)  # output_in needs only the catalogue
     apps = _apps(frame)
@@ -91,70 +92,70 @@ def evaluate(frame, pack) -> list[Indicator]:
         pending = len(group) - granted
         return f"已登记 {granted}，申请中 {pending}", f"{granted} granted, {pending} pending"
 
-    def count(key, zh, en, group, limit):
-        value = float(len(group))
-        dz, de = split(group)
-        out.append(Indicator(key, zh, en, value, float(limit), "max", "", status_of(value, float(limit), "max"),
-                             dz, de, [a.id for a in group]))
+    def of_minerals(group, entry):
+        minerals = set(indicator_minerals(entry, pack))
+        return [a for a in group if a.mineral in minerals] if minerals else group
 
-    count("exploration_rights", "探矿权投放数", "Exploration rights", exploration, targets["max_exploration_rights"])
-    count("mines", "矿山数量（采矿权）", "Mines (mining rights)", mines, targets["max_mines"])
-
-    def total(key, zh, en, minerals, unit, limit, kind):
-        group = [a for a in mines if a.mineral in minerals]
-        value, unknown = 0.0, []
-        for a in group:
-            v, _why = output_in(ctx, a, unit)
-            if v is None:
-                unknown.append(a.id)
-            else:
-                value += v
-        unit_text = {"wt": "万吨/年", "wm3": "万立方米/年"}[unit]
-        dz = f"{len(group)} 个采矿权" + (f"，{len(unknown)} 个无规模数据（{', '.join(unknown)}）" if unknown else "")
-        de = f"{len(group)} mining right(s)"
-        if unknown:
-            de += f"; {len(unknown)} without output ({', '.join(unknown)})"
-        out.append(Indicator(key, zh, en, round(value, 6), float(limit), kind, unit_text,
-                             status_of(value, float(limit), kind), dz, de, [a.id for a in group]))
-
-    total("geothermal", "地热开采量", "Geothermal extraction", {"地热"}, "wm3", targets["geothermal_max_wm3"], "max")
-    total("mineral_water", "矿泉水开采量", "Mineral-water extraction", {"矿泉水"}, "wm3",
-          targets["mineral_water_max_wm3"], "max")
-    limestone = set(pack.rules.get("limestone_min_output_minerals", ["建筑石料用灰岩"]))
-    total("limestone", "建筑石料用灰岩开采量", "Building-stone limestone output", limestone, "wt",
-          targets["limestone_min_wt"], "min")
-
-    # share of medium-or-larger mines
-    medium, unknown = [], []
-    for a in mines:
-        mineral = catalog.minerals.get(a.mineral) if a.mineral else None
-        table = catalog.scale_tables.get(mineral.scale_table) if mineral and mineral.scale_table else None
-        if table is None:
-            unknown.append(a.id)
-            continue
-        v, _why = output_in(ctx, a, _UNIT_CODE[table["unit"]])
-        if v is None:
-            unknown.append(a.id)
-        elif v >= float(table["medium"]):
-            medium.append(a.id)
-    share(out, "medium_or_larger_share", "中型以上矿山比例", "Share of medium-or-larger mines", medium, len(mines),
-          float(targets["medium_or_larger_share"]), unknown, "规模不明", "scale unknown")
-
-    producing = [a for a in mines if statuses[a.index] == "granted"]
-    green = [a.id for a in producing if a.green_mine is True]
-    unknown_green = [a.id for a in producing if a.green_mine is None]
-    share(out, "green_mine_share", "生产矿山绿色矿山比率", "Share of producing mines that are green", green,
-          len(producing), float(targets["green_mine_share"]), unknown_green, "未填报", "not stated")
+    for k, entry in enumerate(pack.indicators):
+        check_indicator(entry, pack, k)
+        key, zh, en, kind = entry["key"], entry["title_zh"], entry["title_en"], entry["kind"]
+        limit = float(entry["limit"])
+        counts = entry["counts"]
+        if counts in ("exploration_rights", "mining_rights"):
+            group = of_minerals(exploration if counts == "exploration_rights" else mines, entry)
+            value = float(len(group))
+            dz, de = split(group)
+            out.append(Indicator(key, zh, en, value, limit, kind, "", status_of(value, limit, kind), dz, de,
+                                 [a.id for a in group]))
+        elif counts == "output":
+            out.append(_total(ctx, output_in, key, zh, en, of_minerals(mines, entry), UNIT_CODES[entry["unit"]],
+                              entry["unit"], limit, kind))
+        elif counts == "share_medium_or_larger":
+            medium, unknown = [], []
+            for a in mines:
+                mineral = catalog.minerals.get(a.mineral) if a.mineral else None
+                table = catalog.scale_tables.get(mineral.scale_table) if mineral and mineral.scale_table else None
+                if table is None:
+                    unknown.append(a.id)
+                    continue
+                v, _why = output_in(ctx, a, _UNIT_CODE[table["unit"]])
+                if v is None:
+                    unknown.append(a.id)
+                elif v >= float(table["medium"]):
+                    medium.append(a.id)
+            share(out, key, zh, en, medium, len(mines), limit, unknown, "规模不明", "scale unknown", kind)
+        else:  # share_green: producing (granted) mines
+            producing = [a for a in mines if statuses[a.index] == "granted"]
+            green = [a.id for a in producing if a.green_mine is True]
+            unknown_green = [a.id for a in producing if a.green_mine is None]
+            share(out, key, zh, en, green, len(producing), limit, unknown_green, "未填报", "not stated", kind)
     return out
 
 
+def _total(ctx, output_in, key, zh, en, group, unit, unit_text, limit, kind) -> Indicator:
+    """The total annual output of ``group`` in ``unit`` against ``limit``."""
+    value, unknown = 0.0, []
+    for a in group:
+        v, _why = output_in(ctx, a, unit)
+        if v is None:
+            unknown.append(a.id)
+        else:
+            value += v
+    dz = f"{len(group)} 个采矿权" + (f"，{len(unknown)} 个无规模数据（{', '.join(unknown)}）" if unknown else "")
+    de = f"{len(group)} mining right(s)"
+    if unknown:
+        de += f"; {len(unknown)} without output ({', '.join(unknown)})"
+    return Indicator(key, zh, en, round(value, 6), limit, kind, unit_text, status_of(value, limit, kind), dz, de,
+                     [a.id for a in group])
+
+
 def share(out: list[Indicator], key, zh, en, hits: list[str], n: int, target: float, unknown: list[str],
-          unknown_zh: str, unknown_en: str) -> None:
+          unknown_zh: str, unknown_en: str, kind: str = "min") -> None:
     value = None if n == 0 else 100.0 * len(hits) / n
     dz = f"{len(hits)}/{n}" + (f"，{len(unknown)} 个{unknown_zh}（{', '.join(unknown)}）" if unknown else "")
     de = f"{len(hits)} of {n}" + (f"; {len(unknown)} {unknown_en} ({', '.join(unknown)})" if unknown else "")
-    out.append(Indicator(key, zh, en, None if value is None else round(value, 4), 100.0 * target, "min", "%",
-                         status_of(value, 100.0 * target, "min"), dz, de, hits))
+    out.append(Indicator(key, zh, en, None if value is None else round(value, 4), 100.0 * target, kind, "%",
+                         status_of(value, 100.0 * target, kind), dz, de, hits))
 
 
 def report_dict(indicators: list[Indicator], pack, registry) -> dict:

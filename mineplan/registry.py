@@ -2,7 +2,8 @@
 
 The registry is one GeoPackage (a SQLite file) written with :mod:`sqlite3` directly:
 
-* ``rights`` — a feature table (geometry column ``geom``, EPSG:4549, the work CRS) with
+* ``rights`` — a feature table (geometry column ``geom`` in the plan pack's work CRS, ``[plan] crs``,
+  whose EPSG code is the table's ``srs_id``; Changle: 4549) with
   ``id`` (unique), ``holder``, ``right_type``, ``mineral``, ``method``, ``stage``,
   ``annual_output``, ``output_unit``, ``licence_start``, ``licence_end``, ``status``,
   ``green_mine``. Values are canonical (:class:`mineplan.applications.Normaliser`).
@@ -34,11 +35,9 @@ import uuid as uuidmod
 from pathlib import Path
 from typing import Any
 
-from mineplan import WORK_CRS
 from mineplan.errors import InputError, MineplanError
 
 SCHEMA_VERSION = 1
-SRS_ID = 4549
 STATUSES = ("granted", "pending", "expired", "revoked")
 #: The statuses whose rights count against caps, holders and overlaps.
 COUNTING = ("granted", "pending")
@@ -83,26 +82,27 @@ def default_path() -> Path:
     return Path(base) / "mineplan" / "registry.gpkg"
 
 
-def open_registry(path: str | os.PathLike | None = None, *, create: bool = False) -> Registry:
-    """Open the registry at ``path`` (default: :func:`default_path`); ``create`` makes a new one
-    when the file does not exist. Raises :class:`RegistryError` for a missing file, a file that
-    is not a registry, or one written by a newer mineplan."""
-    registry = Registry(Path(path) if path is not None else default_path())
+def open_registry(path: str | os.PathLike | None = None, *, work_crs, create: bool = False) -> Registry:
+    """Open the registry at ``path`` (default: :func:`default_path`) whose geometries are in
+    ``work_crs`` (the plan pack's ``pack.work_crs``); ``create`` makes a new one when the file does
+    not exist. Raises :class:`RegistryError` for a missing file, a file that is not a registry, one
+    written by a newer mineplan, or one whose SRS is not ``work_crs``."""
+    registry = Registry(Path(path) if path is not None else default_path(), work_crs)
     registry.open(create=create)
     return registry
 
 
 # -- GeoPackage geometry blobs -------------------------------------------------------------
-def gpkg_blob(geom) -> bytes | None:
+def gpkg_blob(geom, srs_id: int) -> bytes | None:
     """A GeoPackage binary geometry: header (magic, version, flags, srs_id, xy envelope) + WKB."""
     import shapely
 
     if geom is None:
         return None
     if geom.is_empty:
-        return b"GP\x00" + bytes([0b00010001]) + struct.pack("<i", SRS_ID) + shapely.to_wkb(geom, byte_order=1)
+        return b"GP\x00" + bytes([0b00010001]) + struct.pack("<i", srs_id) + shapely.to_wkb(geom, byte_order=1)
     minx, miny, maxx, maxy = geom.bounds
-    header = b"GP\x00" + bytes([0b00000011]) + struct.pack("<i4d", SRS_ID, minx, maxx, miny, maxy)
+    header = b"GP\x00" + bytes([0b00000011]) + struct.pack("<i4d", srs_id, minx, maxx, miny, maxy)
     return header + shapely.to_wkb(geom, byte_order=1, output_dimension=2)
 
 
@@ -194,14 +194,15 @@ def _missing(value) -> bool:
 def rights_from_file(path, *, pack, status: str | None = None, layer: str | None = None, crs: str | None = None,
                      fix: bool = False, overrides: dict | None = None) -> list[dict]:
     """Read any input the readers accept and normalise it into registry records (dicts with
-    :data:`COLUMNS` and ``geometry`` in EPSG:4549). ``status`` overrides the file's status
+    :data:`COLUMNS` and ``geometry`` in ``pack.work_crs``). ``status`` overrides the file's status
     column; without either a right is "granted". Raises :class:`InputError` on the first bad
     feature (a registry takes whole files or nothing)."""
     from mineplan.applications import Normaliser
     from mineplan.minerals import MineralCatalog
     from mineplan.readers import read_applications
 
-    read = read_applications(path, layer=layer, crs=crs, fix=fix, plan_area=pack.county_geometry)
+    read = read_applications(path, work_crs=pack.work_crs, layer=layer, crs=crs, fix=fix,
+                             plan_area=pack.county_geometry)
     frame = read.frame
     if not len(frame):
         raise InputError("no features", path=str(path))
@@ -263,19 +264,32 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _srs_rows() -> list[tuple]:
+def work_srs(work_crs) -> tuple[int, object]:
+    """The registry's ``srs_id`` for the work CRS (its EPSG code) and the pyproj CRS. A work CRS
+    without an EPSG code cannot be recorded in ``gpkg_spatial_ref_sys`` by code: RegistryError."""
     from pyproj import CRS
 
-    def wkt(code: int) -> str:
-        return CRS.from_epsg(code).to_wkt("WKT1_GDAL")
+    crs = CRS.from_user_input(work_crs)
+    code = crs.to_epsg()
+    if code is None:
+        raise RegistryError(f"the plan pack's work CRS {work_crs!r} has no EPSG code; the registry records its "
+                            "SRS by EPSG code (use an EPSG CRS in [plan] crs)")
+    return code, crs
 
-    return [
+
+def _srs_rows(work_crs) -> list[tuple]:
+    from pyproj import CRS
+
+    code, crs = work_srs(work_crs)
+    rows = [
         ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
         ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-        ("WGS 84 geodetic", 4326, "EPSG", 4326, wkt(4326),
+        ("WGS 84 geodetic", 4326, "EPSG", 4326, CRS.from_epsg(4326).to_wkt("WKT1_GDAL"),
          "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
-        ("CGCS2000 / 3-degree Gauss-Kruger CM 120E", SRS_ID, "EPSG", SRS_ID, wkt(SRS_ID), "mineplan's work CRS"),
     ]
+    if code != 4326:
+        rows.append((crs.name, code, "EPSG", code, crs.to_wkt("WKT1_GDAL"), "the plan pack's work CRS"))
+    return rows
 
 
 _DDL = [
@@ -306,8 +320,10 @@ class Registry:
     """A rights registry file. Methods open a short-lived SQLite connection each; writes take
     the file lock, then ``BEGIN IMMEDIATE``, and bring the rtree index up to date after commit."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, work_crs):
         self.path = Path(path)
+        self.work_crs = work_crs
+        self.srs_id, _crs = work_srs(work_crs)
         self.lock_path = Path(str(self.path) + ".lock")
         self.index_base = str(self.path) + ".rtree"
         self.sidecar = Path(self.index_base + ".json")
@@ -344,17 +360,17 @@ class Registry:
             conn.execute("BEGIN")
             for ddl in _DDL:
                 conn.execute(ddl)
-            conn.executemany("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", _srs_rows())
+            conn.executemany("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", _srs_rows(self.work_crs))
             now = _now()
             conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, "
                          "srs_id) VALUES ('rights', 'features', 'rights', 'mineplan rights registry', ?, ?)",
-                         (now, SRS_ID))
+                         (now, self.srs_id))
             conn.executemany("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
                              "last_change) VALUES (?, 'attributes', ?, ?, ?)",
                              [("audit", "audit", "every change to the registry", now),
                               ("meta", "meta", "registry schema version and change counter", now)])
             conn.execute("INSERT INTO gpkg_geometry_columns VALUES ('rights', 'geom', 'GEOMETRY', ?, 0, 0)",
-                         (SRS_ID,))
+                         (self.srs_id,))
             conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
                              [("schema_version", str(SCHEMA_VERSION)), ("uuid", uuidmod.uuid4().hex),
                               ("changes", "0"), ("created", now)])
@@ -386,7 +402,25 @@ class Registry:
         if version > SCHEMA_VERSION:
             raise RegistryError(f"{self.path}: registry schema version {version} is newer than this mineplan "
                                 f"understands ({SCHEMA_VERSION}); upgrade mineplan to use it")
+        self._check_srs(conn)
         self.uuid = rows.get("uuid")
+
+    def _check_srs(self, conn: sqlite3.Connection) -> None:
+        """The rights table's SRS must be the plan pack's work CRS: geometries in another CRS would
+        be measured against the plan's layers as if they were in this one."""
+        row = conn.execute("SELECT g.srs_id, s.organization, s.organization_coordsys_id, s.srs_name "
+                           "FROM gpkg_geometry_columns g LEFT JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id "
+                           "WHERE g.table_name = 'rights'").fetchone()
+        if row is None:
+            raise RegistryError(f"{self.path}: not a mineplan registry (no geometry column for 'rights')")
+        srs_id, org, org_id, name = row
+        if srs_id == self.srs_id and (org is None or (str(org).upper() == "EPSG" and org_id == self.srs_id)):
+            return
+        held = f"EPSG:{org_id}" if org is not None and str(org).upper() == "EPSG" else f"srs_id {srs_id}"
+        raise RegistryError(f"{self.path}: the registry's geometries are in {held}"
+                            + (f" ({name})" if name else "")
+                            + f" but the plan pack's work CRS is {self.work_crs}: use a registry made with this "
+                              "plan pack (export the rights and import them into a new registry)")
 
     # -- locking and transactions ----------------------------------------------------------
     @contextlib.contextmanager
@@ -531,7 +565,7 @@ class Registry:
             return False
 
     def candidates(self, bounds: tuple[float, float, float, float]) -> list[int]:
-        """fids of the rights whose bounding box meets ``bounds`` (EPSG:4549), from the rtree
+        """fids of the rights whose bounding box meets ``bounds`` (work CRS), from the rtree
         index — checked against the registry first and rebuilt when missing or stale."""
         from rtree import index
 
@@ -565,7 +599,7 @@ class Registry:
     # -- writing -----------------------------------------------------------------------------
     def add(self, records: list[dict], *, who: str | None = None, action: str = "add",
             source: str | None = None) -> list[str]:
-        """Insert rights (dicts with :data:`COLUMNS` and ``geometry`` in EPSG:4549) in one
+        """Insert rights (dicts with :data:`COLUMNS` and ``geometry`` in the work CRS) in one
         transaction. An id already in the registry refuses the whole batch."""
         with self._write(who) as tx:
             for rec in records:
@@ -594,8 +628,7 @@ class Registry:
         finally:
             conn.close()
 
-    @staticmethod
-    def _frame(rows: list[tuple]):
+    def _frame(self, rows: list[tuple]):
         import geopandas as gpd
         import pandas as pd
 
@@ -604,7 +637,7 @@ class Registry:
             if rows else pd.array([], dtype="float64")
         data["green_mine"] = [None if v is None else bool(v) for v in data["green_mine"]]
         geoms = [from_blob(r[-1]) for r in rows]
-        frame = gpd.GeoDataFrame(data, geometry=geoms, crs=WORK_CRS)
+        frame = gpd.GeoDataFrame(data, geometry=geoms, crs=self.work_crs)
         frame["annual_output"] = frame["annual_output"].astype("float64")
         for col in COLUMNS:
             if col not in ("annual_output",):
@@ -613,7 +646,7 @@ class Registry:
 
     def rights(self, *, statuses=None, right_type: str | None = None, mineral: str | None = None,
                ids: list[str] | None = None):
-        """Rights as a GeoDataFrame (EPSG:4549; :data:`COLUMNS` + geometry), filtered."""
+        """Rights as a GeoDataFrame (the work CRS; :data:`COLUMNS` + geometry), filtered."""
         clauses, params = [], []
         if statuses is not None:
             statuses = tuple(statuses)
@@ -632,9 +665,9 @@ class Registry:
         return self._frame(self._select(where, tuple(params)))
 
     def existing_rights(self, bbox: tuple[float, float, float, float] | None = None, *, statuses=COUNTING):
-        """The rights that count (granted or pending by default): a GeoDataFrame in EPSG:4549
+        """The rights that count (granted or pending by default): a GeoDataFrame in the work CRS
         with columns :data:`COLUMNS` + ``geometry``. With ``bbox`` (minx, miny, maxx, maxy in
-        EPSG:4549) only those whose bounding box meets it, found through the rtree index."""
+        the work CRS) only those whose bounding box meets it, found through the rtree index."""
         if bbox is None:
             return self.rights(statuses=statuses)
         fids = self.candidates(tuple(float(v) for v in bbox))
@@ -646,7 +679,7 @@ class Registry:
         return self._frame(self._select(where, (*fids, *statuses)))
 
     def query(self, geometry, *, statuses=COUNTING):
-        """The counting rights whose geometry intersects ``geometry`` (shapely, EPSG:4549)."""
+        """The counting rights whose geometry intersects ``geometry`` (shapely, work CRS)."""
         import shapely
 
         frame = self.existing_rights(bbox=geometry.bounds, statuses=statuses)
@@ -714,7 +747,7 @@ class _Tx:
             raise RegistryError(f"right {rec.get('id')!r}: unknown status {rec.get('status')!r}")
         green = values[COLUMNS.index("green_mine")]
         values[COLUMNS.index("green_mine")] = None if green is None else int(bool(green))
-        blob = gpkg_blob(rec["geometry"])
+        blob = gpkg_blob(rec["geometry"], self.registry.srs_id)
         cols = ", ".join(f'"{c}"' for c in COLUMNS)
         try:
             cur = self.conn.execute(f"INSERT INTO rights (geom, {cols}) VALUES (?, {', '.join('?' * len(COLUMNS))})",

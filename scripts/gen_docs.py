@@ -15,11 +15,11 @@ START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 
 def rule_table() -> str:
     from mineplan.pack import load_pack
-    from mineplan.rules import CATALOGUE
 
-    catalogue = load_pack().config["catalogue"]
+    pack = load_pack()
+    catalogue = pack.config["catalogue"]
     lines = ["| code | severity when it fires | applies to | clause | rule |", "|---|---|---|---|---|"]
-    for rule in CATALOGUE:
+    for rule in pack.rule_set.rules:
         lines.append(f"| {rule.code} | {rule.severity} | {', '.join(rule.applies_to)} | "
                      f"{catalogue[rule.code]['clause']} | {rule.title_zh} — {rule.title_en} |")
     return "\n".join(lines)

@@ -16,6 +16,9 @@ from mineplan.errors import InputError
 from mineplan.readers import read_applications
 from mineplan.writers import write_frame
 
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
+
 RING = [(118.75, 36.60), (118.76, 36.60), (118.76, 36.61), (118.75, 36.61), (118.75, 36.60)]
 HOLE = [(118.752, 36.602), (118.754, 36.602), (118.754, 36.604), (118.752, 36.602)]
 
@@ -31,7 +34,7 @@ def src(tmp_path):
 
 
 def test_corner_csv_in_4528_has_zone_prefix_and_round_trips(tmp_path, src):
-    frame = read_applications(src).frame
+    frame = read_applications(src, work_crs=WORK_CRS).frame
     out = tmp_path / "out.csv"
     write_frame(frame, out, to_crs="EPSG:4528")
     lines = out.read_text(encoding="utf-8-sig").splitlines()
@@ -40,14 +43,14 @@ def test_corner_csv_in_4528_has_zone_prefix_and_round_trips(tmp_path, src):
     e, n = Transformer.from_crs(4490, 4528, always_xy=True).transform(*RING[0])
     assert (name, ring, no) == ("CL-1", "1", "1")
     assert abs(float(x) - n) < 0.01 and abs(float(y) - e) < 0.01 and float(y) > 40_000_000
-    back = read_applications(out, crs="EPSG:4528").frame
+    back = read_applications(out, crs="EPSG:4528", work_crs=WORK_CRS).frame
     assert back.geometry[0].equals_exact(frame.geometry[0].normalize(), 0.01) or \
         shapely.normalize(back.geometry[0]).equals_exact(shapely.normalize(frame.geometry[0]), 0.01)
 
 
 def test_corner_csv_geographic(tmp_path, src):
     out = tmp_path / "deg.csv"
-    write_frame(read_applications(src).frame, out)  # default EPSG:4490
+    write_frame(read_applications(src, work_crs=WORK_CRS).frame, out)  # default EPSG:4490
     header, first = out.read_text(encoding="utf-8-sig").splitlines()[:2]
     assert header == "区块号,圈号,点号,纬度,经度"
     lat, lon = map(float, first.split(",")[3:])
@@ -56,10 +59,10 @@ def test_corner_csv_geographic(tmp_path, src):
 
 @pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp", ".kml"])
 def test_geo_formats_round_trip(tmp_path, src, suffix):
-    frame = read_applications(src).frame
+    frame = read_applications(src, work_crs=WORK_CRS).frame
     out = tmp_path / f"out{suffix}"
     write_frame(frame, out, to_crs="EPSG:4528" if suffix != ".kml" else "EPSG:4490")
-    back = read_applications(out).frame
+    back = read_applications(out, work_crs=WORK_CRS).frame
     assert len(back) == 1 and back["_error"].isna().all()
     assert shapely.normalize(back.geometry[0]).equals_exact(shapely.normalize(frame.geometry[0]), 0.01)
     if suffix != ".kml":
@@ -67,7 +70,7 @@ def test_geo_formats_round_trip(tmp_path, src, suffix):
 
 
 def test_write_refusals(tmp_path, src):
-    frame = read_applications(src).frame
+    frame = read_applications(src, work_crs=WORK_CRS).frame
     with pytest.raises(InputError, match="input-only datum"):
         write_frame(frame, tmp_path / "a.geojson", to_crs="gcj02")
     with pytest.raises(InputError, match="cannot write this format"):

@@ -11,6 +11,9 @@ import pytest
 from mineplan.errors import InputError
 from mineplan.readers import read_applications
 
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
+
 CORPORA = Path(__file__).resolve().parent / "corpora"
 EXAMPLES = CORPORA / "geojson-invalid-geometry" / "examples"
 GEOS_CSV = CORPORA / "geos-isvalid-cases.csv"
@@ -113,7 +116,7 @@ def test_geojson_corpus(name):
     path = EXAMPLES / name
     expected = GEOJSON_OUTCOMES[name]
     if expected == OK:
-        res = read_applications(path)
+        res = read_applications(path, work_crs=WORK_CRS)
         f = res.frame
         assert len(f) >= 1 and f["_error"].isna().all()
         assert str(f.crs) == "EPSG:4549"
@@ -122,18 +125,18 @@ def test_geojson_corpus(name):
     repair = isinstance(expected, tuple)
     message = expected[0] if repair else expected
     with pytest.raises(InputError) as info:
-        read_applications(path)
+        read_applications(path, work_crs=WORK_CRS)
     text = str(info.value)
     assert message in text
     assert "\n" not in text and text.startswith(str(path))
     if repair:
-        res = read_applications(path, fix=True)
+        res = read_applications(path, fix=True, work_crs=WORK_CRS)
         assert res.frame["_repaired"].all() and res.frame.geometry.is_valid.all()
         assert res.frame.geom_type.isin(["Polygon", "MultiPolygon"]).all()
     else:
         # Batch screening: a bad feature becomes a row with _error, unless the file itself is bad.
         try:
-            res = read_applications(path, on_error="collect")
+            res = read_applications(path, on_error="collect", work_crs=WORK_CRS)
         except InputError as exc:
             assert message in str(exc)  # a file-level problem
         else:
@@ -159,7 +162,7 @@ def test_geos_isvalid_cases(tmp_path, fix):
     wkt.write_text("\n".join(r["wkt"] for r in rows) + "\n", encoding="utf-8")
     # The cases sit around (0, 0): a PROJ string (no area of use) keeps the area-of-use check out
     # of a test of validity.
-    res = read_applications(wkt, crs=LOCAL_TM, on_error="collect", fix=fix)
+    res = read_applications(wkt, crs=LOCAL_TM, on_error="collect", fix=fix, work_crs=WORK_CRS)
     f = res.frame
     assert len(f) == len(rows)
     counts = {"read": 0, "refused": 0, "repaired": 0, "unsupported": 0}

@@ -5,9 +5,13 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 import shapely
+from tests_support import indicator
 
 from mineplan.checker import check_frame
-from mineplan.rules import BY_CODE, CATALOGUE
+from mineplan.pack import load_pack as _load_pack
+
+BY_CODE = _load_pack().rule_set.by_code
+CATALOGUE = _load_pack().rule_set.rules
 
 GOOD_MINE = {"right_type": "mining", "mineral": "建筑石料用灰岩", "method": "open_pit", "annual_output": 250,
              "output_unit": "万吨/年", "licence_years": 15, "green_mine": True, "grant": "挂牌",
@@ -141,7 +145,8 @@ def test_k310_exploration_cap_ranked_in_batch_order(pack, blocks):
     res = batch(pack, rows)
     assert [found(res[f"E{n}"], "K310").severity for n in range(1, 5)] == ["pass", "pass", "pass", "restricted"]
     f = found(res["E4"], "K310")
-    assert f.facts["within_cap"] == ["E1", "E2", "E3"] and f.facts["cap"] == pack.indicators["max_exploration_rights"]
+    assert f.facts["within_cap"] == ["E1", "E2", "E3"]
+    assert f.facts["cap"] == indicator(pack, "exploration_rights")["limit"]
     assert "E1" in f.message_zh
     ex = existing_frame([({"id": f"R{k}", "holder": "X", "right_type": "exploration", "status": "granted"},
                           shapely.box(0, 0, 1, 1)) for k in range(2)])
@@ -170,11 +175,11 @@ def test_extraction_caps(pack, blocks, code, block, mineral, limit):
     res = batch(pack, rows)
     assert found(res["W1"], code).severity == "pass"
     f = found(res["W2"], code)
-    assert f.severity == "restricted" and f.facts["total_with_this_wm3"] == pytest.approx(limit * 1.2)
-    assert f.facts["counted_before"] == ["W1"] and f.facts["limit_wm3"] == limit
+    assert f.severity == "restricted" and f.facts["total_with_this"] == pytest.approx(limit * 1.2)
+    assert f.facts["counted_before"] == ["W1"] and f.facts["limit"] == limit and f.facts["unit"] == "万立方米/年"
     # a refused application does not use the allowance: W3 fits after W1
     assert found(res["W3"], code).severity == "pass"
-    assert found(res["W3"], code).facts["total_with_this_wm3"] == pytest.approx(limit)
+    assert found(res["W3"], code).facts["total_with_this"] == pytest.approx(limit)
     assert found(res["W4"], code).severity == "cannot_judge"
 
 

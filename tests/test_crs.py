@@ -10,6 +10,9 @@ from pyproj import CRS, Geod, Transformer
 from mineplan import crs as C
 from mineplan.errors import AmbiguousCRSError, InputError
 
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
+
 GEOD = Geod(ellps="WGS84")
 
 
@@ -111,45 +114,45 @@ def survey_pairs(code=4528):
 def test_infer_zone_prefixed_northing_first():
     x, y = survey_pairs(4528)
     assert np.all(y > 40_000_000)
-    inf = C.choose_reading(C.projected_candidates(x, y), x, y, changle_area())
+    inf = C.choose_reading(C.projected_candidates(x, y, WORK_CRS), x, y, changle_area(), work_crs=WORK_CRS)
     assert inf.reading.src.crs.to_epsg() == 4528 and inf.reading.swap
     assert "X/Y swapped" in inf.reading.describe()
-    e, n = inf.reading.to_work(x, y)
+    e, n = inf.reading.to_work(x, y, WORK_CRS)
     ee, nn = Transformer.from_crs(4490, 4549, always_xy=True).transform([p[0] for p in PTS], [p[1] for p in PTS])
     assert np.allclose(e, ee, atol=0.01) and np.allclose(n, nn, atol=0.01)
 
 
 def test_infer_no_prefix_and_easting_first():
     x, y = survey_pairs(4549)
-    inf = C.choose_reading(C.projected_candidates(y, x), y, x, changle_area())
+    inf = C.choose_reading(C.projected_candidates(y, x, WORK_CRS), y, x, changle_area(), work_crs=WORK_CRS)
     assert inf.reading.src.crs.to_epsg() == 4549 and not inf.reading.swap
 
 
 def test_infer_six_degree_zone_20():
     x, y = survey_pairs(4498)
     assert np.all((y > 20_000_000) & (y < 21_000_000))
-    inf = C.choose_reading(C.projected_candidates(x, y), x, y, changle_area())
+    inf = C.choose_reading(C.projected_candidates(x, y, WORK_CRS), x, y, changle_area(), work_crs=WORK_CRS)
     assert inf.reading.src.crs.to_epsg() == 4498
 
 
 def test_wrong_zone_prefix_is_dropped_with_a_note():
     x, y = survey_pairs(4549)
     y = y + 39_000_000  # zone 39 written in front of a zone-40 easting
-    inf = C.choose_reading(C.projected_candidates(x, y), x, y, changle_area())
+    inf = C.choose_reading(C.projected_candidates(x, y, WORK_CRS), x, y, changle_area(), work_crs=WORK_CRS)
     assert inf.reading.src.crs.to_epsg() == 4549 and "zone prefix 39 dropped" in inf.reading.describe()
 
 
 def test_no_plan_area_refuses_ambiguity():
     x, y = survey_pairs(4528)
     with pytest.raises(AmbiguousCRSError, match=r"candidate readings: .*EPSG:4528"):
-        C.choose_reading(C.projected_candidates(x, y), x, y, None)
+        C.choose_reading(C.projected_candidates(x, y, WORK_CRS), x, y, None, work_crs=WORK_CRS)
 
 
 def test_nothing_in_the_plan_area():
     x, y = survey_pairs(4528)
     x = x + 500_000  # 500 km north
     with pytest.raises(InputError, match="no reading of the coordinates falls in the plan area"):
-        C.choose_reading(C.projected_candidates(x, y), x, y, changle_area())
+        C.choose_reading(C.projected_candidates(x, y, WORK_CRS), x, y, changle_area(), work_crs=WORK_CRS)
 
 
 def test_ambiguous_in_plan_area():
@@ -160,13 +163,13 @@ def test_ambiguous_in_plan_area():
     r1 = C.Reading(C.parse_crs("EPSG:4490"))
     r2 = C.Reading(C.parse_crs("gcj02"))  # 500 m apart: both inside
     with pytest.raises(AmbiguousCRSError, match="several readings"):
-        C.choose_reading([r1, r2], a, b, changle_area())
+        C.choose_reading([r1, r2], a, b, changle_area(), work_crs=WORK_CRS)
 
 
 def test_degrees_decimal_or_packed_dms():
     lat = np.array([36.3530, 36.3530, 36.3600])  # 36°35′30″ ...
     lon = np.array([118.4512, 118.4600, 118.4600])  # 118°45′12″ ...
-    inf = C.choose_reading(C.geographic_candidates(lat, lon), lat, lon, changle_area())
+    inf = C.choose_reading(C.geographic_candidates(lat, lon), lat, lon, changle_area(), work_crs=WORK_CRS)
     assert "ddd.mmss" in inf.reading.describe() and inf.reading.swap
     x, y = inf.reading.xy(lat, lon)
     assert x[0] == pytest.approx(118 + 45 / 60 + 12 / 3600) and y[0] == pytest.approx(36 + 35 / 60 + 30 / 3600)

@@ -18,8 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import generate
 
 from mineplan.checker import check_file, check_frame
-from mineplan.rules import CATALOGUE
+from mineplan.pack import load_pack as _load_pack
 from mineplan.screen import screen
+
+CATALOGUE = _load_pack().rule_set.rules
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.geojson"))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import Transformer
-from tests_support import copy_pack
+from tests_support import copy_pack, setback
 
 from mineplan.errors import PlanPackError
 from mineplan.pack import FEATURE_FIELDS, load_pack, read_pack
@@ -93,10 +93,11 @@ def test_plan_mining_blocks_are_minable(index, pack):
         for _, feature in vis.iterrows():
             assert block.distance(feature.geometry) > pack.visibility_distance(feature["class"]), (
                 name, feature["code"])
-        for _, rail in vis[vis["class"].isin(pack.rules["railway_classes"])].iterrows():
-            assert block.distance(rail.geometry) > pack.rules["railway_setback_m"]
+        railway, bridge_setback = setback(pack, "L240"), setback(pack, "L241")
+        for _, rail in vis[vis["class"].isin(railway["classes"])].iterrows():
+            assert block.distance(rail.geometry) > railway["distance_m"]
         for bridge in index.features[index.features["role"] == "road_bridge"].geometry:
-            assert block.distance(bridge) > pack.rules["bridge_setback_m"]
+            assert block.distance(bridge) > bridge_setback["distance_m"]
 
 
 def test_every_feature_carries_code_names_kind_and_provenance(pack):

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from mineplan.checker import check_frame
 from mineplan.index import line_pieces
-from mineplan.rules import CATALOGUE
+from mineplan.pack import load_pack as _load_pack
+
+CATALOGUE = _load_pack().rule_set.rules
 
 PER_APPLICATION = [rule for rule in CATALOGUE if not getattr(rule, "cross", False)]
 EXAMPLE_FRAMES = sorted(EXAMPLES.glob("*.geojson"))

@@ -10,6 +10,9 @@ from pyproj import Transformer
 from mineplan.errors import AmbiguousCRSError, InputError
 from mineplan.readers import read_applications
 
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
+
 TO_WORK = Transformer.from_crs(4490, 4549, always_xy=True)
 TO_4528 = Transformer.from_crs(4490, 4528, always_xy=True)
 #: Two parcels near Changle (lon, lat), unclosed.
@@ -51,7 +54,7 @@ def test_csv_chinese_headers_two_parcels(tmp_path):
             lines.append(f"{pc},{i},{x},{y},{depth if i == 1 else ''}")
     p = tmp_path / "corners.csv"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    res = read_applications(p, plan_area=AREA)
+    res = read_applications(p, plan_area=AREA, work_crs=WORK_CRS)
     f = res.frame
     assert len(f) == 2 and list(f["_label"]) == ["1", "2"]
     check(f, 0, P1)
@@ -67,7 +70,7 @@ def test_csv_english_headers_closed_ring_gbk(tmp_path):
     rows.append(f"1,{pts[0][0]},{pts[0][1]},")
     p = tmp_path / "c.csv"
     p.write_bytes("\n".join(rows).encode("gbk"))
-    res = read_applications(p, crs="EPSG:4549", plan_area=AREA)
+    res = read_applications(p, crs="EPSG:4549", plan_area=AREA, work_crs=WORK_CRS)
     check(res.frame, 0, P1)
     assert res.frame["owner"][0] == "昌乐县某石材有限公司"
     assert not any(n.startswith("closed ring") for n in res.notes)
@@ -82,7 +85,7 @@ def test_csv_lat_lon_dms(tmp_path):
     rows = ["拐点编号,纬度,经度"] + [f"{i},{dms(lat)},{dms(lon)}" for i, (lon, lat) in enumerate(P1, 1)]
     p = tmp_path / "dms.csv"
     p.write_text("\n".join(rows), encoding="utf-8")
-    res = read_applications(p, crs="EPSG:4490")
+    res = read_applications(p, crs="EPSG:4490", work_crs=WORK_CRS)
     check(res.frame, 0, P1, tol=0.01)
 
 
@@ -92,19 +95,19 @@ def test_table_errors(tmp_path):
     p.write_text("点号,X,Y\n" + "\n".join(f"1,{a},{b}" if i == 2 else f"{i},{a},{b}" for i, (a, b) in enumerate(x, 1)),
                  encoding="utf-8")
     with pytest.raises(InputError, match="duplicate point number 1 \\(line 2 and line 3\\)"):
-        read_applications(p, crs="EPSG:4528")
+        read_applications(p, crs="EPSG:4528", work_crs=WORK_CRS)
     p.write_text("点号,X,Y\n1,{},{}\n2,{},{}\n".format(*x[0], *x[1]), encoding="utf-8")
     with pytest.raises(InputError, match="needs at least 3 distinct points, has 2"):
-        read_applications(p, crs="EPSG:4528")
+        read_applications(p, crs="EPSG:4528", work_crs=WORK_CRS)
     p.write_text("点号,X,Y\n", encoding="utf-8")
     with pytest.raises(InputError, match="header only"):
-        read_applications(p, crs="EPSG:4528")
+        read_applications(p, crs="EPSG:4528", work_crs=WORK_CRS)
     p.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(InputError, match="no header row"):
-        read_applications(p)
+        read_applications(p, work_crs=WORK_CRS)
     p.write_text("点号,X,Y\n1,4O63946.79,40388297.26\n2,1,2\n3,4,5\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"line 2: X: '4O63946\.79' is not a number"):
-        read_applications(p, crs="EPSG:4528")
+        read_applications(p, crs="EPSG:4528", work_crs=WORK_CRS)
 
 
 def test_xlsx_sheet_two_parcels_and_collect(tmp_path):
@@ -123,16 +126,16 @@ def test_xlsx_sheet_two_parcels_and_collect(tmp_path):
     other = wb.create_sheet("empty")
     p = tmp_path / "t.xlsx"
     wb.save(p)
-    res = read_applications(p, plan_area=AREA, on_error="collect")
+    res = read_applications(p, plan_area=AREA, on_error="collect", work_crs=WORK_CRS)
     f = res.frame
     assert list(f["_label"]) == ["北区", "南区"]
     check(f, 0, P1)
     assert f["标高上限"][0] == 124.9 and f["标高下限"][0] == 12.3
     assert "sheet 拐点坐标 row 8: X: '40 bad' is not a number" in f["_error"][1]
     with pytest.raises(InputError, match="empty table"):
-        read_applications(p, layer="empty")
+        read_applications(p, layer="empty", work_crs=WORK_CRS)
     with pytest.raises(InputError, match="no sheet 'nope'"):
-        read_applications(p, layer="nope")
+        read_applications(p, layer="nope", work_crs=WORK_CRS)
     assert other is not None
 
 
@@ -144,7 +147,7 @@ def test_notice_text(tmp_path):
     body += ["标高,220,100"]
     p = tmp_path / "notice.txt"
     p.write_text("\n".join(body) + "\n", encoding="utf-8")
-    res = read_applications(p, plan_area=AREA)
+    res = read_applications(p, plan_area=AREA, work_crs=WORK_CRS)
     f = res.frame
     assert len(f) == 2
     check(f, 0, P1)
@@ -160,7 +163,7 @@ def test_notice_typo_names_the_line(tmp_path):
     p = tmp_path / "typo.txt"
     p.write_text(f"1 {x[0][0]} {x[0][1]}\n2 {x[1][0]} 4038x297.26\n3 {x[2][0]} {x[2][1]}\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"line 2: Y: '4038x297\.26' is not a number"):
-        read_applications(p, plan_area=AREA)
+        read_applications(p, plan_area=AREA, work_crs=WORK_CRS)
 
 
 def test_notice_xian80_with_zone_prefix_is_read(tmp_path):
@@ -168,7 +171,7 @@ def test_notice_xian80_with_zone_prefix_is_read(tmp_path):
     p = tmp_path / "x80.txt"
     p.write_text("1980西安坐标系\n" + "\n".join(f"{i} {a} {b}" for i, (a, b) in enumerate(x, 1)), encoding="utf-8")
     for crs in (None, "EPSG:2364"):  # the datum from the text, the zone from the prefix: EPSG:2364
-        res = read_applications(p, crs=crs, plan_area=AREA)
+        res = read_applications(p, crs=crs, plan_area=AREA, work_crs=WORK_CRS)
         assert "EPSG:2364" in res.source_crs
     t = Transformer.from_crs(2364, 4549, always_xy=True)
     e, n = t.transform([float(b) for a, b in x], [float(a) for a, b in x])
@@ -186,7 +189,7 @@ def test_baopan_gbk(tmp_path):
         k += 1
     p = tmp_path / "baopan.txt"
     p.write_bytes("\r\n".join(lines).encode("gbk"))
-    res = read_applications(p, plan_area=AREA)
+    res = read_applications(p, plan_area=AREA, work_crs=WORK_CRS)
     f = res.frame
     check(f, 0, P1)
     check(f, 1, P2)
@@ -205,7 +208,7 @@ def test_bubiao(tmp_path):
         lines.append(f"K{i},2,{x},{y}")
     p = tmp_path / "bubiao.txt"
     p.write_text("\n".join(lines), encoding="utf-8")
-    res = read_applications(p)  # the header names the CRS: no plan area needed
+    res = read_applications(p, work_crs=WORK_CRS)  # the header names the CRS: no plan area needed
     f = res.frame
     assert "EPSG:4528" in res.source_crs and "[属性描述]" in res.source_crs
     assert f["_label"][0] == "CL-2024-01" and f["地块名称"][0] == "某矿区"
@@ -219,7 +222,7 @@ def test_unlabeled_survey_without_plan_area_is_ambiguous(tmp_path):
     p = tmp_path / "n.txt"
     p.write_text("\n".join(f"{i} {a} {b}" for i, (a, b) in enumerate(survey(P1), 1)), encoding="utf-8")
     with pytest.raises(AmbiguousCRSError):
-        read_applications(p)
+        read_applications(p, work_crs=WORK_CRS)
 
 
 def test_notice_packed_dms_degrees(tmp_path):
@@ -228,7 +231,7 @@ def test_notice_packed_dms_degrees(tmp_path):
     text = "1 36.3600 118.4500\n2 36.3600 118.4545\n3 36.3645 118.4545\n4 36.3645 118.4500\n"
     p = tmp_path / "dms.txt"
     p.write_text(text, encoding="utf-8")
-    res = read_applications(p, plan_area=AREA)
+    res = read_applications(p, plan_area=AREA, work_crs=WORK_CRS)
     assert any("degrees read as ddd.mmss: only that reading of the 4 values falls in the plan area" in n
                for n in res.notes)
     check(res.frame, 0, pts, tol=0.01)
@@ -240,7 +243,7 @@ def test_header_spellings(tmp_path, hx, hy):
     rows = [f"拐点号,{hx},{hy}"] + [f"{i},{a},{b}" for i, (a, b) in enumerate(survey(P1), 1)]
     p = tmp_path / "h.csv"
     p.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    check(read_applications(p, plan_area=AREA).frame, 0, P1)
+    check(read_applications(p, plan_area=AREA, work_crs=WORK_CRS).frame, 0, P1)
 
 
 def test_csv_ring_column_hole_and_note_row(tmp_path):
@@ -251,7 +254,7 @@ def test_csv_ring_column_hole_and_note_row(tmp_path):
     rows += [f"A,2,{i},{x},{y}," for i, (x, y) in enumerate(survey(hole), 1)]
     p = tmp_path / "hole.csv"
     p.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    f = read_applications(p, plan_area=AREA).frame
+    f = read_applications(p, plan_area=AREA, work_crs=WORK_CRS).frame
     assert len(f) == 1 and len(f.geometry[0].interiors) == 1
     check(f, 0, P1)
     assert f["备注"][0] == "以下为扣除范围"

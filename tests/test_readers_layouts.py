@@ -11,6 +11,9 @@ import pytest
 from mineplan.errors import InputError
 from mineplan.readers import read_applications
 
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
+
 DATA = Path(__file__).resolve().parent / "data" / "corners"
 EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))
 READ = sorted(k for k, v in EXPECTED.items() if "error" not in v)
@@ -20,7 +23,7 @@ REFUSED = sorted(k for k, v in EXPECTED.items() if "error" in v)
 @pytest.mark.parametrize("name", READ)
 def test_layout_is_read_to_the_right_place(name, pack):
     exp = EXPECTED[name]
-    res = read_applications(DATA / name, crs=exp.get("crs_option"), plan_area=pack.county_geometry)
+    res = read_applications(DATA / name, crs=exp.get("crs_option"), plan_area=pack.county_geometry, work_crs=WORK_CRS)
     f = res.frame
     assert f["_error"].isna().all(), list(f["_error"])
     assert len(f) == len(exp["parcels"]), (list(f["_label"]), res.notes)
@@ -45,7 +48,7 @@ def test_layout_is_read_to_the_right_place(name, pack):
 def test_conflict_is_refused_naming_both(name, pack):
     exp = EXPECTED[name]
     with pytest.raises(InputError) as err:
-        read_applications(DATA / name, crs=exp.get("crs_option"), plan_area=pack.county_geometry)
+        read_applications(DATA / name, crs=exp.get("crs_option"), plan_area=pack.county_geometry, work_crs=WORK_CRS)
     assert exp["error"] in str(err.value)
     assert str(DATA / name) in str(err.value) and "\n" not in str(err.value)
 
@@ -61,20 +64,20 @@ def test_angle_format_decides_few_packed_values(tmp_path, pack):
     p.write_text("1,36.3100,118.5300\n2,36.3100,118.5330\n3,36.3130,118.5330\n4,36.3130,118.5300\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"read as decimal degrees and as ddd\.mmss .* alike: say which with "
                                          r"--angle-format dms\|deg"):
-        read_applications(p)
-    res = read_applications(p, angle_format="dms")
+        read_applications(p, work_crs=WORK_CRS)
+    res = read_applications(p, angle_format="dms", work_crs=WORK_CRS)
     assert "degrees read as ddd.mmss (--angle-format dms)" in res.notes
-    deg = read_applications(p, angle_format="deg")
+    deg = read_applications(p, angle_format="deg", work_crs=WORK_CRS)
     assert "degrees read as decimal degrees (--angle-format deg)" in deg.notes
     # 118°53′ vs 118.53°: about 28 km apart
     assert res.frame.geometry[0].centroid.distance(deg.frame.geometry[0].centroid) > 20_000
     with pytest.raises(InputError, match="angle format must be 'dms' or 'deg'"):
-        read_applications(p, angle_format="dd")
+        read_applications(p, angle_format="dd", work_crs=WORK_CRS)
 
 
 def test_header_zone_contradicting_crs_option(pack):
     with pytest.raises(InputError, match=r"the file says 带号=40 \(CM 120°E\) but --crs EPSG:4509"):
-        read_applications(DATA / "header_zone_unprefixed.txt", crs="EPSG:4509")
+        read_applications(DATA / "header_zone_unprefixed.txt", crs="EPSG:4509", work_crs=WORK_CRS)
 
 
 def test_mapgis_dddmmss_without_header(tmp_path, pack):
@@ -82,12 +85,12 @@ def test_mapgis_dddmmss_without_header(tmp_path, pack):
     lines = (DATA / "mapgis_dddmmss.txt").read_text(encoding="utf-8").splitlines()[1:]
     p = tmp_path / "mapgis.txt"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    res = read_applications(p, plan_area=pack.county_geometry)
+    res = read_applications(p, plan_area=pack.county_geometry, work_crs=WORK_CRS)
     assert any(n.startswith("degrees read as packed DDDMMSS.SS: all 4 values") for n in res.notes)
     want = EXPECTED["mapgis_dddmmss.txt"]["parcels"][0]
     assert res.frame.geometry[0].area == pytest.approx(want["area_m2"], rel=1e-3)
     with pytest.raises(InputError):
-        read_applications(p, plan_area=pack.county_geometry, angle_format="deg")
+        read_applications(p, plan_area=pack.county_geometry, angle_format="deg", work_crs=WORK_CRS)
 
 
 def test_text_variants_of_numbering_and_terminators(tmp_path, pack):
@@ -104,7 +107,7 @@ def test_text_variants_of_numbering_and_terminators(tmp_path, pack):
         lines.append(f"{no}. X={x}, Y={y}" if k == 0 else f"{no}) {x} | {y}")
     p = tmp_path / "variants.txt"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    f = read_applications(p, plan_area=pack.county_geometry).frame
+    f = read_applications(p, plan_area=pack.county_geometry, work_crs=WORK_CRS).frame
     assert len(f) == 2
     for i, want in enumerate(exp["parcels"]):
         assert f.geometry[i].area == pytest.approx(want["area_m2"], rel=1e-4)
@@ -130,7 +133,7 @@ def test_side_by_side_numbered_across_and_heading_rows(tmp_path, pack):
             out.append(",".join(cells))
     p = tmp_path / "across.csv"
     p.write_text("\n".join(out) + "\n", encoding="utf-8")
-    f = read_applications(p, plan_area=pack.county_geometry).frame
+    f = read_applications(p, plan_area=pack.county_geometry, work_crs=WORK_CRS).frame
     assert list(f["_label"]) == ["一采区", "二采区"]
     for i, want in enumerate(exp["parcels"]):
         assert f.geometry[i].area == pytest.approx(want["area_m2"], rel=1e-4)
@@ -141,7 +144,7 @@ def test_one_broken_parcel_does_not_lose_the_next(tmp_path, pack):
     lines[2] = lines[2].replace(".", "x", 1)  # a typo in the first parcel's first point
     p = tmp_path / "typo.txt"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    f = read_applications(p, plan_area=pack.county_geometry, on_error="collect").frame
+    f = read_applications(p, plan_area=pack.county_geometry, on_error="collect", work_crs=WORK_CRS).frame
     assert list(f["_label"]) == ["区域1", "区域2"]
     assert "line 3" in f["_error"][0] and "is not a number" in f["_error"][0]
     assert f["_error"][1] is None
@@ -157,7 +160,7 @@ def test_header_zone_41_over_unprefixed_eastings(tmp_path):
     p = tmp_path / "z41.txt"
     p.write_text("坐标系:CGCS2000 带号=41\n" + "\n".join(f"{i} {b:.2f} {a:.2f}" for i, (a, b) in
                                                         enumerate(zip(e, n, strict=True), 1)) + "\n", encoding="utf-8")
-    res = read_applications(p)
+    res = read_applications(p, work_crs=WORK_CRS)
     assert "EPSG:4550" in res.source_crs and "带号=41" in res.source_crs
     back = Transformer.from_crs(4549, 4490, always_xy=True).transform(*res.frame.geometry[0].exterior.coords[0])
     assert abs(back[0] - 122.60) < 1e-6 and abs(back[1] - 37.10) < 1e-6
@@ -174,5 +177,5 @@ def test_bubiao_xian80_header(tmp_path):
     lines += [f"J{i},1,{b:.3f},{a:.3f}" for i, (a, b) in enumerate(zip(e, n, strict=True), 1)]
     p = tmp_path / "bb.txt"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    res = read_applications(p)
+    res = read_applications(p, work_crs=WORK_CRS)
     assert "EPSG:2364" in res.source_crs and "[属性描述]" in res.source_crs

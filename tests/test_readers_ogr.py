@@ -13,6 +13,9 @@ from pyproj import Transformer
 from mineplan.errors import InputError
 from mineplan.readers import read_applications
 
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
+
 TO_WORK = Transformer.from_crs(4490, 4549, always_xy=True)
 RING = [(118.75, 36.60), (118.76, 36.60), (118.76, 36.61), (118.75, 36.61), (118.75, 36.60)]
 
@@ -45,13 +48,13 @@ def test_geopackage_layers(tmp_path):
     p = tmp_path / "a.gpkg"
     frame("EPSG:4528").to_file(p, layer="parcels", engine="pyogrio")
     frame().to_file(p, layer="other", engine="pyogrio", mode="a")
-    res = read_applications(p, layer="parcels")
+    res = read_applications(p, layer="parcels", work_crs=WORK_CRS)
     check(res)
     assert "EPSG:4528" in res.source_crs and "declared" in res.source_crs
-    res = read_applications(p)
+    res = read_applications(p, work_crs=WORK_CRS)
     assert any("2 layers" in n for n in res.notes)
     with pytest.raises(InputError, match="no layer 'x'"):
-        read_applications(p, layer="x")
+        read_applications(p, layer="x", work_crs=WORK_CRS)
 
 
 @pytest.mark.parametrize("cpg", ["GBK", "UTF-8"])
@@ -62,20 +65,20 @@ def test_shapefile_encodings_folder_and_zip(tmp_path, cpg):
     assert (d / "parcels.cpg").read_text().strip().upper().replace("-", "") in (cpg.replace("-", ""), "936", "CP936")
     if cpg == "GBK":
         assert "膨润土".encode("gbk") in (d / "parcels.dbf").read_bytes()
-    check(read_applications(d / "parcels.shp"))
-    check(read_applications(d))  # the folder
+    check(read_applications(d / "parcels.shp", work_crs=WORK_CRS))
+    check(read_applications(d, work_crs=WORK_CRS))  # the folder
     z = tmp_path / "parcels.zip"
     with zipfile.ZipFile(z, "w") as zf:
         for f in d.iterdir():
             zf.write(f, f.name)
-    check(read_applications(z))
+    check(read_applications(z, work_crs=WORK_CRS))
 
 
 def test_shapefile_without_prj_uses_crs_or_inference(tmp_path):
     frame("EPSG:4528").to_file(tmp_path / "p.shp", engine="pyogrio")
     (tmp_path / "p.prj").unlink()
-    check(read_applications(tmp_path / "p.shp", crs="EPSG:4528"))
-    res = read_applications(tmp_path / "p.shp", plan_area=changle_area())
+    check(read_applications(tmp_path / "p.shp", crs="EPSG:4528", work_crs=WORK_CRS))
+    res = read_applications(tmp_path / "p.shp", plan_area=changle_area(), work_crs=WORK_CRS)
     check(res)
     assert "inferred" in res.source_crs
 
@@ -84,7 +87,7 @@ def test_shapefile_without_prj_uses_crs_or_inference(tmp_path):
 def test_kml_and_flatgeobuf(tmp_path, suffix, driver):
     p = tmp_path / f"a{suffix}"
     frame("EPSG:4326" if driver == "KML" else "EPSG:4528").to_file(p, driver=driver, engine="pyogrio")
-    res = read_applications(p)
+    res = read_applications(p, work_crs=WORK_CRS)
     f = res.frame
     assert len(f) == 2 and f["_error"].isna().all()
     # FlatGeobuf stores features in spatial-index order: find the parcel by its label.
@@ -99,18 +102,18 @@ def test_kmz(tmp_path):
     kmz = tmp_path / "a.kmz"
     with zipfile.ZipFile(kmz, "w") as zf:
         zf.write(kml, "doc.kml")
-    res = read_applications(kmz)
+    res = read_applications(kmz, work_crs=WORK_CRS)
     assert len(res.frame) == 2 and res.frame["_error"].isna().all()
 
 
 def test_geoparquet(tmp_path):
     p = tmp_path / "a.parquet"
     frame("EPSG:4528").to_parquet(p)
-    check(read_applications(p))
+    check(read_applications(p, work_crs=WORK_CRS))
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"not parquet")
     with pytest.raises(InputError, match="not a readable GeoParquet"):
-        read_applications(bad)
+        read_applications(bad, work_crs=WORK_CRS)
 
 
 def dxf_text(polys) -> str:
@@ -130,7 +133,7 @@ def test_dxf_closed_polylines(tmp_path):
     ring = [t.transform(*p) for p in RING[:-1]]
     p = tmp_path / "a.dxf"
     p.write_text(dxf_text([ring]), encoding="ascii")
-    res = read_applications(p, crs="EPSG:4528")
+    res = read_applications(p, crs="EPSG:4528", work_crs=WORK_CRS)
     f = res.frame
     assert len(f) == 1 and f.geom_type[0] == "Polygon"
     got = shapely.get_coordinates(shapely.normalize(f.geometry[0]))
@@ -142,4 +145,4 @@ def test_unreadable(tmp_path):
     p = tmp_path / "x.gpkg"
     p.write_text("nope")
     with pytest.raises(InputError, match="not readable"):
-        read_applications(p)
+        read_applications(p, work_crs=WORK_CRS)

@@ -14,6 +14,9 @@ from shapely.geometry import Polygon
 from mineplan.readers import read_applications
 from mineplan.readers.stream import iter_chunks
 
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
+
 # NaN vertices are written on purpose: shapely's and pyogrio's warnings about them are expected.
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -89,13 +92,14 @@ def check(errors: list, names: list, cases: dict) -> None:
 class _Pack:
     def __init__(self, pack):
         self.county_geometry = pack.county_geometry
+        self.work_crs = pack.work_crs
 
 
 @pytest.mark.parametrize("fmt", list(WRITERS))
 @pytest.mark.parametrize("cases, epsg", [(DEGREE_CASES, 4326), (PROJECTED_CASES, 4528)], ids=["degrees", "zone40"])
 def test_same_error_text_for_every_format_and_path(tmp_path, pack, fmt, cases, epsg):
     path, names = write(tmp_path, fmt, cases, epsg)
-    whole = read_applications(path, on_error="collect", plan_area=pack.county_geometry).frame
+    whole = read_applications(path, on_error="collect", plan_area=pack.county_geometry, work_crs=WORK_CRS).frame
     check(list(whole["_error"]), names, cases)
     notes: list[str] = []
     chunks = list(iter_chunks(path, pack=_Pack(pack), chunk_size=3, notes=notes))
@@ -114,7 +118,7 @@ def test_one_broken_number_does_not_spoil_the_inference_of_the_others(tmp_path, 
     doc = json.loads(gpd.GeoDataFrame({"id": ["ok", "huge"]}, geometry=[good, broken]).to_json())
     p = tmp_path / "nocrs.geojson"
     p.write_text(json.dumps(doc), encoding="utf-8")
-    res = read_applications(p, on_error="collect", plan_area=pack.county_geometry)
+    res = read_applications(p, on_error="collect", plan_area=pack.county_geometry, work_crs=WORK_CRS)
     assert "EPSG:4528" in res.source_crs
     assert res.frame["_error"][0] is None
     assert "lies outside the area of use of EPSG:4528" in res.frame["_error"][1]
@@ -133,7 +137,7 @@ def test_streamed_geojson_matches_the_whole_read(tmp_path, pack, monkeypatch, ca
                                                                             [LON + 1, LAT + 1]]]}})
     doc["features"].append({"type": "Feature", "id": "F-10", "properties": None, "geometry": None})
     path.write_text(json.dumps(doc), encoding="utf-8")
-    whole = read_applications(path, on_error="collect", plan_area=pack.county_geometry).frame
+    whole = read_applications(path, on_error="collect", plan_area=pack.county_geometry, work_crs=WORK_CRS).frame
     monkeypatch.setattr(stream, "GEOJSON_STREAM_BYTES", 0)
     notes: list[str] = []
     chunks = list(iter_chunks(path, pack=_Pack(pack), chunk_size=3, notes=notes))
@@ -166,4 +170,4 @@ def test_a_site_far_outside_the_county_is_read_not_refused(tmp_path):
     gdf = gpd.GeoDataFrame({"id": ["far"]}, geometry=[square(100_000.0, 4_000_000.0, 100.0)], crs="EPSG:4549")
     p = tmp_path / "far.gpkg"
     gdf.to_file(p, driver="GPKG")
-    assert read_applications(p).frame["_error"][0] is None
+    assert read_applications(p, work_crs=WORK_CRS).frame["_error"][0] is None

@@ -22,6 +22,9 @@ from registry_worker import mine, rights_file, squares
 from mineplan.cli import cli
 from mineplan.registry import open_registry
 
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
+
 WORKER = Path(__file__).resolve().parent / "registry_worker.py"
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 
@@ -50,7 +53,7 @@ def wait_for(trace: Path, what, proc: subprocess.Popen, timeout: float = 60.0) -
 
 
 def snapshot(path: Path) -> dict:
-    reg = open_registry(path)
+    reg = open_registry(path, work_crs=WORK_CRS)
     frame = reg.rights()
     return {"ids": list(frame["id"]), "statuses": list(frame["status"]), "history": reg.history(),
             "changes": reg.changes(), "wkb": [g.wkb for g in frame.geometry]}
@@ -86,12 +89,12 @@ def test_sigkill_during_import_leaves_the_registry_as_it_was(base, tmp_path):
     import pyogrio
 
     assert len(pyogrio.read_dataframe(path, layer="rights")) == 2
-    reg = open_registry(path)
+    reg = open_registry(path, work_crs=WORK_CRS)
     assert reg.check_index() is True  # the index was never touched: the import never committed
     # the lock died with the process: the same import now goes through
     result = CliRunner().invoke(cli, ["registry", "--registry", str(path), "import", str(big)])
     assert result.exit_code == 0, result.output
-    reg = open_registry(path)
+    reg = open_registry(path, work_crs=WORK_CRS)
     assert len(reg.rights()) == 202 and reg.changes() == before["changes"] + 1
     assert list(reg.query(squares(202)[150])["id"]) == ["NEW-148"]
 
@@ -104,7 +107,7 @@ def test_sigkill_after_commit_before_the_index_update(base, tmp_path):
     wait_for(trace, lambda ev: any(e["event"] == "committed" for e in ev), proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    reg = open_registry(path)
+    reg = open_registry(path, work_crs=WORK_CRS)
     assert len(reg.rights()) == 202
     assert list(reg.query(squares(202)[77])["id"]) == ["NEW-075"]
     assert reg.index_rebuilds == 1
@@ -126,7 +129,7 @@ def test_two_concurrent_writers_are_serialised_and_both_land(base, tmp_path):
     for proc in procs:
         _out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-    reg = open_registry(path)
+    reg = open_registry(path, work_crs=WORK_CRS)
     frame = reg.rights()
     assert len(frame) == 62
     assert {f"W{w}-{k:02d}" for w in range(2) for k in range(30)} <= set(frame["id"])

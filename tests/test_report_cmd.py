@@ -7,9 +7,13 @@ import json
 import pytest
 from click.testing import CliRunner
 from registry_worker import mine, rights_file, squares
+from tests_support import indicator
 
 from mineplan.cli import cli
 from mineplan.indicators import status_of
+
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
 
 
 def run(*args, ok=True):
@@ -70,8 +74,8 @@ def test_report_numbers(registry, pack):
     assert sorted(ind["medium_or_larger_share"]["counted"]) == ["M1", "M2", "M4"]
     assert "1 not stated (M4)" in ind["green_mine_share"]["detail_en"]
     # limits come from the pack
-    assert ind["limestone"]["limit"] == pack.indicators["limestone_min_wt"]
-    assert ind["mineral_water"]["limit"] == pack.indicators["mineral_water_max_wm3"]
+    assert ind["limestone"]["limit"] == indicator(pack, "limestone")["limit"]
+    assert ind["mineral_water"]["limit"] == indicator(pack, "mineral_water")["limit"]
 
 
 def test_report_follows_status_changes(registry):
@@ -98,7 +102,7 @@ def test_report_on_an_empty_registry(tmp_path):
     path = tmp_path / "r.gpkg"
     from mineplan.registry import open_registry
 
-    open_registry(path, create=True)
+    open_registry(path, create=True, work_crs=WORK_CRS)
     ind = indicators(path)
     assert ind["mines"]["value"] == 0 and ind["mines"]["status"] == "on_track"
     assert ind["limestone"]["status"] == "below_floor"

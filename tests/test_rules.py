@@ -12,7 +12,9 @@ import shapely
 from shapely.geometry import Point, box
 
 from mineplan.checker import check_frame
-from mineplan.rules import CATALOGUE
+from mineplan.pack import load_pack as _load_pack
+
+CATALOGUE = _load_pack().rule_set.rules
 
 GOOD_MINE = {"right_type": "mining", "mineral": "建筑石料用灰岩", "method": "open_pit", "annual_output": 250,
              "output_unit": "万吨/年", "licence_years": 15, "green_mine": True, "grant": "挂牌",

@@ -25,6 +25,9 @@ from mineplan.findings import SEVERITIES
 from mineplan.readers import read_applications
 from mineplan.screen import screen
 
+#: Changle's work CRS ([plan] crs of the bundled pack)
+WORK_CRS = "EPSG:4549"
+
 
 @pytest.fixture(scope="module")
 def apps(pack, index):
@@ -64,7 +67,7 @@ def write(frame, path):
 
 def expected(pack, path):
     """What ``check`` says on the same file: id -> (verdict, worst rule, findings as JSON values)."""
-    read = read_applications(path, on_error="collect", plan_area=pack.county_geometry)
+    read = read_applications(path, on_error="collect", plan_area=pack.county_geometry, work_crs=WORK_CRS)
     out = {}
     for r in check_frame(read.frame, pack=pack, collect=True):
         dicts = json.loads(json.dumps([f.as_dict() for f in r.findings], ensure_ascii=False))

@@ -21,8 +21,10 @@ from mineplan.checker import check_frame
 from mineplan.cli import cli
 from mineplan.engine.options import RunOptions, constraint_layers
 from mineplan.findings import VERDICT_OF, worst_verdict
-from mineplan.rules import BY_CODE
+from mineplan.pack import load_pack as _load_pack
 from mineplan.siting import PLACE_OUTCOMES, clip, faces, location_codes, surface
+
+BY_CODE = _load_pack().rule_set.by_code
 
 # a limestone quarry is at best restricted on its block: 5.3.3's minimum output over the licence term
 # exceeds both blocks' stated resources (X224, 5.3)
@@ -99,9 +101,9 @@ def test_site_surface_restricted_over_planned_resources(surfaces):
 
 
 def test_footprint_rules_are_conditions_not_drawn(pack):
-    local, cross = location_codes(RunOptions(overrides=QUARRY))
+    local, cross = location_codes(pack, RunOptions(overrides=QUARRY))
     assert not {"E200", "X212", "X213"} & set(local) and not cross
-    local, cross = location_codes(RunOptions(overrides=QUARRY, existing=gpd.GeoDataFrame(
+    local, cross = location_codes(pack, RunOptions(overrides=QUARRY, existing=gpd.GeoDataFrame(
         {"id": ["R1"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4549")), "mining")
     assert set(cross) == {"K301", "K302"}  # K300 is for exploration rights
 
@@ -144,7 +146,7 @@ def _agree(pack, surfaces, edges_of, name, fractions):
         return
     discs = shapely.buffer(pts, RADIUS)
     frame = gpd.GeoDataFrame({"id": [f"s{k}" for k in range(len(pts))]}, geometry=discs, crs="EPSG:4549")
-    local, _ = location_codes(RunOptions())
+    local, _ = location_codes(pack, RunOptions())
     opts = options(pack, PROFILES[name])
     results = check_frame(frame, pack=pack, options=RunOptions(
         overrides=opts.overrides, constraints=opts.constraints, rules=(*local, *PLACE_OUTCOMES), findings="json"))
@@ -175,7 +177,7 @@ def test_every_face_agrees_with_check_at_its_probe(pack, surfaces, name):
     s = surfaces[name]
     probes = gpd.GeoDataFrame({"id": [f"f{k}" for k in range(len(s.faces))]}, geometry=s.faces["probe"].values,
                               crs="EPSG:4549")
-    local, _ = location_codes(RunOptions())
+    local, _ = location_codes(pack, RunOptions())
     opts = options(pack, PROFILES[name])
     results = check_frame(probes, pack=pack, options=RunOptions(
         overrides=opts.overrides, constraints=opts.constraints, rules=(*local, *PLACE_OUTCOMES), findings="json"))

@@ -25,3 +25,13 @@ def copy_pack(tmp_path: Path, edit: dict[str, Callable[[dict], dict]] | None = N
             feature["properties"] = fn(feature["properties"])
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return load_pack(root) if load else root
+
+
+def indicator(pack, key: str) -> dict:
+    """The pack's [[indicators]] entry with ``key``."""
+    return next(entry for entry in pack.indicators if entry["key"] == key)
+
+
+def setback(pack, code: str) -> dict:
+    """The pack's [[setbacks]] entry with rule ``code``."""
+    return next(entry for entry in pack.config["setbacks"] if entry["code"] == code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mineplan.commands.options import console, lang_opt, profile_from, profile_options, run_options
+from mineplan.commands.options import as_of_opt, console, lang_opt, profile_from, profile_options, run_options
 
 
 @click.command()
@@ -17,10 +17,11 @@ from mineplan.commands.options import console, lang_opt, profile_from, profile_o
               help="Also write a one-page report (.html or .pdf).")
 @click.option("--all/--problems-only", "show_passes", default=True, help="Show passing findings in the table.")
 @run_options
+@as_of_opt
 @lang_opt
 @click.pass_context
 def check(ctx, path, id_, radius, constraints, fix, strict, fmt, output, report_path, registry_path, show_passes,
-          layer, input_crs, angle_format, encoding, lang, **profile):
+          layer, input_crs, angle_format, encoding, lang, as_of, **profile):
     """Check an application (a right or a site) against the plan.
 
     Exit status: 0 allowed, 3 restricted, 4 forbidden, 2 unusable input, 1 internal error.
@@ -32,7 +33,7 @@ def check(ctx, path, id_, radius, constraints, fix, strict, fmt, output, report_
     from mineplan.writers import report_geojson, report_json, write_text
 
     overrides = {"id": id_, **profile_from(profile)}
-    pack = pack_from(ctx)
+    pack = pack_from(ctx, as_of=as_of)
     options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
                            registry_path=registry_path,
                            layer=layer, input_crs=input_crs, angle_format=angle_format,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mineplan import crs as crsmod
 from mineplan.commands.options import angle_format_opt, crs_opt, encoding_opt, layer_opt
 
 
@@ -26,8 +27,8 @@ def convert(ctx: click.Context, src: str, dst: str, to_crs: str, input_crs: str 
     from mineplan.readers import read_applications
     from mineplan.writers import write_frame
 
-    plan_area, why = _plan_area(ctx)
-    res = read_applications(src, layer=layer, crs=input_crs, fix=fix, plan_area=plan_area,
+    work_crs, plan_area, why = _plan_area(ctx, to_crs)
+    res = read_applications(src, work_crs=work_crs, layer=layer, crs=input_crs, fix=fix, plan_area=plan_area,
                             angle_format=angle_format, encoding=encoding)
     click.echo(f"read {len(res.frame)} feature(s) from {src}: {res.source_crs}", err=True)
     if why:
@@ -43,15 +44,22 @@ def convert(ctx: click.Context, src: str, dst: str, to_crs: str, input_crs: str 
         click.echo(note, err=True)
 
 
-def _plan_area(ctx: click.Context):
-    """The county boundary from the plan pack (to decide unlabeled coordinates), or None."""
+def _plan_area(ctx: click.Context, to_crs: str):
+    """(work CRS, county boundary, why not) from the plan pack: the features are read into the
+    pack's work CRS, and the county decides unlabeled coordinates. Without a pack they are read
+    into the output CRS (EPSG:4490 for a web datum, which the writer refuses) and the boundary is None."""
     from mineplan.errors import MineplanError
+
+    def no_pack(why: str):
+        target = crsmod.parse_crs(to_crs)
+        return (target.crs if target.crs is not None else "EPSG:4490"), None, why
 
     try:
         from mineplan.pack import load_pack
     except ImportError:
-        return None, "no plan pack module: coordinates without a CRS cannot be inferred"
+        return no_pack("no plan pack module: coordinates without a CRS cannot be inferred")
     try:
-        return load_pack((ctx.find_root().obj or {}).get("data_dir")).county_geometry, None
+        pack = load_pack((ctx.find_root().obj or {}).get("data_dir"))
     except MineplanError as exc:
-        return None, f"plan pack not loaded ({exc}): coordinates without a CRS cannot be inferred"
+        return no_pack(f"plan pack not loaded ({exc}): coordinates without a CRS cannot be inferred")
+    return pack.work_crs, pack.county_geometry, None

@@ -15,7 +15,7 @@ from mineplan.commands.options import crs_opt, lang_opt, layer_opt
               help="Applications to overlay, coloured by verdict: a screening output (with a 'verdict' "
                    "column) or any application file, checked on the fly.")
 @click.option("--extent", default="county", show_default=True, metavar="county|zones|applications|W,S,E,N",
-              help="Area shown; W,S,E,N in CGCS2000 degrees (or EPSG:4549 metres).")
+              help="Area shown; W,S,E,N in CGCS2000 degrees (or metres in the plan's work CRS).")
 @layer_opt
 @crs_opt
 @lang_opt

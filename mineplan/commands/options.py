@@ -16,12 +16,20 @@ encoding_opt = click.option("--encoding", default=None, metavar="ENC",
 crs_opt = click.option("--crs", "input_crs", default=None, metavar="CRS",
                        help="CRS of the input where the file does not say: EPSG:4528, EPSG:2416, gcj02, bd09 …")
 
+as_of_opt = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                         metavar="YYYY-MM-DD",
+                         help="Judge by the version of the plan in force on this date (the pack or one of its "
+                              "versions/*; default: the pack's own plan.toml).")
 
-def pack_from(ctx: click.Context):
-    """The plan pack chosen by --data / MINEPLAN_DATA (or the bundled one)."""
+
+def pack_from(ctx: click.Context, as_of=None):
+    """The plan pack chosen by --data / MINEPLAN_DATA (or the bundled one); with ``as_of`` (a date
+    or datetime, from ``--as-of``) the version of it in force on that date."""
     from mineplan.pack import load_pack
 
-    return load_pack((ctx.find_root().obj or {}).get("data_dir"))
+    if as_of is not None and hasattr(as_of, "date"):
+        as_of = as_of.date()
+    return load_pack((ctx.find_root().obj or {}).get("data_dir"), as_of=as_of)
 
 
 def console(stderr: bool = False) -> Console:
@@ -59,7 +67,7 @@ def options_from(ctx: click.Context, pack, *, radius, constraints, fix, strict, 
     if registry_path:
         from mineplan.registry import open_registry
 
-        existing = open_registry(registry_path).existing_rights()
+        existing = open_registry(registry_path, work_crs=pack.work_crs).existing_rights()
     return RunOptions(constraints=constraint_layers(pack, [parse_constraint(c) for c in constraints]),
                       existing=existing, radius=radius, fix=fix, strict=strict, layer=layer, crs=input_crs,
                       angle_format=angle_format, encoding=encoding, **more)

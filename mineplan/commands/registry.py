@@ -28,9 +28,10 @@ def _path(ctx: click.Context, registry_path: str | None):
 
 
 def _open(ctx: click.Context, registry_path: str | None, *, create: bool = False):
+    from mineplan.commands.options import pack_from
     from mineplan.registry import open_registry
 
-    return open_registry(_path(ctx, registry_path), create=create)
+    return open_registry(_path(ctx, registry_path), work_crs=pack_from(ctx).work_crs, create=create)
 
 
 def _who(ctx: click.Context) -> str | None:
@@ -215,7 +216,8 @@ def show(ctx, right_id, fmt, registry_path):
         raise RegistryError(f"{reg.path}: no right with id {right_id!r}")
     rec = _records(frame)[0]
     geom = frame.geometry.iloc[0]
-    rec["bounds_epsg4549"] = [round(v, 2) for v in geom.bounds]
+    rec["crs"] = reg.work_crs
+    rec["bounds"] = [round(v, 2) for v in geom.bounds]
     rec["geometry_type"] = geom.geom_type
     if fmt == "json":
         click.echo(json.dumps(rec, ensure_ascii=False, indent=1))

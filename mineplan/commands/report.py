@@ -25,7 +25,7 @@ def report(ctx, registry_path, fmt, chart_path, lang):
     from mineplan.registry import _now, open_registry
 
     pack = pack_from(ctx)
-    reg = open_registry(registry_path)
+    reg = open_registry(registry_path, work_crs=pack.work_crs)
     indicators = evaluate(reg.existing_rights(), pack)
     if chart_path:
         title = f"{pack.plan.get('name_zh', '')} — 规划实施情况 / plan implementation"

@@ -16,25 +16,27 @@ def rules(ctx: click.Context, code: str | None, lang: str) -> None:
     from rich.table import Table
 
     from mineplan.commands.options import pack_from
-    from mineplan.rules import BY_CODE, CATALOGUE
     from mineplan.rules.scope import describe
 
     pack = pack_from(ctx)
+    rules = pack.rule_set
     catalogue = pack.config.get("catalogue", {})
     out = console()
     if code is None:
         table = Table(expand=True)
         for col in ("code", "severity", "applies to", "clause", "title"):
             table.add_column(col)
-        for rule in CATALOGUE:
+        for rule in rules.rules:
             clause = catalogue.get(rule.code, {}).get("clause", "")
             table.add_row(rule.code, rule.severity, ", ".join(rule.applies_to), clause,
                           rule.title_zh if lang == "zh" else rule.title_en)
         out.print(table)
         return
-    rule = BY_CODE.get(code.upper())
+    rule = rules.by_code.get(code.upper())
     if rule is None:
-        raise click.BadParameter(f"unknown rule {code!r} (known: {', '.join(BY_CODE)})", param_hint="CODE")
+        off = f"; {code.upper()} is disabled by the pack ([catalogue.{code.upper()}] enabled = false)" \
+            if code.upper() in rules.disabled else ""
+        raise click.BadParameter(f"unknown rule {code!r} (known: {', '.join(rules.codes)}){off}", param_hint="CODE")
     entry = catalogue.get(rule.code, {})
     lines = [
         f"{rule.code}  {rule.title_zh} — {rule.title_en}",

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from mineplan.commands.options import console, run_options
+from mineplan.commands.options import as_of_opt, console, run_options
 
 
 @click.command()
@@ -29,9 +29,11 @@ from mineplan.commands.options import console, run_options
               help="local engine: processes that check chunks (default: one per core, at most 2).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
 @run_options
+@as_of_opt
 @click.pass_context
 def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, findings, engine, scheduler, workers,
-           quiet, radius, constraints, fix, strict, registry_path, layer, input_crs, angle_format, encoding):
+           quiet, radius, constraints, fix, strict, registry_path, layer, input_crs, angle_format, encoding,
+           as_of):
     """Screen every application in INPUT against the plan and write one row each to OUTPUT.
 
     Each row: the id and attributes, verdict, worst rule, findings (JSON text) and key measures.
@@ -40,7 +42,7 @@ def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, fi
     """
     from mineplan.commands.options import options_from, pack_from
 
-    pack = pack_from(ctx)
+    pack = pack_from(ctx, as_of=as_of)
     options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
                            registry_path=registry_path,
                            layer=layer, input_crs=input_crs, angle_format=angle_format,
@@ -71,13 +73,11 @@ def screen(ctx, input_path, output_path, chunk_size, priority, problems_only, fi
     if not quiet:
         for note in summary.notes:
             click.echo(f"note: {note}", err=True)
-        render_summary(console(), summary)
+        render_summary(console(), summary, pack)
 
 
-def render_summary(out, summary) -> None:
+def render_summary(out, summary, pack) -> None:
     from rich.table import Table
-
-    from mineplan.rules import BY_CODE
 
     head = Table(title=f"{summary.rows} applications screened in {summary.seconds:.1f} s → {summary.output}")
     head.add_column("verdict")
@@ -96,7 +96,7 @@ def render_summary(out, summary) -> None:
         for col in ("rule", "title", "forbidden", "restricted", "cannot judge"):
             rules.add_column(col, justify="right" if col not in ("rule", "title") else "left")
         for code, counts in sorted(summary.rules.items()):
-            rule = BY_CODE.get(code)
+            rule = pack.rule_set.by_code.get(code)
             rules.add_row(code, rule.title_zh if rule else "", str(counts.get("forbidden", 0)),
                           str(counts.get("restricted", 0)), str(counts.get("cannot_judge", 0)))
         out.print(rules)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from mineplan.commands.options import as_of_opt
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -15,9 +17,10 @@ import click
               help="Largest request body accepted (larger: HTTP 413).")
 @click.option("--max-screens", type=click.IntRange(min=1), default=2, show_default=True,
               help="Batch screens run at once; more wait their turn.")
+@as_of_opt
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, token: str | None, max_upload_mb: float,
-          max_screens: int) -> None:
+          max_screens: int, as_of) -> None:
     """Serve the web page (/) and the JSON API (/api/v1, docs at /docs) for the plan.
 
     The page checks one application (a file, or a polygon drawn on the map) and screens a batch
@@ -41,7 +44,7 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None, max_uploa
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False  # --verbose's handler on "mineplan" would print every line twice
-    pack = pack_from(ctx)
+    pack = pack_from(ctx, as_of=as_of)
     app = create_app(Settings(pack=pack, token=token, max_upload_bytes=int(max_upload_mb * 1_000_000),
                               max_screens=max_screens))
     shown = f"[{host}]" if ":" in host else host

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from mineplan.commands.options import console, lang_opt, profile_from, profile_options, run_options
+from mineplan.commands.options import as_of_opt, console, lang_opt, profile_from, profile_options, run_options
 
 #: output suffixes written as tables (TableSink) and as features (write_frame)
 TABLE_SUFFIXES = (".gpkg", ".geojson", ".json", ".parquet", ".geoparquet")
@@ -27,10 +27,11 @@ FRAME_SUFFIXES = (".shp", ".kml")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="What to print: a table, or the areas and polygons as JSON.")
 @run_options
+@as_of_opt
 @lang_opt
 @click.pass_context
 def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, constraints, fix, strict,
-          registry_path, layer, input_crs, angle_format, encoding, lang, **profile):
+          registry_path, layer, input_crs, angle_format, encoding, lang, as_of, **profile):
     """Where could a right of this profile be allowed? Polygons covering the county, each with its
     verdict, the rules that decide it and the conditions a right there must still meet.
 
@@ -43,7 +44,7 @@ def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, c
     overrides = profile_from(profile)
     if output:
         _check_suffix(output, "-o/--output")
-    pack = pack_from(ctx)
+    pack = pack_from(ctx, as_of=as_of)
     options = options_from(ctx, pack, radius=radius, constraints=constraints, fix=fix, strict=strict,
                            registry_path=registry_path, layer=layer, input_crs=input_crs, overrides=overrides,
                            angle_format=angle_format, encoding=encoding)
@@ -52,8 +53,8 @@ def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, c
     if clip_path:
         from mineplan.readers import read_applications
 
-        read = read_applications(clip_path, layer=options.layer, crs=options.crs, fix=options.fix,
-                                 plan_area=pack.county_geometry)
+        read = read_applications(clip_path, work_crs=pack.work_crs, layer=options.layer, crs=options.crs,
+                                 fix=options.fix, plan_area=pack.county_geometry)
         clipped = clip(pack, options, read.frame, surf, margin=margin, largest=largest)
     out = console()
     if fmt == "json":
@@ -61,7 +62,7 @@ def where(ctx, output, map_path, clip_path, largest, margin, dpi, fmt, radius, c
     else:
         _print_surface(out, surf, lang)
         if clipped is not None:
-            _print_clipped(out, clipped, lang)
+            _print_clipped(out, clipped, lang, pack)
     if output:
         from mineplan.siting import clipped_frame
 
@@ -143,8 +144,8 @@ def _print_surface(out, surf, lang: str) -> None:
     out.print(f"{t['faces']} faces, {t['total_s']:.2f} s" if not zh else f"{t['faces']} 个面，{t['total_s']:.2f} 秒")
 
 
-def _print_clipped(out, clipped, lang: str) -> None:
-    from mineplan.rules import BY_CODE
+def _print_clipped(out, clipped, lang: str, pack) -> None:
+    by_code = pack.rule_set.by_code
 
     zh = lang == "zh"
     for c in clipped:
@@ -156,7 +157,7 @@ def _print_clipped(out, clipped, lang: str) -> None:
             out.print(f"[b]{c.id}[/b]: area {c.area_km2:.4f} km², kept {c.kept_km2:.4f} km², removed "
                       f"{c.removed_km2:.4f} km²")
         for code, area in c.removed_by.items():
-            title = BY_CODE[code].title_zh if zh else BY_CODE[code].title_en
+            title = by_code[code].title_zh if zh else by_code[code].title_en
             out.print(f"  − {code} {title}: {area:.4f} km²")
         if c.margin_km2 > 0:
             out.print(f"  − 与禁止区保持间距（--margin）及舍弃的碎片: {c.margin_km2:.4f} km²" if zh else

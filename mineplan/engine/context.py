@@ -35,13 +35,6 @@ class RuleContext:
         except KeyError:
             raise RuleConfigError(f"{self.pack.root / 'plan.toml'}: [rules] has no {name!r}") from None
 
-    def indicator(self, name: str):
-        """A value of the plan's indicator table ([indicators] in plan.toml)."""
-        try:
-            return self.pack.indicators[name]
-        except KeyError:
-            raise RuleConfigError(f"{self.pack.root / 'plan.toml'}: [indicators] has no {name!r}") from None
-
     # -- rows ------------------------------------------------------------------------------------
     def rows(self, right_types: tuple[str, ...] | None = None) -> np.ndarray:
         """Mask of the usable rows (of the given right types)."""
@@ -74,7 +67,7 @@ class RuleContext:
         return pick(self.index.codes), pick(self.index.names_zh), pick(self.index.names_en)
 
     def lazy_nearest(self, roles: str | tuple[str, ...], classes: tuple[str, ...] | None = None,
-                     rows: np.ndarray | None = None) -> LazyNearest:
-        """The nearest feature of ``roles`` as lazy facts: searched only for the rows serialised
-        (limited to ``rows``, a mask)."""
-        return LazyNearest(self.rel, roles, classes, rows)
+                     rows: np.ndarray | None = None, layer: str | None = None) -> LazyNearest:
+        """The nearest feature of ``roles`` (of ``classes``, of ``layer``) as lazy facts: searched
+        only for the rows serialised (limited to ``rows``, a mask)."""
+        return LazyNearest(self.rel, roles, classes, rows, layer)

@@ -37,7 +37,8 @@ def _partition(part, start: int, pack, options, spill: str, declared, path: str)
     notes: list[str] = []
     geom_col = part.geometry.name
     props = part.drop(columns=[geom_col]).reset_index(drop=True)
-    finisher = ChunkFinisher(path, declared, options.crs, pack.county_geometry, options.fix, notes)
+    finisher = ChunkFinisher(path, declared, options.crs, pack.county_geometry, options.fix, notes,
+                             work_crs=pack.work_crs)
     chunk = engine.chunk(finisher(props, np.asarray(part.geometry.values, dtype=object), start), path=path)
     write_parquet(chunk.rows, Path(spill))
     return len(part), chunk.rights, notes

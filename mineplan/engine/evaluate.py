@@ -46,11 +46,13 @@ def verdicts(rank: np.ndarray, errors: np.ndarray) -> np.ndarray:
 
 
 def evaluate(ctx: RuleContext, rules) -> Evaluation:
-    """Every rule of ``rules`` on the context's batch."""
+    """Every rule of ``rules`` on the context's batch; a rule whose layer roles the pack lacks
+    reports "not checked" (:meth:`~mineplan.rules.base.Rule.not_checked`) instead."""
     results = []
     refused = ~ctx.batch.usable
     for rule in rules:
-        result = rule.evaluate(ctx)
+        missing = rule.missing_roles(ctx.index)
+        result = rule.not_checked(ctx, missing) if missing else rule.evaluate(ctx)
         result.outcome[refused] = -1  # refused rows get no finding
         results.append(result)
     return Evaluation(ctx.batch, results)

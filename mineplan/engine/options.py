@@ -55,14 +55,12 @@ def parse_constraint(value: str) -> tuple[str, str]:
     return path, severity or "forbidden"
 
 
-def constraint_layers(pack, extra: list[tuple[str, str]] | None = None, work_crs: str | None = None
-                      ) -> tuple[ConstraintLayer, ...]:
-    """The pack's constraint layers plus user files given as (path, severity)."""
+def constraint_layers(pack, extra: list[tuple[str, str]] | None = None) -> tuple[ConstraintLayer, ...]:
+    """The pack's constraint layers plus user files given as (path, severity), reprojected to the
+    pack's work CRS."""
     import geopandas as gpd
 
-    from mineplan import WORK_CRS
-
-    work_crs = work_crs or WORK_CRS
+    work_crs = pack.work_crs
     layers = [ConstraintLayer(la.name, la.title_zh, la.verdict or "forbidden", la.frame)
               for la in pack.layers_with_role("constraint")]
     for path, severity in extra or []:

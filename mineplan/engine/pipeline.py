@@ -63,15 +63,13 @@ class Engine:
     """A pack's rules, ready to evaluate batches under one run's options."""
 
     def __init__(self, pack: PlanPack, options: RunOptions | None = None):
-        from mineplan.rules import CATALOGUE
-
         self.pack = pack
         self.options = options or RunOptions()
         self.index = index_for(pack)
         self.catalog = MineralCatalog(pack.config)
         self.normaliser = Normaliser(self.catalog, pack.rules)
         wanted = self.options.rules
-        rules = [r for r in CATALOGUE if wanted is None or r.code in wanted]
+        rules = [r for r in pack.rule_set.rules if wanted is None or r.code in wanted]
         self.local_rules = [r for r in rules if not r.cross]
         self.cross_rules = [r for r in rules if r.cross]
         self.clauses = {code: entry.get("clause", "") for code, entry in pack.config.get("catalogue", {}).items()}

@@ -191,23 +191,23 @@ class Relations:
         return pairs.sorted("distance")
 
     def within(self, role: str, distance: float, classes: tuple[str, ...] | None = None,
-               rows: np.ndarray | None = None) -> Pairs:
+               rows: np.ndarray | None = None, layer: str | None = None) -> Pairs:
         """(row, feature of ``role``) pairs closer than ``distance`` m (``dwithin``), nearest first,
-        for ``rows`` (a mask; all rows by default); ``classes`` limits the features to those classes."""
-        key = (role, float(distance), classes, None if rows is None else rows.tobytes())
+        for ``rows`` (a mask; all rows by default); ``classes`` (and ``layer``) limit the features."""
+        key = (role, float(distance), classes, layer, None if rows is None else rows.tobytes())
         if key not in self._within:
             idx = np.arange(self.n) if rows is None else np.flatnonzero(rows)
             table = self.index.within_distance(self.geoms[idx], role, distance,
                                                tree=self.tree if rows is None else None)
             pairs = Pairs(idx[table["app"].to_numpy(np.int64)], table["feature"].to_numpy(np.int64),
                           {"distance": table["distance"].to_numpy()})
-            if classes is not None:
-                pairs = pairs.subset(np.isin(self.index.classes[pairs.feature], list(classes)))
+            if classes is not None or layer is not None:
+                pairs = pairs.subset(np.isin(pairs.feature, self.index.select(role, classes, layer)))
             self._within[key] = pairs.sorted("distance")
         return self._within[key]
 
     def nearest(self, role: str | tuple[str, ...], rows: np.ndarray,
-                classes: tuple[str, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                classes: tuple[str, ...] | None = None, layer: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """For ``rows`` (a mask): the nearest feature of ``role`` (or of several roles; on a tie
         the lowest feature position) and its distance (feature -1 and NaN elsewhere); ``classes``
         limits the features to those classes. Rules ask it through :class:`LazyNearest`, for the
@@ -218,10 +218,11 @@ class Relations:
         if not len(idx):
             return feature, distance
         for r in (role,) if isinstance(role, str) else role:
-            if classes is None:
+            if classes is None and layer is None:
                 table = self.index.nearest(self.geoms[idx], r)
             else:
-                table = self.index.nearest_of_class(self.geoms[idx], r, tuple(classes))
+                table = self.index.nearest_of_class(self.geoms[idx], r, None if classes is None else tuple(classes),
+                                                    layer)
             if not len(table):
                 continue
             at = idx[table["app"].to_numpy(np.int64)]
@@ -238,8 +239,8 @@ class LazyNearest:
     each row queried once: a fact that costs a tree search is paid only where it is reported."""
 
     def __init__(self, rel: Relations, roles: str | tuple[str, ...], classes: tuple[str, ...] | None = None,
-                 rows: np.ndarray | None = None):
-        self.rel, self.roles, self.classes = rel, roles, classes
+                 rows: np.ndarray | None = None, layer: str | None = None):
+        self.rel, self.roles, self.classes, self.layer = rel, roles, classes, layer
         self.allowed = np.ones(rel.n, dtype=bool) if rows is None else rows
         self._feature = np.full(rel.n, -2, dtype=np.int64)  # -2: not asked yet
         self._distance = np.full(rel.n, np.nan)
@@ -250,7 +251,7 @@ class LazyNearest:
         if len(todo):
             mask = np.zeros(self.rel.n, dtype=bool)
             mask[todo] = True
-            f, d = self.rel.nearest(self.roles, mask, self.classes)
+            f, d = self.rel.nearest(self.roles, mask, self.classes, self.layer)
             self._feature[todo], self._distance[todo] = f[todo], d[todo]
         feature = np.where(self._feature[rows] == -2, -1, self._feature[rows])
         return feature, self._distance[rows]

@@ -22,6 +22,8 @@ from mineplan.findings import SEVERITIES
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 #: an outcome whose severity is the rule's own (``Rule.severity``, which the pack may set)
 FIRE = "fire"
+#: an outcome whose severity is the pack's "not checked" severity ([rules] not_checked_severity)
+NOT_CHECKED = "not_checked"
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mineplan import WORK_CRS
-
 
 def applications_frame(path: str | Path, pack, *, layer: str | None = None, crs: str | None = None):
-    """A GeoDataFrame in EPSG:4549 with ``id``, ``verdict``, ``findings`` (list of dicts) and
+    """A GeoDataFrame in the pack's work CRS with ``id``, ``verdict``, ``findings`` (list of dicts) and
     ``geometry``, one row per application of ``path``."""
     from mineplan.readers import read_applications
 
-    read = read_applications(path, layer=layer, crs=crs, on_error="collect", plan_area=pack.county_geometry)
+    read = read_applications(path, work_crs=pack.work_crs, layer=layer, crs=crs, on_error="collect",
+                             plan_area=pack.county_geometry)
     frame = read.frame
     if "verdict" in frame.columns:
         ids = frame["id"] if "id" in frame.columns else frame["_label"]
@@ -30,20 +29,22 @@ def applications_frame(path: str | Path, pack, *, layer: str | None = None, crs:
         ids = [r.id for r in results]
         verdicts = [r.verdict for r in results]
         findings = [[f.as_dict() for f in r.findings] for r in results]
-    return frame_of(ids, verdicts, findings, frame.geometry.values)
+    return frame_of(ids, verdicts, findings, frame.geometry.values, crs=frame.crs)
 
 
 def report_frame(report):
     """The same table from a :class:`mineplan.checker.CheckReport`."""
     return frame_of([r.id for r in report.results], [r.verdict for r in report.results],
-                    [[f.as_dict() for f in r.findings] for r in report.results], report.frame.geometry.values)
+                    [[f.as_dict() for f in r.findings] for r in report.results], report.frame.geometry.values,
+                    crs=report.frame.crs)
 
 
-def frame_of(ids, verdicts, findings, geoms):
+def frame_of(ids, verdicts, findings, geoms, *, crs):
+    """The overlay table; ``geoms`` in ``crs`` (the pack's work CRS)."""
     import geopandas as gpd
 
     frame = gpd.GeoDataFrame({"id": [str(i) for i in ids], "verdict": list(verdicts), "findings": list(findings)},
-                             geometry=list(geoms), crs=WORK_CRS)
+                             geometry=list(geoms), crs=crs)
     return frame[frame.geometry.notna() & ~frame.geometry.is_empty].reset_index(drop=True)
 
 

@@ -36,7 +36,7 @@ CLASS_RADIUS_M = 3000.0
 
 
 def nearest_table(pack, geom) -> list[dict]:
-    """For one application geometry (EPSG:4549): the nearest feature of each role, its distance
+    """For one application geometry (work CRS): the nearest feature of each role, its distance
     (m, 0 when they touch or overlap) and the shortest line between them."""
     from mineplan.index import index_for
 
@@ -74,7 +74,7 @@ def nearest_table(pack, geom) -> list[dict]:
 
 def site_map_png(pack, apps, i: int, *, lang: str, family: str | None, dpi: int = 170,
                  size: tuple[float, float] = (7.4, 3.5)) -> tuple[bytes, list[dict]]:
-    """A PNG of application ``i`` of ``apps`` (EPSG:4549 frame with id/verdict) in its
+    """A PNG of application ``i`` of ``apps`` (work-CRS frame with id/verdict) in its
     surroundings; returns the image and the nearest-feature table it drew."""
     import matplotlib
 
@@ -112,7 +112,7 @@ def site_map_png(pack, apps, i: int, *, lang: str, family: str | None, dpi: int 
             ax.annotate(text, (end.x, end.y), fontsize=6.5, ha="center", va="center",
                         zorder=15, color="#111111", path_effects=_halo(2.5),
                         bbox={"boxstyle": "round,pad=0.2", "fc": _rgba("#ffffff", 0.75), "ec": "#999999", "lw": 0.4})
-        draw_graticule(ax, box, lang=lang, font_scale=0.8)
+        draw_graticule(ax, box, work_crs=pack.work_crs, lang=lang, font_scale=0.8)
         draw_scale_bar(ax, box, lang=lang, font_scale=0.9)
         draw_north_arrow(ax, lang=lang, font_scale=0.8, at=(0.95, 0.86))
         ax.set_xticks([])

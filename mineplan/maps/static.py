@@ -1,4 +1,4 @@
-"""Static maps with matplotlib: PNG, SVG, PDF, all drawn in EPSG:4549 metres.
+"""Static maps with matplotlib: PNG, SVG, PDF, all drawn in the plan pack's work CRS (metres).
 
 :func:`draw_plan` puts the plan's layers on an axes (the report's site map uses it too);
 :func:`render_static` makes the whole sheet: title and document number, legend, scale bar,
@@ -32,9 +32,10 @@ class MapResult:
 
 # -- extent ----------------------------------------------------------------------------------
 def resolve_extent(pack, extent: str | None, apps=None) -> tuple[float, float, float, float]:
-    """``county`` (default), ``zones``, ``applications`` or ``W,S,E,N`` → a box in EPSG:4549.
+    """``county`` (default), ``zones``, ``applications`` or ``W,S,E,N`` → a box in the pack's work
+    CRS (``pack.work_crs``).
 
-    ``W,S,E,N`` is read as CGCS2000 degrees when every value is within ±180, else as EPSG:4549
+    ``W,S,E,N`` is read as CGCS2000 degrees when every value is within ±180, else as work-CRS
     metres.
     """
     from mineplan.errors import InputError
@@ -60,7 +61,7 @@ def resolve_extent(pack, extent: str | None, apps=None) -> tuple[float, float, f
         if all(abs(v) <= 180 for v in (w, s, e, n)):
             from pyproj import Transformer
 
-            t = Transformer.from_crs("EPSG:4490", "EPSG:4549", always_xy=True)
+            t = Transformer.from_crs("EPSG:4490", pack.work_crs, always_xy=True)
             lon = np.concatenate([np.linspace(w, e, 20), np.full(20, e), np.linspace(e, w, 20), np.full(20, w)])
             lat = np.concatenate([np.full(20, s), np.linspace(s, n, 20), np.full(20, n), np.linspace(n, s, 20)])
             x, y = t.transform(lon, lat)
@@ -134,7 +135,7 @@ def legend_handle(style: Style):
 
 
 def draw_geoms(ax, geoms, style: Style, *, zorder: int | None = None, scale: float = 1.0) -> None:
-    """Draw shapely geometries (EPSG:4549) in ``style``."""
+    """Draw shapely geometries (work CRS) in ``style``."""
     from matplotlib.collections import LineCollection, PatchCollection
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MPath
@@ -210,7 +211,7 @@ def feature_name(row, lang: str) -> str:
 
 def draw_plan(ax, pack, *, lang: str, box=None, labels: bool = True, buffers: bool = True,
               font_scale: float = 1.0, line_scale: float = 1.0) -> list[Style]:
-    """Draw every layer of ``pack`` on ``ax`` (EPSG:4549); return the styles used, legend order."""
+    """Draw every layer of ``pack`` on ``ax`` (its work CRS); return the styles used, legend order."""
     from mineplan.index import index_for
 
     used: list[Style] = []
@@ -393,15 +394,16 @@ def _dms(value: float, axis: str, lang: str) -> str:
     return f"{deg}°{minutes:02d}′{hemi}"
 
 
-def draw_graticule(ax, box, *, lang: str, font_scale: float = 1.0) -> float:
-    """CGCS2000 meridians and parallels (EPSG:4490) drawn in EPSG:4549, labelled on the frame.
+def draw_graticule(ax, box, *, work_crs, lang: str, font_scale: float = 1.0) -> float:
+    """CGCS2000 meridians and parallels (EPSG:4490) drawn in ``work_crs`` (the box's CRS), labelled
+    on the frame.
 
     Returns the spacing in degrees."""
     from pyproj import Transformer
 
     xmin, ymin, xmax, ymax = box
-    inv = Transformer.from_crs("EPSG:4549", "EPSG:4490", always_xy=True)
-    fwd = Transformer.from_crs("EPSG:4490", "EPSG:4549", always_xy=True)
+    inv = Transformer.from_crs(work_crs, "EPSG:4490", always_xy=True)
+    fwd = Transformer.from_crs("EPSG:4490", work_crs, always_xy=True)
     xs = np.array([xmin, xmax, xmax, xmin])
     ys = np.array([ymin, ymin, ymax, ymax])
     lon, lat = inv.transform(xs, ys)
@@ -485,7 +487,7 @@ def render_static(pack, path: str | Path, *, dpi: int = 150, lang: str = "zh", a
         ax.set_facecolor("#ffffff")
         styles = draw_plan(ax, pack, lang=lang, box=box)
         verdicts = draw_applications(ax, apps, lang=lang, box=box) if apps is not None and len(apps) else []
-        draw_graticule(ax, box, lang=lang)
+        draw_graticule(ax, box, work_crs=pack.work_crs, lang=lang)
         draw_scale_bar(ax, box, lang=lang)
         draw_north_arrow(ax, lang=lang)
         ax.set_xticks([])
@@ -516,19 +518,19 @@ def _legend(fig, styles: list[Style], verdicts: list[str], lang: str) -> None:
 
 
 def _titles(fig, pack, lang: str, cjk: bool = True) -> None:
+    from mineplan.crs import work_crs_words
     from mineplan.maps.fonts import latin
 
     plan = pack.plan
     if lang == "zh":
         title = f"{plan['name_zh']} 规划图"
         sub = f"{plan.get('issuer_zh', '')} {plan.get('document', '')}　（{plan.get('issued', '')} 印发）".strip()
-        crs = ("坐标系：2000国家大地坐标系（CGCS2000），高斯—克吕格投影 3° 带第 40 带（中央经线 120°E，EPSG:4549）；"
-               "经纬网为 CGCS2000 地理坐标")
+        crs = f"坐标系：{work_crs_words(pack.work_crs, 'zh')}；经纬网为 CGCS2000 地理坐标"
     else:
         title = f"{plan.get('name_en', plan['name_zh'])}: planning map"
         doc = plan.get("document", "") if cjk else latin(plan.get("document", ""))
         sub = f"{plan.get('issuer_en', 'Document')} {doc} ({plan.get('issued', '')})"
-        crs = ("Coordinates: CGCS2000, 3° Gauss–Krüger zone 40 (central meridian 120°E, EPSG:4549); "
+        crs = (f"Coordinates: {work_crs_words(pack.work_crs, 'en')}; "
                "graticule in CGCS2000 geographic coordinates")
     fig.text(0.06, 0.955, title, fontsize=17 if lang == "zh" else 14, fontweight="bold", ha="left", va="center")
     fig.text(0.06, 0.918, sub, fontsize=10.5, ha="left", va="center", color="#333333")

@@ -82,6 +82,8 @@ STYLES: dict[str, Style] = {s.key: s for s in (
           fill_opacity=1.0, width=1.2, zorder=7),
     Style("constraint", "其他约束区", "Other constraint", "polygon", "#6a51a3", fill="#bcbddc",
           fill_opacity=0.4, width=0.9, hatch="xx", zorder=2),
+    Style("setback", "退让要素", "Setback feature", "point", "#8c2d04", fill="#fdae6b", fill_opacity=1.0,
+          width=1.0, zorder=7),
 )}
 
 #: Fallback style of a three-zones / two-lines class the table lacks.
@@ -110,4 +112,4 @@ def style_for(role: str, feature_class: str | None = None) -> Style:
 
 #: The order layers are drawn in (bottom first) by role.
 ROLE_ORDER = ("county", "three_zones", "constraint", "key_exploration_zone", "key_mining_zone",
-              "two_lines", "exploration_block", "mining_block", "road_bridge")
+              "two_lines", "exploration_block", "mining_block", "road_bridge", "setback")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mineplan.crs import work_crs_words
 from mineplan.maps.static import MapResult, provenance_note, provenance_reconstructed, resolve_extent
 from mineplan.maps.style import ROLE_ORDER, STYLES, VERDICT_COLORS, VERDICT_LABELS, style_for
 
@@ -41,7 +42,7 @@ T = {
            "gcj": "底图说明：天地图为 CGCS2000，无偏移；OpenStreetMap 为 WGS84。国内高德、腾讯等网络底图采用 GCJ-02 "
                   "加密坐标，在本县偏移约 500 米，不得直接叠加。",
            "tdt_missing": "未设置 TIANDITU_KEY，天地图底图未添加。",
-           "crs": "数据坐标：CGCS2000（EPSG:4549 计算，网页显示为经纬度）。"},
+           "crs": "数据坐标：面积和距离按 {crs} 计算，网页显示为经纬度。"},
     "en": {"none": "No basemap (offline)", "osm": "OpenStreetMap", "tdt": "Tianditu 天地图 (vector)",
            "tdt_label": "Tianditu labels", "apps": "Applications", "legend": "Legend", "verdict": "Verdict",
            "findings": "Findings", "rule": "Rule", "severity": "Severity", "clause": "Clause", "message": "Message",
@@ -49,7 +50,7 @@ T = {
            "gcj": "Basemaps: Tianditu is CGCS2000 with no offset; OpenStreetMap is WGS84. Chinese web basemaps "
                   "such as Amap or Tencent use GCJ-02, about 500 m off here: never overlay them directly.",
            "tdt_missing": "TIANDITU_KEY is not set: the Tianditu basemap is not added.",
-           "crs": "Data: CGCS2000 (measured in EPSG:4549, shown in longitude/latitude)."},
+           "crs": "Data: areas and distances measured in {crs}, shown in longitude/latitude."},
 }
 
 
@@ -73,7 +74,7 @@ def _clean(value):
 
 
 def _geojson(frame, props: dict[str, list]) -> dict:
-    """A FeatureCollection in WGS84 from a GeoDataFrame in EPSG:4549 and property columns."""
+    """A FeatureCollection in WGS84 from a GeoDataFrame in the work CRS and property columns."""
     wgs = frame.to_crs("EPSG:4326") if frame.crs is not None else frame
     features = []
     for i, geom in enumerate(wgs.geometry.values):
@@ -102,7 +103,7 @@ def render_web(pack, path: str | Path, *, lang: str = "zh", apps=None, extent: s
     path = Path(path)
     t = T["zh" if lang == "zh" else "en"]
     xmin, ymin, xmax, ymax = resolve_extent(pack, extent, apps)
-    box = gpd.GeoSeries.from_xy([xmin, xmax], [ymin, ymax], crs="EPSG:4549").to_crs("EPSG:4326")
+    box = gpd.GeoSeries.from_xy([xmin, xmax], [ymin, ymax], crs=pack.work_crs).to_crs("EPSG:4326")
     bounds = [[box.y.min(), box.x.min()], [box.y.max(), box.x.max()]]
     m = folium.Map(location=[box.y.mean(), box.x.mean()], zoom_start=10, tiles=None, control_scale=True)
     folium.TileLayer(BLANK_TILE, attr="mineplan", name=t["none"], overlay=False, show=True).add_to(m)
@@ -149,7 +150,7 @@ def render_web(pack, path: str | Path, *, lang: str = "zh", apps=None, extent: s
         if role == "three_zones" and len(index.visibility_buffers):
             feats = index.features.iloc[index.visibility_positions]
             frame = gpd.GeoDataFrame({"code": feats["code"].to_numpy()}, geometry=list(index.visibility_buffers),
-                                     crs="EPSG:4549")
+                                     crs=pack.work_crs)
             props = {"code": feats["code"].tolist(), "name_zh": feats["name_zh"].tolist(),
                      "class": feats["class"].tolist(), "distance_m": index.visibility_distances.tolist()}
             s = STYLES["visibility_buffer"]
@@ -230,7 +231,7 @@ def _legend_html(pack, lang: str, t: dict, used, verdicts, key: str) -> str:
                      f"{esc(VERDICT_LABELS.get(v, (v, v))[0 if lang == 'zh' else 1])}</div>")
     plan = pack.plan
     title = plan["name_zh"] if lang == "zh" else plan.get("name_en", plan["name_zh"])
-    notes = [t["crs"], t["gcj"]]
+    notes = [t["crs"].format(crs=work_crs_words(pack.work_crs, "zh" if lang == "zh" else "en")), t["gcj"]]
     if not key:
         notes.append(t["tdt_missing"])
     prov = provenance_note(pack, lang)

@@ -1,6 +1,7 @@
 """Reading applications (mining-right parcels, sites) from any supported input.
 
-``read_applications(path, ...)`` returns a :class:`ReadResult` whose frame is in EPSG:4549,
+``read_applications(path, work_crs=..., ...)`` returns a :class:`ReadResult` whose frame is in
+``work_crs`` (the plan pack's ``[plan] crs``),
 one row per input feature, with ``_label``, ``_error`` and ``_repaired`` columns. Formats
 and conventions are described in ``docs/input-formats.md``.
 """
@@ -82,19 +83,19 @@ def read_bytes(p: Path, limits: Limits) -> bytes:
     return data
 
 
-def read_applications(path, *, layer=None, crs=None, fix: bool = False, on_error: str = "raise",
+def read_applications(path, *, work_crs, layer=None, crs=None, fix: bool = False, on_error: str = "raise",
                       plan_area=None, angle_format: str | None = None, encoding: str | None = None,
                       max_input_mb: float | None = None, max_features: int | None = None) -> ReadResult:
-    """Read every feature of ``path`` into EPSG:4549.
+    """Read every feature of ``path`` into ``work_crs`` (the plan pack's ``pack.work_crs``).
 
-    ``crs`` names the input CRS where the file does not say; ``plan_area`` (EPSG:4549) decides
-    ambiguous coordinate readings. ``on_error="collect"`` keeps bad features as rows with
-    ``_error`` set instead of raising; ``fix=True`` repairs invalid polygons. ``angle_format``
-    (``"dms"`` or ``"deg"``) says how corner files write degrees (``118.4530`` = 118°45′30″ or
-    118.453°) where the file does not tell. ``encoding`` forces the attribute encoding of a
-    Shapefile (else its .cpg, else detected). ``max_input_mb`` / ``max_features`` bound what a
-    whole-file read may take (defaults: env MINEPLAN_MAX_INPUT_MB / MINEPLAN_MAX_FEATURES, else
-    512 MB and 2,000,000 features).
+    ``crs`` names the input CRS where the file does not say; ``plan_area`` (in ``work_crs``) decides
+    ambiguous coordinate readings, whose survey-metre guesses start from ``work_crs``'s zone.
+    ``on_error="collect"`` keeps bad features as rows with ``_error`` set instead of raising;
+    ``fix=True`` repairs invalid polygons. ``angle_format`` (``"dms"`` or ``"deg"``) says how
+    corner files write degrees (``118.4530`` = 118°45′30″ or 118.453°) where the file does not tell.
+    ``encoding`` forces the attribute encoding of a Shapefile (else its .cpg, else detected).
+    ``max_input_mb`` / ``max_features`` bound what a whole-file read may take (defaults: env
+    MINEPLAN_MAX_INPUT_MB / MINEPLAN_MAX_FEATURES, else 512 MB and 2,000,000 features).
     """
     p = Path(path)
     if not p.exists():
@@ -109,7 +110,7 @@ def read_applications(path, *, layer=None, crs=None, fix: bool = False, on_error
 
         raws, declared = geojson.parse(p, read_bytes(p, limits), notes)
         limits.check_features(len(raws), str(p))
-        return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
+        return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, work_crs=work_crs, fix=fix,
                       on_error=on_error, notes=notes,
                       default_geographic=None if crs is not None else crsmod.parse_crs("EPSG:4326"))
     if fmt == "wkt":
@@ -120,17 +121,18 @@ def read_applications(path, *, layer=None, crs=None, fix: bool = False, on_error
         limits.check_features(len(raws), str(p))
         if not raws:
             raise InputError("no geometries (empty file?)", path=str(p))
-        return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
+        return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, work_crs=work_crs, fix=fix,
                       on_error=on_error, notes=notes, declared_how="SRID in the file")
     if fmt in ("shp", "shp-dir", "zip", "gpkg", "kml", "kmz", "fgb", "parquet", "dxf"):
         from mineplan.readers import ogr
 
         raws, declared = ogr.read(p, fmt, layer=layer, notes=notes, encoding=encoding, limits=limits)
-        return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
+        return finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, work_crs=work_crs, fix=fix,
                       on_error=on_error, notes=notes, declared_how=f"declared in the {fmt.upper()} file")
     if fmt in ("csv", "xlsx", "text"):
         return _read_corners(p, fmt, layer=layer, crs=crs, fix=fix, on_error=on_error,
-                             plan_area=plan_area, notes=notes, angle_format=angle_format, limits=limits)
+                             plan_area=plan_area, work_crs=work_crs, notes=notes, angle_format=angle_format,
+                             limits=limits)
     raise InputError(f"unknown format (suffix {p.suffix or 'none'!r}; supported: "
                      + ", ".join(sorted(set(FORMATS))) + ")", path=str(p))
 
@@ -156,7 +158,7 @@ def _read_text(p: Path, notes: list[str], limits: Limits) -> str:
         return text
 
 
-def _read_corners(p: Path, fmt: str, *, layer, crs, fix, on_error, plan_area, notes, angle_format,
+def _read_corners(p: Path, fmt: str, *, layer, crs, fix, on_error, plan_area, work_crs, notes, angle_format,
                   limits: Limits) -> ReadResult:
     from mineplan.readers import corners, resolve
 
@@ -198,13 +200,13 @@ def _read_corners(p: Path, fmt: str, *, layer, crs, fix, on_error, plan_area, no
             parcels = corners.parse_lines(lines, path_s)
             notes.append("read as corner-point text (point, X, Y lines)")
     declared, how = resolve.resolve(parcels, facts, user_crs=crs, angle_format=angle_format, plan_area=plan_area,
-                                    path=path_s, notes=notes)
+                                    work_crs=work_crs, path=path_s, notes=notes)
     names = [pc.name or f"#{i}" for i, pc in enumerate(parcels, 1)]
     notes.append(f"{len(parcels)} parcel{'s' if len(parcels) != 1 else ''}: " + ", ".join(names[:20])
                  + (" …" if len(names) > 20 else ""))
     limits.check_features(len(parcels), path_s)
     raws = corners.to_raws(parcels, notes)
-    res = finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, fix=fix,
+    res = finish(p, raws, declared=declared, user_crs=crs, plan_area=plan_area, work_crs=work_crs, fix=fix,
                  on_error=on_error, notes=notes, declared_how=how or "declared in the file", allow_dms_packed=False)
     if not any(n.startswith("coordinates read as") for n in res.notes):
         res.notes.append(f"coordinates read as {res.source_crs}")

@@ -3,7 +3,8 @@
 A format module turns a file into :class:`Raw` records (properties, a shapely geometry in the
 file's own numbers and pair order, or the one-line reason it could not be built) plus the CRS
 the file declares, if any. :func:`finish` then decides the reading of the coordinates, checks
-each geometry, repairs it if asked, projects it to EPSG:4549 and builds the frame.
+each geometry, repairs it if asked, projects it to the work CRS (the plan pack's ``[plan] crs``,
+passed in as ``work_crs``) and builds the frame.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 import numpy as np
 import shapely
 
-from mineplan import WORK_CRS
 from mineplan import crs as crsmod
 from mineplan.errors import InputError
 
@@ -28,7 +28,7 @@ METRES_THRESHOLD = 1000.0
 
 @dataclass
 class ReadResult:
-    """``frame``: GeoDataFrame in EPSG:4549, one row per input feature, with the original
+    """``frame``: GeoDataFrame in the work CRS, one row per input feature, with the original
     properties plus ``_label``, ``_error`` and ``_repaired``. ``source_crs``: how the
     coordinates were read, in words. ``notes``: one-line remarks for the user."""
 
@@ -165,11 +165,11 @@ def _area_of_use(src: crsmod.SourceCRS):
     return out
 
 
-def check_geometries(geoms: np.ndarray, reading: crsmod.Reading, *, fix: bool, labels, notes: list[str]):
+def check_geometries(geoms: np.ndarray, reading: crsmod.Reading, *, work_crs, fix: bool, labels, notes: list[str]):
     """The input checks of every reader, vectorised over ``geoms`` (shapely geometries in the
     file's numbers and pair order, none missing): finite numbers, degree ranges, metres
     labelled as degrees, spans over 180° of longitude, the CRS's area of use, validity with
-    GEOS's reason (repaired with ``fix``), projection to EPSG:4549.
+    GEOS's reason (repaired with ``fix``), projection to ``work_crs``.
 
     Returns (projected geometries or None, error texts or None, repaired flags). A Python loop
     runs only over the features that fail."""
@@ -242,31 +242,32 @@ def check_geometries(geoms: np.ndarray, reading: crsmod.Reading, *, fix: bool, l
             errors[k] = reason + (" (--fix repairs it)" if polygonal and not fix else "")
     todo = errors == None  # noqa: E711
     if todo.any():
-        if src.crs is not None and not src.web and src.crs.to_epsg() == 4549:
+        if crsmod.is_work_crs(src, work_crs):
             projected = out[todo]
         else:
             def project(p):
                 with np.errstate(all="ignore"):
-                    px, py = crsmod.to_work(src, p[:, 0], p[:, 1])
+                    px, py = crsmod.to_work(src, p[:, 0], p[:, 1], work_crs)
                 return np.column_stack([px, py])
 
             projected = shapely.transform(out[todo], project)
         pxy, pgi = shapely.get_coordinates(projected, return_index=True)
         bad = np.bincount(pgi, weights=~np.isfinite(pxy).all(axis=1), minlength=len(projected)) > 0
         pos = np.flatnonzero(todo)
-        errors[pos[bad]] = f"cannot be projected to {WORK_CRS} (coordinates outside the projection's range)"
+        errors[pos[bad]] = f"cannot be projected to {work_crs} (coordinates outside the projection's range)"
         out[pos] = projected
     out[errors != None] = None  # noqa: E711
     return out, errors, repaired
 
 
 def decide_reading(a: np.ndarray, b: np.ndarray, *, declared: crsmod.SourceCRS | None, user, plan_area,
-                   path: str, notes: list[str], default_geographic: crsmod.SourceCRS | None = None,
+                   work_crs, path: str, notes: list[str], default_geographic: crsmod.SourceCRS | None = None,
                    declared_how: str = "declared in the file",
                    allow_dms_packed: bool = True) -> tuple[crsmod.Reading, str]:
     """How to read the file's coordinate pairs ``(a, b)`` (finite ones): the declared CRS, else
     the one named with --crs (pairs swapped only when that alone falls in the plan area), else
-    the format's default for degrees, else inferred from the plan area. -> (reading, in words)."""
+    the format's default for degrees, else inferred from the plan area (``plan_area`` in
+    ``work_crs``; survey metres are first tried in the work CRS's zones). -> (reading, in words)."""
     user_src = crsmod.parse_crs(user, path=path) if user is not None else None
     clearly_metres = bool(len(a)) and bool(np.any(np.abs(a) > METRES_THRESHOLD) or np.any(np.abs(b) > METRES_THRESHOLD))
     src = declared or user_src
@@ -279,13 +280,13 @@ def decide_reading(a: np.ndarray, b: np.ndarray, *, declared: crsmod.SourceCRS |
             if len(a) and crsmod.looks_like_degrees(a, b):
                 raise InputError(f"coordinates look like degrees, but the CRS {src.describe()} ({how}) is projected",
                                  path=path)
-        reading = crsmod.swap_check(src, a, b, plan_area) if inside else crsmod.Reading(src)
+        reading = crsmod.swap_check(src, a, b, plan_area, work_crs) if inside else crsmod.Reading(src)
         if reading.swap:
             notes.append(f"pairs read swapped ({'lat/lon' if src.is_geographic else 'northing/easting'}): "
                          "only that reading falls in the plan area")
         source_desc = f"{reading.describe()} ({how})"
     elif not clearly_metres and default_geographic is not None:
-        reading = crsmod.swap_check(default_geographic, a, b, plan_area)
+        reading = crsmod.swap_check(default_geographic, a, b, plan_area, work_crs)
         source_desc = f"{reading.describe()} (no CRS in the file: the format's default)"
         if reading.swap:
             notes.append("pairs read as lat/lon: only that reading falls in the plan area")
@@ -299,11 +300,13 @@ def decide_reading(a: np.ndarray, b: np.ndarray, *, declared: crsmod.SourceCRS |
         if sane.any():
             a, b = a[sane], b[sane]
             clearly_metres = bool(np.any(np.abs(a) > METRES_THRESHOLD) or np.any(np.abs(b) > METRES_THRESHOLD))
+        remark = None
         if clearly_metres:
-            cands = crsmod.projected_candidates(a, b)
+            cands = crsmod.projected_candidates(a, b, work_crs, plan_area)
+            remark = crsmod.prefix_remark(a, b, work_crs, plan_area)
         else:
             cands = crsmod.geographic_candidates(a, b, allow_dms_packed=allow_dms_packed)
-        inf = crsmod.choose_reading(cands, a, b, plan_area, path=path)
+        inf = crsmod.choose_reading(cands, a, b, plan_area, work_crs=work_crs, path=path, remark=remark)
         reading = inf.reading
         source_desc = f"{reading.describe()}, inferred"
         if inf.note:
@@ -322,7 +325,7 @@ def finite_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xy[fin, 0], xy[fin, 1]
 
 
-def finish(path, raws: list[Raw], *, declared: crsmod.SourceCRS | None, user_crs, plan_area,
+def finish(path, raws: list[Raw], *, declared: crsmod.SourceCRS | None, user_crs, plan_area, work_crs,
            fix: bool, on_error: str, notes: list[str], default_geographic: crsmod.SourceCRS | None = None,
            declared_how: str = "declared in the file", allow_dms_packed: bool = True) -> ReadResult:
     """Records of a format module -> the readers' frame: structural checks, the CRS reading,
@@ -357,10 +360,11 @@ def finish(path, raws: list[Raw], *, declared: crsmod.SourceCRS | None, user_crs
         good = shapely.force_2d(good)
         notes.append("Z coordinates dropped (2D only)")
     a, b = finite_pairs(good)
-    reading, source_desc = decide_reading(a, b, declared=declared, user=user_crs, plan_area=plan_area, path=path_s,
+    reading, source_desc = decide_reading(a, b, declared=declared, user=user_crs, plan_area=plan_area,
+                                          work_crs=work_crs, path=path_s,
                                           notes=notes, default_geographic=default_geographic,
                                           declared_how=declared_how, allow_dms_packed=allow_dms_packed)
-    out, errs, rep = check_geometries(good, reading, fix=fix, labels=labels[idx], notes=notes)
+    out, errs, rep = check_geometries(good, reading, work_crs=work_crs, fix=fix, labels=labels[idx], notes=notes)
     errors[idx] = errs
     geoms[:] = None
     geoms[idx] = out
@@ -377,7 +381,7 @@ def finish(path, raws: list[Raw], *, declared: crsmod.SourceCRS | None, user_crs
     df["_label"] = labels
     df["_error"] = pd.Series(errors, dtype=object)
     df["_repaired"] = repaired
-    frame = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=WORK_CRS), crs=WORK_CRS)
+    frame = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=work_crs), crs=work_crs)
     n_err = int((errors != None).sum())  # noqa: E711
     if n_err:
         notes.append(f"{n_err} of {len(raws)} features could not be read (see _error)")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -803,3 +804,148 @@ def bubiao_facts(header: dict) -> Facts:
     if width in ("3", "6"):
         f.width = int(width)
     return f
+
+
+# ------------------------------------------------------------------------ coordinate strings
+# One polygon written in one attribute of a table row (a plan pack's ``coordinates`` option):
+# the planning database's GDZB ``X1,Y1;X2,Y2;…`` and the national ring string
+# ``区域数,拐点数,x,y,…`` with ``*`` ring markers. Both go through the :class:`Assembler` and
+# :func:`to_raws`, as the corner tables do.
+COORDINATE_FORMATS = ("gdzb", "rings")
+ANGLE_FORMATS = ("dddmmss",)
+
+
+def _string_coord(token: str, what: str, angle: str | None, axis: str) -> float:
+    """One number of a coordinate string: metres, or with ``angle="dddmmss"`` packed degrees
+    (``1185248.5`` = 118°52′48.5″; written with ° ′ ″ it is read as such). ``axis`` is
+    "lat" or "lon" for angles. Raises ValueError naming ``what``."""
+    value, symbols = parse_coord(token, what)
+    if angle is None or symbols:
+        degrees = value
+    else:
+        a = abs(value)
+        minutes = math.floor(a / 100) % 100
+        seconds = a - math.floor(a / 100) * 100
+        if minutes >= 60 or seconds >= 60:
+            raise ValueError(f"{what}: {token!r} is not DDDMMSS (minutes or seconds not below 60)")
+        degrees = math.copysign(math.floor(a / 10000) + minutes / 60 + seconds / 3600, value)
+    if angle is not None:
+        limit = 90 if axis == "lat" else 180
+        if abs(degrees) > limit:
+            name = "latitude (first of each pair)" if axis == "lat" else "longitude (second of each pair)"
+            raise ValueError(f"{what}: {token!r} is not a {name}: {degrees:.4f}°")
+    return degrees
+
+
+def _string_fields(text: str) -> list[str]:
+    """Comma-separated fields of a string (full-width punctuation normalised), empties kept."""
+    s = norm(str(text).replace("\r", "\n").replace("\n", ","))
+    fields = [f.strip() for f in re.split(r"[,;]", s)]
+    while fields and fields[-1] == "":
+        fields.pop()
+    return fields
+
+
+def parse_gdzb(text, *, angle: str | None = None) -> Parcel:
+    """GDZB ``X1,Y1;X2,Y2;…``: one ring, X the northing and Y the easting (metres), or with
+    ``angle="dddmmss"`` latitude and longitude as DDMMSS / DDDMMSS. Errors land on the parcel."""
+    asm = Assembler(keyed=True)
+    pairs = [p.strip() for p in norm(str(text)).split(";")]
+    while pairs and pairs[-1] == "":
+        pairs.pop()
+    if not pairs:
+        asm.error("empty coordinate string")
+    for n, pair in enumerate(pairs, 1):
+        where = f"point {n}"
+        parts = [p.strip() for p in pair.split(",")]
+        if len(parts) != 2 or not all(parts):
+            asm.error(f"{where}: expected X,Y, got {pair!r}")
+            break
+        try:
+            x = _string_coord(parts[0], f"{where}: X", angle, "lat")
+            y = _string_coord(parts[1], f"{where}: Y", angle, "lon")
+        except ValueError as exc:
+            asm.error(str(exc))
+            break
+        asm.point(str(n), x, y, where)
+    return asm.parcels[0]
+
+
+def parse_ring_string(text, *, angle: str | None = None) -> Parcel:
+    """The national ring string ``区域数,拐点数,x,y,x,y,…``: the number of rings, then for each ring
+    its number of corners and the corners — ``x,y`` pairs, or ``no,x,y`` triples when each pair is
+    preceded by a point number — and optionally a ring marker ``*,起标高,止标高,名称,标识`` (标识 -1:
+    a hole). A later ring inside the first is a hole, outside it another part. Errors land on the parcel."""
+    asm = Assembler(keyed=True)
+    fields = _string_fields(text)
+    parcel = asm._open()
+
+    def count(i: int, what: str) -> int:
+        if i >= len(fields):
+            raise ValueError(f"the string ends where {what} is expected")
+        try:
+            value = float(fields[i])
+        except ValueError:
+            raise ValueError(f"{what}: {fields[i]!r} is not a whole number") from None
+        if value != int(value) or value < 1:
+            raise ValueError(f"{what}: {fields[i]!r} is not a whole number above 0")
+        return int(value)
+
+    try:
+        rings = count(0, "区域数 (the number of rings)")
+        i = 1
+        for r in range(1, rings + 1):
+            while i < len(fields) and fields[i] == "":  # the empty field after a marker's 标识 (``…,1,``)
+                i += 1
+            corners = count(i, f"ring {r}: 拐点数 (the number of corners)")
+            i += 1
+            body = fields[i:]
+            numbered = len(body) >= 3 * corners and all(classify(body[3 * k]) == "label" for k in range(corners))
+            step = 3 if numbered else 2
+            if len(body) < step * corners:
+                raise ValueError(f"ring {r} declares {corners} corners but the string ends after "
+                                 f"{len(body) // step}")
+            for k in range(corners):
+                no = body[step * k] if numbered else str(k + 1)
+                a, b = body[step * k + step - 2], body[step * k + step - 1]
+                where = f"ring {r} point {k + 1}"
+                if "*" in (a, b):
+                    raise ValueError(f"ring {r} declares {corners} corners but its marker '*' comes after {k}")
+                asm.point(no, _string_coord(a, f"{where}: x", angle, "lat"),
+                          _string_coord(b, f"{where}: y", angle, "lon"), where)
+            i += step * corners
+            if i < len(fields) and fields[i] == "*":
+                marker = [*fields[i + 1:i + 5], "", "", "", ""][:4]
+                top = _num_or_none(marker[0], f"ring {r} marker: 起标高")
+                bottom = _num_or_none(marker[1], f"ring {r} marker: 止标高")
+                if marker[3] not in ("", "1", "-1", "0"):
+                    raise ValueError(f"ring {r} marker: 标识 {marker[3]!r} is not 1 or -1")
+                asm.terminate(marker[2] or None, top, bottom)
+                i += 5
+            else:
+                asm.terminate()
+        extra = [f for f in fields[i:] if f]
+        if extra:
+            raise ValueError(f"{len(extra)} field(s) left after the {rings} ring(s) declared: {', '.join(extra[:3])}…")
+        found = len([k for k in parcel.rings if parcel.rings[k]])
+        if found != rings:
+            raise ValueError(f"declares {rings} ring(s), found {found}")
+    except ValueError as exc:
+        asm.error(str(exc))
+    return parcel
+
+
+def string_polygon(text, fmt: str, *, angle: str | None = None):
+    """A coordinate string -> a shapely polygon in (easting, northing) or (lon, lat) order.
+    Raises ValueError with what is wrong."""
+    if fmt not in COORDINATE_FORMATS:
+        raise ValueError(f"unknown coordinate format {fmt!r} (known: {', '.join(COORDINATE_FORMATS)})")
+    if text is None or (isinstance(text, float) and text != text) or str(text).strip() == "":
+        raise ValueError("empty coordinate string")
+    parcel = (parse_gdzb if fmt == "gdzb" else parse_ring_string)(text, angle=angle)
+    raw = to_raws([parcel], [])[0]
+    if raw.error:
+        raise ValueError(raw.error)
+    if not raw.geom.is_valid:
+        raise ValueError(f"invalid polygon: {shapely.is_valid_reason(raw.geom)}")
+    return raw.geom

@@ -55,10 +55,11 @@ def _zone_words(zone: int) -> str:
     return f"{width}-degree zone {zone}, CM {crsmod.zone_cm(zone, width)}°E"
 
 
-def resolve(parcels: list[Parcel], facts: Facts, *, user_crs, angle_format: str | None, plan_area, path: str,
-            notes: list[str]) -> tuple[crsmod.SourceCRS | None, str]:
+def resolve(parcels: list[Parcel], facts: Facts, *, user_crs, angle_format: str | None, plan_area, work_crs,
+            path: str, notes: list[str]) -> tuple[crsmod.SourceCRS | None, str]:
     """-> (the CRS the file declares, in words how) or (None, "") to leave it to ``--crs`` or the
-    inference. Raises InputError where the file and ``--crs`` contradict each other."""
+    inference. Raises InputError where the file and ``--crs`` contradict each other. ``work_crs``
+    (the plan pack's) names the zone expected, in hints and in notes on a disagreeing prefix."""
     if angle_format not in (None, "dms", "deg"):
         raise InputError(f"angle format must be 'dms' or 'deg', not {angle_format!r}", path=path)
     pts = [p for pc in parcels if not pc.error for p in pc.points]
@@ -78,14 +79,14 @@ def resolve(parcels: list[Parcel], facts: Facts, *, user_crs, angle_format: str 
         degrees = unpacked = True
     if degrees:
         a, b = _degrees(a, b, fin, symbols=symbols, unpacked=unpacked, facts=facts, angle_format=angle_format,
-                        user=user, plan_area=plan_area, path=path, notes=notes)
+                        user=user, plan_area=plan_area, work_crs=work_crs, path=path, notes=notes)
         _write(pts, a, b)
         if user is None and facts.datum in _GEOGRAPHIC:
             return crsmod.parse_crs(_GEOGRAPHIC[facts.datum]), f"{facts.datum} named in {facts.origin}"
         return None, ""
     a, b = _metres_order(a, b, fin, notes)
     _write(pts, a, b)
-    return _projected(b[fin], facts, user, path, notes)
+    return _projected(b[fin], facts, user, path, notes, crsmod.work_zones(work_crs, plan_area))
 
 
 def _write(pts, a, b) -> None:
@@ -122,7 +123,7 @@ def _packed_integer(a, b, facts: Facts, angle_format, notes) -> bool:
     return False
 
 
-def _degrees(a, b, fin, *, symbols, unpacked, facts, angle_format, user, plan_area, path, notes):
+def _degrees(a, b, fin, *, symbols, unpacked, facts, angle_format, user, plan_area, work_crs, path, notes):
     """Decide the angle format and the lon/lat order of degree pairs; -> (lat, lon) arrays."""
     af, bf = a[fin], b[fin]
     if unpacked:
@@ -146,7 +147,7 @@ def _degrees(a, b, fin, *, symbols, unpacked, facts, angle_format, user, plan_ar
             notes.append(f"degrees read as ddd.mmss (118.4530 = 118°45′30″): all {n} values fit that form, "
                          "which decimal degrees do by chance < 1 in 3000 (--angle-format deg to override)")
         else:
-            choice = _ask_plan_area(a, b, fin, user, plan_area)
+            choice = _ask_plan_area(a, b, fin, user, plan_area, work_crs)
             if choice is None:
                 raise InputError(f"the {n} values read as decimal degrees and as ddd.mmss (118.4530 = 118°45′30″) "
                                  "alike: say which with --angle-format dms|deg", path=path)
@@ -163,7 +164,7 @@ def _degrees(a, b, fin, *, symbols, unpacked, facts, angle_format, user, plan_ar
     return a, b
 
 
-def _ask_plan_area(a, b, fin, user, plan_area) -> bool | None:
+def _ask_plan_area(a, b, fin, user, plan_area, work_crs) -> bool | None:
     """Which of decimal (False) and ddd.mmss (True) alone falls in the plan area, or None."""
     if plan_area is None:
         return None
@@ -176,7 +177,7 @@ def _ask_plan_area(a, b, fin, user, plan_area) -> bool | None:
 
         area = shapely.buffer(plan_area, crsmod.PLAN_AREA_BUFFER_M)
         with np.errstate(all="ignore"):
-            px, py = crsmod.to_work(src, lon, lat)
+            px, py = crsmod.to_work(src, lon, lat, work_crs)
         inside.append(bool(np.all(np.isfinite(px))) and bool(np.all(shapely.contains_xy(area, px, py))))
     if inside[0] != inside[1]:
         return inside[1]
@@ -200,8 +201,10 @@ def _metres_order(a, b, fin, notes):
     return a, b
 
 
-def _projected(east: np.ndarray, facts: Facts, user, path, notes) -> tuple[crsmod.SourceCRS | None, str]:
-    """Zone prefix, 带号, central meridian, datum and ``--crs`` for survey metres."""
+def _projected(east: np.ndarray, facts: Facts, user, path, notes,
+               wz: crsmod.WorkZones) -> tuple[crsmod.SourceCRS | None, str]:
+    """Zone prefix, 带号, central meridian, datum and ``--crs`` for survey metres; ``wz``: the
+    zones of the plan's work CRS (a prefix that disagrees with it is noted)."""
     de = _digits(east)
     prefix = None
     if len(de) and np.all(de == 8):
@@ -254,6 +257,9 @@ def _projected(east: np.ndarray, facts: Facts, user, path, notes) -> tuple[crsmo
         src = crsmod.gk_crs(datum, crsmod.zone_width(prefix), zone=prefix)
         if src is None:
             raise InputError(f"no EPSG CRS for {datum} {_zone_words(prefix)}: name one with --crs", path=path)
+        remark = crsmod.zone_disagreement(prefix, wz)
+        if remark:
+            notes.append(f"{remark}: read in zone {prefix} as the prefix says")
         return src, f"{datum} named in {facts.origin}, zone prefix {prefix} of the eastings"
     if unprefixed and header_cm is not None:
         width = hw or 3
@@ -267,7 +273,9 @@ def _projected(east: np.ndarray, facts: Facts, user, path, notes) -> tuple[crsmo
         said = f"带号={header}" if header is not None else f"中央子午线={header_cm}"
         return src, f"{said} in {facts.origin} (eastings without the zone prefix)" + (f", {datum}" if datum else "")
     if datum in ("Xian 1980", "Beijing 1954"):
-        ex = crsmod.gk_crs(datum, 3, cm=120)
+        ex = crsmod.gk_crs(datum, 3, cm=int(wz.cm)) if wz.cm is not None and float(wz.cm).is_integer() else None
+        hint = (f"; the plan's work CRS is {wz.describe()}" + (f": {ex.describe()}" if ex else "")
+                if wz.cm is not None else "")
         raise InputError(f"the file says {datum} but names no zone (带号) and its eastings carry no zone prefix: "
-                         f"name the CRS with --crs (for Changle: {ex.describe() if ex else 'CM 120E'})", path=path)
+                         f"name the CRS with --crs{hint}", path=path)
     return None, ""

@@ -1,7 +1,7 @@
 """Reading a large input in chunks: GeoParquet through pyarrow, GeoPackage and FlatGeobuf through
 pyogrio's Arrow reader; any other format through :func:`mineplan.readers.read_applications`, then
 sliced. Each chunk is finished like the readers' frames (``_label``, ``_error``, ``_repaired``,
-EPSG:4549), with a global RangeIndex (row numbers in the input)."""
+the plan pack's work CRS), with a global RangeIndex (row numbers in the input)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mineplan import WORK_CRS
 from mineplan import crs as crsmod
 from mineplan.errors import InputError
 
@@ -61,8 +60,9 @@ class ChunkFinisher:
     the error texts are the readers' own."""
 
     def __init__(self, path: str, declared, user_crs, plan_area, fix: bool, notes: list[str], *,
-                 default_geographic=None):
+                 work_crs, default_geographic=None):
         self.path = path
+        self.work_crs = work_crs
         self.declared = declared
         self.user_crs = user_crs
         self.default_geographic = default_geographic
@@ -98,12 +98,14 @@ class ChunkFinisher:
         if self.reading is None:
             a, b = finite_pairs(g)
             self.reading, self.source_desc = decide_reading(
-                a, b, declared=self.declared, user=self.user_crs, plan_area=self.plan_area, path=self.path,
+                a, b, declared=self.declared, user=self.user_crs, plan_area=self.plan_area,
+                work_crs=self.work_crs, path=self.path,
                 notes=self.notes, default_geographic=self.default_geographic)
             if self.reading.swap:
                 self.notes.append("(the reading was decided on the first chunk)")
             _state_reading(self.notes, self.source_desc)
-        out, errs, rep = check_geometries(g, self.reading, fix=self.fix, labels=labels[good], notes=self.notes)
+        out, errs, rep = check_geometries(g, self.reading, work_crs=self.work_crs, fix=self.fix, labels=labels[good],
+                                          notes=self.notes)
         geoms[:] = None
         geoms[good] = out
         errors[good] = errs
@@ -115,7 +117,8 @@ class ChunkFinisher:
         df["_label"] = labels
         df["_error"] = pd.Series(errors, index=df.index, dtype=object)
         df["_repaired"] = repaired
-        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index, crs=WORK_CRS), crs=WORK_CRS)
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index, crs=self.work_crs),
+                                crs=self.work_crs)
 
 
 def _parquet_chunks(path: str, chunk_size: int) -> tuple[object, Iterator]:
@@ -186,7 +189,7 @@ def _geojson_stream(p: Path, pack, chunk_size: int, crs, fix: bool, notes: list[
     declared, raws = res
     if crs is not None:
         crsmod.parse_crs(crs, path=str(p))
-    finisher = ChunkFinisher(str(p), declared, crs, pack.county_geometry, fix, notes,
+    finisher = ChunkFinisher(str(p), declared, crs, pack.county_geometry, fix, notes, work_crs=pack.work_crs,
                              default_geographic=None if crs is not None else crsmod.parse_crs("EPSG:4326"))
     notes.append("GeoJSON read feature by feature (large file)")
 
@@ -218,7 +221,7 @@ def _raw_chunk(finisher: ChunkFinisher, batch: list, start: int):
 def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=None, fix: bool = False,
                 notes: list[str] | None = None, angle_format: str | None = None,
                 encoding: str | None = None) -> Iterator:
-    """Yield the input as GeoDataFrames of at most ``chunk_size`` rows in EPSG:4549, shaped like
+    """Yield the input as GeoDataFrames of at most ``chunk_size`` rows in ``pack.work_crs``, shaped like
     :func:`mineplan.readers.read_applications`'s frame (``_label``, ``_error``, ``_repaired``),
     with a global RangeIndex (row numbers in the input). ``angle_format`` and ``encoding`` are
     passed to :func:`~mineplan.readers.read_applications` for the formats read whole."""
@@ -241,8 +244,8 @@ def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=
         if declared is not None or crs is not None:
             source = (declared, batches)
     if source is None:  # small or odd formats, or no CRS to stream with: the readers, whole
-        read = read_applications(p, layer=layer, crs=crs, fix=fix, on_error="collect", plan_area=pack.county_geometry,
-                                 angle_format=angle_format, encoding=encoding)
+        read = read_applications(p, work_crs=pack.work_crs, layer=layer, crs=crs, fix=fix, on_error="collect",
+                                 plan_area=pack.county_geometry, angle_format=angle_format, encoding=encoding)
         notes.extend(read.notes)
         _state_reading(notes, read.source_crs)
         frame = read.frame
@@ -250,7 +253,7 @@ def iter_chunks(path, *, pack, chunk_size: int = DEFAULT_CHUNK, layer=None, crs=
             yield frame.iloc[start:start + chunk_size]
         return
     declared, batches = source
-    finisher = ChunkFinisher(str(p), declared, crs, pack.county_geometry, fix, notes)
+    finisher = ChunkFinisher(str(p), declared, crs, pack.county_geometry, fix, notes, work_crs=pack.work_crs)
     start = 0
     for props, geoms in batches:
         for s in range(0, len(geoms), chunk_size):  # GDAL may hand over bigger batches

@@ -1,4 +1,6 @@
-"""The rule catalogue, in the order findings are reported."""
+"""mineplan's rules. :data:`FIXED_RULES` are the rules written in Python, in the order findings
+are reported; a plan pack adds its setbacks and caps and configures them all
+(:func:`mineplan.rules.configure.build_rule_set`, through ``PlanPack.rule_set``)."""
 
 from __future__ import annotations
 
@@ -14,27 +16,19 @@ from mineplan.rules.blocks import (
     OneDepositManyMines,
 )
 from mineplan.rules.conduct import CleanGrant, CompetitiveGrant, GreenExploration, GreenMine, RestorationPlan
-from mineplan.rules.cross import (
-    ExplorationRightsCap,
-    GeothermalCap,
-    MineralWaterCap,
-    MinesCap,
-    OneExplorationHolder,
-    OneMinePerBlock,
-    RightsOverlap,
-)
+from mineplan.rules.cross import OneExplorationHolder, OneMinePerBlock, RightsOverlap
 from mineplan.rules.general import GeometryRepaired, PlanningArea, ProhibitedMineral, RightTypeGiven
 from mineplan.rules.mining import (
     LicenceTerm,
-    LimestoneMinimumOutput,
     MediumScale,
+    MinimumOutput,
     OutputWithinResource,
     SandGravelOutsideKeyZone,
 )
-from mineplan.rules.setbacks import BridgeSetback, RailwaySetback, ThreeZonesTwoLines
+from mineplan.rules.setbacks import ThreeZonesTwoLines
 from mineplan.rules.sites import ConstraintLayers, SiteCoversPlannedResources
 
-CATALOGUE: tuple[Rule, ...] = (
+FIXED_RULES: tuple[Rule, ...] = (
     RightTypeGiven(),
     GeometryRepaired(),
     Assumptions(),
@@ -50,12 +44,10 @@ CATALOGUE: tuple[Rule, ...] = (
     OneDepositManyMines(),
     SandGravelOutsideKeyZone(),
     MediumScale(),
-    LimestoneMinimumOutput(),
+    MinimumOutput(),
     LicenceTerm(),
     OutputWithinResource(),
     ThreeZonesTwoLines(),
-    RailwaySetback(),
-    BridgeSetback(),
     CompetitiveGrant(),
     CleanGrant(),
     GreenMine(),
@@ -66,13 +58,8 @@ CATALOGUE: tuple[Rule, ...] = (
     OneExplorationHolder(),
     OneMinePerBlock(),
     RightsOverlap(),
-    ExplorationRightsCap(),
-    MinesCap(),
-    GeothermalCap(),
-    MineralWaterCap(),
 )
+#: the pack's [[setbacks]] rules are reported after this rule
+SETBACKS_AFTER = "V230"
 
-BY_CODE = {rule.code: rule for rule in CATALOGUE}
-ORDER = {rule.code: n for n, rule in enumerate(CATALOGUE)}
-
-__all__ = ["BY_CODE", "CATALOGUE", "ORDER", "Rule"]
+__all__ = ["FIXED_RULES", "SETBACKS_AFTER", "Rule"]

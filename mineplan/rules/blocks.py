@@ -10,7 +10,11 @@ import shapely
 
 from mineplan.engine.relations import Best, Pairs
 from mineplan.engine.result import cannot, fires, passes
+from mineplan.errors import RuleConfigError
 from mineplan.rules.base import NEEDS_AREA, Rule
+
+#: how a mining right relates to its block ([rules] mining_area)
+MINING_AREA_MODES = ("coincide", "within_block_after_setbacks")
 
 # the facts E200 reports on a right that lies in a block (pass or fire alike)
 _COINCIDE_FACTS = ("block", "overlap_m2", "share_of_block", "share_of_right", "boundary_offset_m",
@@ -34,6 +38,30 @@ def mining_block_role_array(ctx, minerals: np.ndarray) -> np.ndarray:
     out = np.full(len(minerals), "mining_block", dtype=object)
     for mineral in convertible_minerals(ctx):  # a few minerals; == on an object column is safe with None
         out[minerals == mineral] = "exploration_block"
+    return out
+
+
+def mining_areas(ctx, features: np.ndarray) -> np.ndarray | None:
+    """The mining area of each mining block in ``features`` (index positions, -1 for none) when the
+    pack says a block is cut back by its setbacks ([rules] mining_area = "within_block_after_setbacks":
+    the block minus every [[setbacks]] entry with ``cuts_block``); None when the mining area is the
+    block itself ("coincide", the default)."""
+    from mineplan.rules.setbacks import setback_rules
+
+    mode = ctx.pack.rules.get("mining_area", "coincide")
+    if mode not in MINING_AREA_MODES:
+        raise RuleConfigError(f"{ctx.pack.root / 'plan.toml'}: [rules] mining_area = {mode!r} is not one of "
+                              f"{', '.join(MINING_AREA_MODES)}")
+    if mode == "coincide":
+        return None
+    index = ctx.index
+    cuts = [shapely.buffer(index.geoms[index.select(rule.role, rule.classes, rule.layer)], rule.distance,
+                           quad_segs=32) for rule in setback_rules(ctx.pack.rule_set.rules) if rule.cuts_block]
+    zone = shapely.union_all(np.concatenate(cuts)) if cuts else None
+    out = np.full(len(features), None, dtype=object)
+    for f in np.unique(features[features >= 0]).tolist():
+        block = index.geoms[f]
+        out[features == f] = block if zone is None else shapely.difference(block, zone)
     return out
 
 
@@ -106,6 +134,8 @@ def _block_names(ctx, r, feature: np.ndarray) -> None:
 
 class ExplorationCoincidesWithBlock(Rule):
     code = "E200"
+    roles = ("exploration_block",)
+    params = ("coincide_offset_m", "coincide_max_share")
     footprint = True
     title_zh = "探矿权与勘查规划区块范围一致"
     title_en = "Exploration right coincides with an exploration planning block"
@@ -239,6 +269,7 @@ class _KeepsMineral(Rule):
 
 class ExplorationKeepsMineral(_KeepsMineral):
     code = "E201"
+    roles = ("exploration_block",)
     title_zh = "不得变更勘查矿种"
     title_en = "Exploration right keeps the block's mineral"
     applies_to = ("exploration",)
@@ -258,6 +289,8 @@ class ExplorationKeepsMineral(_KeepsMineral):
 
 class ExplorationStage(Rule):
     code = "E202"
+    roles = ("exploration_block",)
+    params = ("stages",)
     title_zh = "不得降低勘查阶段"
     title_en = "Exploration stage not lowered"
     applies_to = ("exploration",)
@@ -305,6 +338,9 @@ class ExplorationStage(Rule):
 
 class MiningInsideBlock(Rule):
     code = "X210"
+    roles = ("mining_block", "exploration_block")
+    any_role = True
+    params = ("max_outside_block_share", "exploration_to_mining_minerals")
     title_zh = "采矿权严格落实规划区块范围"
     title_en = "Mining right keeps inside its planning block"
     applies_to = ("mining",)
@@ -372,6 +408,7 @@ class MiningInsideBlock(Rule):
 
 class MiningKeepsMineral(_KeepsMineral):
     code = "X211"
+    roles = ("mining_block",)
     title_zh = "不得变更开采主矿种"
     title_en = "Mining right keeps the block's main mineral"
     applies_to = ("mining",)
@@ -391,18 +428,22 @@ class MiningKeepsMineral(_KeepsMineral):
 
 class LargeDepositSmallMine(Rule):
     code = "X212"
+    roles = ("mining_block",)
+    params = ("min_block_share",)
     footprint = True
     title_zh = "严禁大矿小开"
     title_en = "No small mine on a large deposit (大矿小开)"
     applies_to = ("mining",)
     what = ("A mining right must take its whole mining planning block: covering less than "
-            "[rules].min_block_share of the block is 大矿小开.")
+            "[rules].min_block_share of the block is 大矿小开. With [rules] mining_area = "
+            "\"within_block_after_setbacks\" the share is of the block's mining area: the block cut back by the "
+            "setbacks with cuts_block (the block's area beyond them cannot be mined).")
     outcomes = {
-        "small": fires("仅占规划区块“{_block_zh}”的 {_share:.1%}（应不少于 {minimum_share:.0%}）：大矿小开",
-                       "covers only {_share:.1%} of block {_block_en} (at least {minimum_share:.0%}): a small mine "
-                       "on a large deposit", ("block", "share_of_block", "minimum_share")),
-        "whole": passes("覆盖规划区块“{_block_zh}”的 {_share:.1%}", "covers {_share:.1%} of block {_block_en}",
-                        ("block", "share_of_block", "minimum_share")),
+        "small": fires("仅占{_of_zh}“{_block_zh}”的 {_share:.1%}（应不少于 {minimum_share:.0%}）：大矿小开",
+                       "covers only {_share:.1%} of {_of_en} {_block_en} (at least {minimum_share:.0%}): a small "
+                       "mine on a large deposit", ("block", "share_of_block", "mining_area_m2", "minimum_share")),
+        "whole": passes("覆盖{_of_zh}“{_block_zh}”的 {_share:.1%}", "covers {_share:.1%} of {_of_en} {_block_en}",
+                        ("block", "share_of_block", "mining_area_m2", "minimum_share")),
     }
 
     def evaluate(self, ctx):
@@ -411,17 +452,31 @@ class LargeDepositSmallMine(Rule):
         best = ctx.rel.best("mining_block")
         # X210 speaks for rights outside mining blocks or given as points
         rows = ctx.rows(self.applies_to) & best.found & ctx.rel.is_areal
+        share = best.feature_share
+        area = np.full(ctx.n, np.nan)
+        cut = mining_areas(ctx, np.where(rows, best.feature, -1))
+        if cut is not None and rows.any():
+            idx = np.flatnonzero(rows)
+            area[idx] = shapely.area(cut[idx])
+            overlap = shapely.area(shapely.intersection(ctx.rel.geoms[idx], cut[idx]))
+            share = share.copy()
+            share[idx] = np.where(area[idx] > 0, overlap / np.where(area[idx] > 0, area[idx], 1), 0.0)
         r.set("whole", rows)
-        r.set("small", rows & (best.feature_share < minimum))
+        r.set("small", rows & (share < minimum))
         _block_names(ctx, r, best.feature)
-        r.fact("share_of_block", best.feature_share, digits=4)
+        r.fact("share_of_block", share, digits=4)
+        r.fact("mining_area_m2", area, digits=1)
         r.fact("minimum_share", minimum)
-        r.fact("_share", best.feature_share)
+        r.fact("_share", share)
+        r.fact("_of_zh", "规划区块" if cut is None else "规划区块退让后的开采范围")
+        r.fact("_of_en", "block" if cut is None else "the mining area (after setbacks) of block")
         return r
 
 
 class OneDepositManyMines(Rule):
     code = "X213"
+    roles = ("mining_block",)
+    params = ("max_outside_block_share",)
     footprint = True
     title_zh = "严禁一矿多开"
     title_en = "No several mines on one deposit (一矿多开)"

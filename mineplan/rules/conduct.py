@@ -14,6 +14,7 @@ from mineplan.rules.scope import in_scope
 
 class CompetitiveGrant(Rule):
     code = "T260"
+    params = ("competitive_grants",)
     title_zh = "严格限制协议出让"
     title_en = "Agreement grants strictly limited"
     applies_to = ("exploration", "mining")

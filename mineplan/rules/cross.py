@@ -4,8 +4,8 @@ rights already granted or pending (the registry).
 * one exploration holder per exploration block (K300, 4.2.2(2))
 * one mining right per mining block (K301, 一矿多开, 4.2.4(2))
 * no right overlapping another application or an existing right (K302, 矿业权重叠)
-* the caps of the indicator table (K310 exploration rights, K311 mines) and its extraction
-  limits (K312 geothermal, K313 mineral water)
+* the caps of the indicator table, one rule per ``[[indicators]]`` entry with a ``rule`` (Changle:
+  K310 exploration rights, K311 mines, K312 geothermal and K313 mineral-water extraction)
 
 They run once over every right of a whole input (:meth:`mineplan.engine.pipeline.Engine.cross`),
 whatever the chunking: the batch they see holds the existing rights first (``batch.extra
@@ -21,7 +21,8 @@ import logging
 import numpy as np
 import pandas as pd
 
-from mineplan.engine.result import Outcome, cannot, fires, passes
+from mineplan.engine.result import SEVERITY_RANK, Outcome, cannot, fires, passes
+from mineplan.errors import RuleConfigError
 from mineplan.rules.base import NEEDS_AREA, Rule
 from mineplan.rules.blocks import mining_block_role_array
 from mineplan.rules.mining import MISSING_OUTPUT, output_in_array
@@ -120,6 +121,7 @@ def _block_membership(ctx, rows: np.ndarray, block: np.ndarray):
 
 class OneExplorationHolder(CrossRule):
     code = "K300"
+    roles = ("exploration_block",)
     title_zh = "每个勘查规划区块只设一个勘查主体"
     title_en = "One exploration holder per exploration block"
     applies_to = ("exploration",)
@@ -174,6 +176,7 @@ class OneExplorationHolder(CrossRule):
 
 class OneMinePerBlock(CrossRule):
     code = "K301"
+    roles = ("mining_block",)
     title_zh = "严禁一矿多开（同一规划区块第二个采矿权）"
     title_en = "No second mining right in the same block (一矿多开)"
     applies_to = ("mining",)
@@ -217,6 +220,7 @@ class OneMinePerBlock(CrossRule):
 
 class RightsOverlap(CrossRule):
     code = "K302"
+    params = ("overlap_tolerance_m2",)
     title_zh = "矿业权范围不得重叠"
     title_en = "No overlapping mineral rights"
     what = ("An exploration or mining application must not overlap a granted right by more than "
@@ -364,15 +368,56 @@ class _Earliest:
                             left.astype(np.int64, copy=False), area.astype(np.float64, copy=False))
 
 
-class _CountCap(CrossRule):
+#: the ``counts`` of an [[indicators]] entry a cap rule can enforce on applications
+CAP_COUNTS = {"exploration_rights": "exploration", "mining_rights": "mining", "output": "mining"}
+#: units of output caps -> the unit code of :func:`~mineplan.rules.mining.output_in_array`
+UNIT_CODES = {"万吨/年": "wt", "万立方米/年": "wm3"}
+UNIT_EN = {"万吨/年": "10 kt/yr", "万立方米/年": "10k m³/yr"}
+
+
+class CountCap(CrossRule):
+    """An [[indicators]] cap on how many rights of a type (and minerals) the plan allows. Existing
+    rights count first, then applications committed to green mining or exploration, then the
+    others, each in rank order (6.2.2: 矿业权投放优先向绿色矿山安排); those beyond the cap get the
+    entry's severity and the finding names the rights within it."""
+
+    title_zh = "{title_zh}上限 {limit:g}"
+    title_en = "{title_en}: at most {limit:g}"
     severity = "restricted"
-    right_type = ""
-    indicator = ""
+    facts = ("rank", "count_with_this", "cap", "existing")
+    outcomes = {
+        "within": passes("{_noun_zh}第 {count_with_this} 个（上限 {cap} 个）",
+                         "{_noun_en} number {count_with_this} (at most {cap})", facts),
+        "beyond": fires("超出规划{_noun_zh}上限 {cap} 个：排在 {_holders} 之后（第 {count_with_this} 个）",
+                        "beyond the plan's cap of {cap} ({_noun_en}): ranked after {_holders_en} "
+                        "(number {count_with_this})", (*facts, "within_cap")),
+    }
+
+    def __init__(self, entry: dict, minerals: tuple[str, ...] = ()):
+        self.entry = entry
+        self.code = entry["rule"]
+        self.right_type = CAP_COUNTS[entry["counts"]]
+        self.applies_to = (self.right_type,)
+        self.minerals = minerals
+        self.limit = float(entry["limit"])
+        self.severity = entry.get("severity", "restricted")
+        self.what = (f"[[indicators]] {entry['key']}: at most {self.limit:g} {entry['counts'].replace('_', ' ')}"
+                     + (f" of {', '.join(self.minerals)}" if self.minerals else "")
+                     + " (existing rights first, then green commitments, then rank order).")
+
+    def title_values(self, pack) -> dict:
+        return {**super().title_values(pack), **self.entry}
+
+    def counted(self, ctx) -> np.ndarray:
+        rows = ctx.rows(self.applies_to)
+        if self.minerals:
+            rows &= np.isin(ctx.batch["mineral"], list(self.minerals))
+        return rows
 
     def evaluate(self, ctx):
         r = self.result(ctx)
-        cap = int(ctx.indicator(self.indicator))
-        rows = ctx.rows((self.right_type,))
+        cap = int(self.limit)
+        rows = self.counted(ctx)
         existing = existing_mask(ctx)
         ex_count = int((rows & existing).sum())
         apps = rows & ~existing
@@ -390,59 +435,51 @@ class _CountCap(CrossRule):
         r.lazy_fact("within_cap", lambda sel: [holders] * len(sel))
         r.fact("_holders", "、".join(holders))
         r.fact("_holders_en", ", ".join(holders))
+        r.fact("_noun_zh", self.entry["title_zh"])
+        r.fact("_noun_en", self.entry["title_en"])
         return r
 
 
-def _cap_outcomes(noun_zh: str, noun_en: str) -> dict:
-    facts = ("rank", "count_with_this", "cap", "existing")
-    return {
-        "within": passes(f"{noun_zh}第 {{count_with_this}} 个（上限 {{cap}} 个）",
-                         f"{noun_en} number {{count_with_this}} (at most {{cap}})", facts),
-        "beyond": fires(f"超出规划{noun_zh}上限 {{cap}} 个：排在 {{_holders}} 之后（第 {{count_with_this}} 个）",
-                        f"beyond the plan's cap of {{cap}} {noun_en}s: ranked after {{_holders_en}} "
-                        "(number {count_with_this})", (*facts, "within_cap")),
-    }
+class OutputCap(CrossRule):
+    """An [[indicators]] cap on the total annual output of the mining rights of some minerals:
+    existing rights and applications counted in order (existing, then green mines, then the others,
+    each in rank order, 6.2.2). An application that would pass it gets the entry's severity and
+    does not use the allowance; the finding names the rights counted before it."""
 
-
-class ExplorationRightsCap(_CountCap):
-    code = "K310"
-    title_zh = "探矿权投放最大数"
-    title_en = "Cap on exploration rights"
-    applies_to = ("exploration",)
-    right_type = "exploration"
-    indicator = "max_exploration_rights"
-    what = ("The indicator table caps exploration rights ([indicators].max_exploration_rights, 3). Existing "
-            "rights count first, then applications committed to green exploration, then the others, each in rank "
-            "order (6.2.2: 矿业权投放优先向绿色矿山安排); those beyond the cap are restricted and the finding names "
-            "the rights within it.")
-    outcomes = _cap_outcomes("探矿权", "exploration right")
-
-
-class MinesCap(_CountCap):
-    code = "K311"
-    title_zh = "采矿权（矿山）最大数"
-    title_en = "Cap on mines (mining rights)"
-    applies_to = ("mining",)
-    right_type = "mining"
-    indicator = "max_mines"
-    what = ("The indicator table caps mines ([indicators].max_mines, 5). Existing mining rights count first, "
-            "then green-mine applications, then the others, each in rank order (6.2.2: 开采指标、矿业权投放优先向"
-            "绿色矿山安排); those beyond the cap are restricted and the finding names the rights within it.")
-    outcomes = _cap_outcomes("采矿权", "mining right")
-
-
-class _ExtractionCap(CrossRule):
+    title_zh = "{title_zh}上限 {limit:g} {unit}"
+    title_en = "{title_en}: at most {limit:g} {unit_en}"
     severity = "restricted"
     applies_to = ("mining",)
-    mineral = ""
-    indicator = ""
+    facts = ("output", "total_before", "total_with_this", "limit", "unit", "existing_total", "counted_before")
+    outcomes = {
+        **MISSING_OUTPUT,
+        "within": passes("{_noun_zh}总量 {total_with_this:.4g} {unit}，不超过 {limit:g}",
+                         "total {_noun_en} {total_with_this:.4g} {_unit_en}, within {limit:g}", facts),
+        "over": fires("{_noun_zh}总量将达 {total_with_this:.4g} {unit}，超过规划上限 {limit:g}（在先：{_before_zh}）",
+                      "total {_noun_en} would reach {total_with_this:.4g} {_unit_en}, above the plan's {limit:g} "
+                      "(counted before: {_before_en})", facts),
+    }
+
+    def __init__(self, entry: dict, minerals: tuple[str, ...]):
+        self.entry = entry
+        self.code = entry["rule"]
+        self.minerals = minerals
+        self.limit = float(entry["limit"])
+        self.unit = entry["unit"]
+        self.unit_code = UNIT_CODES[self.unit]
+        self.severity = entry.get("severity", "restricted")
+        self.what = (f"[[indicators]] {entry['key']}: total annual output of {', '.join(self.minerals)} at most "
+                     f"{self.limit:g} {self.unit} (existing rights first, then green mines, then rank order).")
+
+    def title_values(self, pack) -> dict:
+        return {**super().title_values(pack), **self.entry, "unit_en": UNIT_EN[self.unit]}
 
     def evaluate(self, ctx):
         r = self.result(ctx)
-        limit = float(ctx.indicator(self.indicator))
-        rows = ctx.rows(self.applies_to) & (ctx.batch["mineral"] == self.mineral)
+        limit = self.limit
+        rows = ctx.rows(self.applies_to) & np.isin(ctx.batch["mineral"], list(self.minerals))
         existing = existing_mask(ctx)
-        value, why = output_in_array(ctx, rows, "wm3")
+        value, why = output_in_array(ctx, rows, self.unit_code)
         known = rows & ~np.isnan(value)
         ex = known & existing
         existing_total = float(value[ex].sum())
@@ -450,7 +487,7 @@ class _ExtractionCap(CrossRule):
         for reason in ("output", "unit", "density"):
             r.set(reason, apps & ~known & (why == reason))
         # the allowance is taken in rank order; a refused application does not use it (sequential
-        # by nature: a loop over this mineral's applications only)
+        # by nature: a loop over these minerals' applications only)
         ids = ctx.batch.ids
         holders = [str(x) for x in ids[ex].tolist()]
         before = np.full(ctx.n, np.nan)
@@ -467,12 +504,16 @@ class _ExtractionCap(CrossRule):
         ok = apps & known & ~over
         r.set("within", ok)
         r.set("over", apps & known & over)
-        r.fact("output_wm3", value, digits=3)
-        r.fact("total_before_wm3", before, digits=3)
-        r.fact("total_with_this_wm3", before + value, digits=3)
-        r.fact("limit_wm3", limit)
-        r.fact("existing_total_wm3", existing_total, digits=3)
-        r.fact("_mineral", self.mineral)
+        r.fact("output", value, digits=3)
+        r.fact("total_before", before, digits=3)
+        r.fact("total_with_this", before + value, digits=3)
+        r.fact("limit", limit)
+        r.fact("unit", self.unit)
+        r.fact("_unit_en", UNIT_EN[self.unit])
+        r.fact("existing_total", existing_total, digits=3)
+        r.fact("_noun_zh", self.entry["title_zh"])
+        r.fact("_noun_en", self.entry["title_en"].lower())
+        r.fact("_mineral", ctx.batch["mineral"])
         r.lazy_fact("counted_before", lambda sel: [holders[:min(int(counted[i]), LISTED)] for i in sel.tolist()])
         r.lazy_fact("_before_zh", lambda sel: ["、".join(holders[:min(int(counted[i]), 5)]) or "无"
                                                 for i in sel.tolist()])
@@ -481,42 +522,55 @@ class _ExtractionCap(CrossRule):
         return r
 
 
-def _extraction_outcomes() -> dict:
-    facts = ("output_wm3", "total_before_wm3", "total_with_this_wm3", "limit_wm3", "existing_total_wm3",
-             "counted_before")
-    return {
-        **MISSING_OUTPUT,
-        "within": passes("{_mineral}开采总量 {total_with_this_wm3:.4g} 万立方米/年，不超过 {limit_wm3:g}",
-                         "total {_mineral} extraction {total_with_this_wm3:.4g} 10k m³/yr, within {limit_wm3:g}",
-                         facts),
-        "over": fires("{_mineral}开采总量将达 {total_with_this_wm3:.4g} 万立方米/年，超过规划上限 {limit_wm3:g}"
-                      "（在先：{_before_zh}）",
-                      "total {_mineral} extraction would reach {total_with_this_wm3:.4g} 10k m³/yr, above the plan's "
-                      "{limit_wm3:g} (counted before: {_before_en})", facts),
-    }
+#: the keys of an [[indicators]] entry
+INDICATOR_KEYS = {"key", "title_zh", "title_en", "counts", "minerals", "classes", "limit", "kind", "unit", "clause",
+                  "rule", "severity", "note"}
 
 
-class GeothermalCap(_ExtractionCap):
-    code = "K312"
-    title_zh = "地热开采总量上限"
-    title_en = "Geothermal extraction total"
-    mineral = "地热"
-    indicator = "geothermal_max_wm3"
-    what = ("Total geothermal extraction of existing mining rights and applications at most "
-            "[indicators].geothermal_max_wm3 (10万 m³/年), counted in order: existing rights, then green mines, "
-            "then the others, each in rank order (6.2.2). An application that would pass it is restricted and "
-            "does not use the allowance; the finding names the rights counted before it.")
-    outcomes = _extraction_outcomes()
+def indicator_minerals(entry: dict, pack) -> tuple[str, ...]:
+    """The minerals an [[indicators]] entry counts: its ``minerals`` and every mineral of the pack
+    whose ``classes`` meet its ``classes`` (e.g. ``classes = ["key_mining"]``); () for all."""
+    named = list(entry.get("minerals", ()))
+    classes = set(entry.get("classes", ()))
+    if classes:
+        named += [m for m, e in pack.config.get("minerals", {}).items() if classes & set(e.get("classes", ()))]
+    return tuple(dict.fromkeys(named))
+INDICATOR_COUNTS = ("exploration_rights", "mining_rights", "output", "share_medium_or_larger", "share_green")
 
 
-class MineralWaterCap(_ExtractionCap):
-    code = "K313"
-    title_zh = "矿泉水开采总量上限"
-    title_en = "Mineral-water extraction total"
-    mineral = "矿泉水"
-    indicator = "mineral_water_max_wm3"
-    what = ("Total mineral-water extraction of existing mining rights and applications at most "
-            "[indicators].mineral_water_max_wm3 (5万 m³/年, 1 m³ ≈ 1 t), counted in order: existing rights, then "
-            "green mines, then the others, each in rank order (6.2.2). An application that would pass it is "
-            "restricted and does not use the allowance; the finding names the rights counted before it.")
-    outcomes = _extraction_outcomes()
+def check_indicator(entry, pack, k: int) -> None:
+    """An [[indicators]] entry's keys and values, or a one-line :class:`RuleConfigError`."""
+    where = f"{pack.root / 'plan.toml'}: [[indicators]] #{k + 1}"
+    if not isinstance(entry, dict):
+        raise RuleConfigError(f"{where}: must be a table")
+    where += f" ({entry.get('key', 'no key')})"
+    for key in ("key", "title_zh", "title_en", "counts", "limit", "kind"):
+        if key not in entry:
+            raise RuleConfigError(f"{where}: no {key!r}")
+    unknown = sorted(set(entry) - INDICATOR_KEYS)
+    if unknown:
+        raise RuleConfigError(f"{where}: unknown key(s) {', '.join(unknown)} "
+                              f"(known: {', '.join(sorted(INDICATOR_KEYS))})")
+    if entry["counts"] not in INDICATOR_COUNTS:
+        raise RuleConfigError(f"{where}: counts {entry['counts']!r} is not one of {', '.join(INDICATOR_COUNTS)}")
+    if entry["kind"] not in ("max", "min"):
+        raise RuleConfigError(f"{where}: kind {entry['kind']!r} is not max or min")
+    if not isinstance(entry["limit"], int | float) or isinstance(entry["limit"], bool):
+        raise RuleConfigError(f"{where}: limit must be a number, got {entry['limit']!r}")
+    if entry["counts"] == "output":
+        if not indicator_minerals(entry, pack):
+            raise RuleConfigError(f"{where}: an output indicator names its minerals (or mineral classes)")
+        if entry.get("unit") not in UNIT_CODES:
+            raise RuleConfigError(f"{where}: unit {entry.get('unit')!r} is not one of {', '.join(UNIT_CODES)}")
+    if entry.get("rule"):
+        if entry["counts"] not in CAP_COUNTS or entry["kind"] != "max":
+            raise RuleConfigError(f"{where}: only a max of exploration_rights, mining_rights or output can be a rule")
+        if entry.get("severity", "restricted") not in SEVERITY_RANK:
+            raise RuleConfigError(f"{where}: severity {entry['severity']!r} is not one of {', '.join(SEVERITY_RANK)}")
+
+
+def cap_rule(entry, pack, k: int) -> CrossRule:
+    """The cross rule enforcing the ``k``-th [[indicators]] entry (one that names a ``rule``)."""
+    check_indicator(entry, pack, k)
+    minerals = indicator_minerals(entry, pack)
+    return OutputCap(entry, minerals) if entry["counts"] == "output" else CountCap(entry, minerals)

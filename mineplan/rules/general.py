@@ -31,9 +31,11 @@ _RIGHTS = ("exploration", "mining")
 
 class PlanningArea(Rule):
     code = "B100"
+    roles = ("county",)
+    params = ("max_outside_county_share",)
     title_zh = "规划范围（县域）"
     title_en = "Inside the planning area (the county)"
-    what = ("The plan applies to the county's administrative area (总则: 适用范围为昌乐县所辖行政区域). An "
+    what = ("The plan applies to the county's administrative area (Changle's 总则: 适用范围为昌乐县所辖行政区域). An "
             "exploration or mining right must lie in a planning block, so one outside the county or straddling "
             "its boundary is forbidden. Anything else (a construction site, an application of unknown type) "
             "is not judged by this plan where it lies outside the county: wholly outside, it is outside the "
@@ -46,15 +48,16 @@ class PlanningArea(Rule):
         "straddles": fires("跨越县界：{_outside:.1%} 位于县域之外",
                            "straddles the county boundary: {_outside:.1%} lies outside",
                            ("share_outside", "area_outside_m2")),
-        "out_of_scope": Outcome("restricted", "位于县域之外，不属本规划适用范围（昌乐县所辖行政区域），本规划未予判定",
-                                "outside the county: outside this plan's scope (the county's administrative "
+        "out_of_scope": Outcome("restricted",
+                                "位于县域之外，不属本规划适用范围（{_county_zh}所辖行政区域），本规划未予判定",
+                                "outside the county: outside this plan's scope ({_county_en}'s administrative "
                                 "area), not judged by this plan",
                                 ("share_outside", "area_outside_m2", "distance_to_county_m")),
         "partly_out_of_scope": Outcome("restricted",
                                        "跨越县界：{_outside:.1%} 位于县域之外，该部分不属本规划适用范围"
-                                       "（昌乐县所辖行政区域），未予判定",
+                                       "（{_county_zh}所辖行政区域），未予判定",
                                        "straddles the county boundary: {_outside:.1%} lies outside the county, "
-                                       "outside this plan's scope (the county's administrative area), and is "
+                                       "outside this plan's scope ({_county_en}'s administrative area), and is "
                                        "not judged",
                                        ("share_outside", "area_outside_m2")),
         "inside": passes("位于县域（规划范围）内", "inside the county (the planning area)",
@@ -78,6 +81,8 @@ class PlanningArea(Rule):
         area_outside = np.where(ctx.rel.is_areal, outside * ctx.rel.areas, np.nan)
         r.fact("share_outside", outside, digits=4)
         r.fact("_outside", outside)
+        r.fact("_county_zh", ctx.pack.plan.get("county_zh", "县"))
+        r.fact("_county_en", ctx.pack.plan.get("county_en", "the county"))
         r.fact("area_outside_m2", area_outside, digits=1)
         r.lazy_fact("distance_to_county_m", ctx.lazy_nearest("county", rows=away).distance)
         return r

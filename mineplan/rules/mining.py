@@ -116,6 +116,8 @@ def output_in(ctx, app, unit: str) -> tuple[float | None, str]:
 
 class SandGravelOutsideKeyZone(Rule):
     code = "X220"
+    roles = ("key_mining_zone",)
+    params = ("max_outside_block_share",)
     title_zh = "重点开采区外不得新设砂石类露天采矿项目"
     title_en = "No new open-pit sand/gravel-type mine outside the key mining zone"
     applies_to = ("mining",)
@@ -221,13 +223,14 @@ class MediumScale(Rule):
         return r
 
 
-class LimestoneMinimumOutput(Rule):
+class MinimumOutput(Rule):
     code = "X222"
-    title_zh = "建筑石料用灰岩新建矿山最低开采规模"
-    title_en = "Minimum output of a new building-stone limestone mine"
+    params = ("min_output_wt",)
+    title_zh = "{minerals}新建矿山最低开采规模 {min_output_wt:g} 万吨/年"
+    title_en = "Minimum output of a new {minerals_en} mine: {min_output_wt:g} 10 kt/yr"
     applies_to = ("mining",)
-    what = ("A new building-stone limestone mine produces at least [rules].limestone_min_output_wt 万吨/年 "
-            "(only the minerals and mines of [rules.scope.X222]).")
+    what = ("A new mine produces at least [rules].min_output_wt 万吨/年 (only the minerals and mines of "
+            "[rules.scope.X222]; Changle: new building-stone limestone mines, 5.3.3).")
     outcomes = {
         **MISSING_OUTPUT,
         "below": fires("开采规模 {_value:.4g} 万吨/年，低于最低 {minimum_wt:g} 万吨/年",
@@ -240,7 +243,7 @@ class LimestoneMinimumOutput(Rule):
 
     def evaluate(self, ctx):
         r = self.result(ctx)
-        minimum = float(ctx.param("limestone_min_output_wt"))
+        minimum = float(ctx.param("min_output_wt"))
         rows = in_scope(ctx, self.code, self.applies_to)
         if not rows.any():
             return r
@@ -257,8 +260,9 @@ class LimestoneMinimumOutput(Rule):
 
 class LicenceTerm(Rule):
     code = "X223"
-    title_zh = "采矿许可证有效期原则上不少于10年"
-    title_en = "Mining licence term of at least 10 years (in principle)"
+    params = ("min_licence_years",)
+    title_zh = "采矿许可证有效期原则上不少于{min_licence_years:g}年"
+    title_en = "Mining licence term of at least {min_licence_years:g} years (in principle)"
     applies_to = ("mining",)
     severity = "restricted"
     what = ("The mining licence of a new building-stone limestone mine is valid, in principle, for at least "
@@ -292,6 +296,7 @@ _RESOURCE_FACTS = ("block", "resource_wm3", "output_wm3", "licence_years", "outp
 
 class OutputWithinResource(Rule):
     code = "X224"
+    roles = ("mining_block",)
     title_zh = "矿山设计开采规模与矿区储量规模相适应"
     title_en = "Design output commensurate with the block's resource"
     applies_to = ("mining",)
@@ -338,6 +343,14 @@ class OutputWithinResource(Rule):
         resource = blocks.map({c: float(e["resource_wm3"]) for c, e in table.items()}).to_numpy(dtype=float)
         source = blocks.map({c: e.get("source") for c, e in table.items()}).to_numpy(dtype=object)
         source[pd.isna(source)] = None
+        # an official layer may carry the resource as a field (mapped to resource_wm3): used where the
+        # pack's [resources] (with the plan's sentence) does not state the block's
+        if "resource_wm3" in ctx.index.features.columns:
+            given = pd.to_numeric(ctx.index.features["resource_wm3"], errors="coerce").to_numpy(dtype=float)
+            layer = ctx.index.features["layer"].to_numpy(dtype=object)
+            has = (feature >= 0) & np.isnan(resource) & ~np.isnan(given[np.maximum(feature, 0)])
+            resource = np.where(has, given[np.maximum(feature, 0)], resource)
+            source[has] = [f"layer {layer[f]}: resource_wm3" for f in feature[has].tolist()]
         known = rows & ~np.isnan(resource)
         r.set("no_resource", rows & ~known)
         no_mineral = known & (ctx.batch["mineral"] == None)  # noqa: E711

@@ -1,11 +1,13 @@
-"""Distance rules for open-pit mines: the "three zones, two lines" visibility range (5.4.2) and
-the setbacks of national law that stand beside the plan (railways, road bridges)."""
+"""Distance rules for mines: the "three zones, two lines" visibility range (5.4.2) and the pack's
+setbacks (``[[setbacks]]``: national law beside the plan, such as railways and road bridges, and a
+county's own distances)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mineplan.engine.result import cannot, fires, passes
+from mineplan.engine.result import SEVERITY_RANK, fires, passes
+from mineplan.errors import RuleConfigError
 from mineplan.findings import rounded
 from mineplan.rules.base import Rule
 from mineplan.rules.mining import METHOD_MISSING, open_pit_rows
@@ -67,6 +69,8 @@ class ThreeZonesTwoLines(Rule):
     title_zh = "“三区两线”可视范围内严禁设置露天矿山"
     title_en = "No open-pit mine within sight of the “three zones, two lines”"
     applies_to = ("mining",)
+    roles = VISIBILITY_ROLES
+    any_role = True
     what = ("No open-pit mine within the visibility range of a “three zones, two lines” feature. The range is "
             "a distance per feature class from [visibility.distance_m] (no official width exists).")
     outcomes = {
@@ -74,7 +78,6 @@ class ThreeZonesTwoLines(Rule):
         "within": fires("露天矿山距“{_name_zh}”{_distance_m:g} 米，在其可视范围 {_limit_m:g} 米内",
                         "open-pit mine {_distance_m:g} m from {_name_en}, within its {_limit_m:g} m visibility range",
                         ("features",)),
-        "no_features": passes("规划包中无“三区两线”要素", "the plan pack has no three-zones/two-lines feature"),
         "outside": passes("不在“三区两线”可视范围内；最近为“{_near_zh}”，{_distance:.0f} 米（范围 {_limit:g} 米）",
                           "outside every visibility range; nearest is {_near_en} at {_distance:.0f} m "
                           "(range {_limit:g} m)",
@@ -91,9 +94,8 @@ class ThreeZonesTwoLines(Rule):
         within, feature, distance_m, limit_m = _first_of(pairs, ctx.n, pit, "distance", "limit")
         rest = pit & ~within
         roles = by_position(ctx, VISIBILITY_ROLES)
-        has_features = any(len(ctx.index.positions(role)) for role in roles)
         r.set("within", within)
-        r.set("no_features" if not has_features else "outside", rest)
+        r.set("outside", rest)
         _code, name_zh, name_en = ctx.feature_names(feature)
         r.fact("_name_zh", name_zh)
         r.fact("_name_en", name_en)
@@ -144,89 +146,117 @@ def _visibility_limits(ctx, features: np.ndarray) -> np.ndarray:
     return out
 
 
-class RailwaySetback(Rule):
-    code = "L240"
-    title_zh = "铁路线路两侧1000米内露天采矿须与铁路运输企业协商一致并经批准"
-    title_en = "Open-pit mining within 1000 m of a railway needs the railway's agreement and approval"
+class Setback(Rule):
+    """A setback of the pack's ``[[setbacks]]`` list: no mine (open-pit by default) within
+    ``distance_m`` of the features of a layer role (of some classes, of one layer). Railways
+    (铁路安全管理条例 §34), road bridges (公路法 §47) and a county's own distances (e.g. 爆破安全距离
+    to 居民点) are entries of it, each its own rule code with its clause in ``[catalogue.CODE]``."""
+
+    title_zh = "{feature_zh}{distance_m:g}米范围内不得设置矿山"
+    title_en = "No mine within {distance_m:g} m of a {feature_en}"
     applies_to = ("mining",)
-    severity = "restricted"
-    what = ("铁路安全管理条例 (2013) art. 34: open-pit mining, quarrying or blasting within 1000 m on either side "
-            "of a railway is allowed only when agreed with the railway operator and approved by the county-level "
-            "government (the repealed 2004 条例 §18 forbade it): restricted until both are given.")
     outcomes = {
         "no_method": METHOD_MISSING,
-        "near": fires("距“{_name_zh}”{_distance:.0f} 米（{limit_m:g} 米内）：须与铁路运输企业协商一致并报县级以上"
-                      "人民政府有关部门批准",
-                      "{_distance:.0f} m from {_name_en} (within {limit_m:g} m): needs the railway operator's "
-                      "agreement and the county-level government's approval", ("railway", "distance_m", "limit_m")),
-        "clear": passes("距最近铁路“{_near_zh}”{_near_distance:.0f} 米（应大于 {limit_m:g} 米）",
-                        "{_near_distance:.0f} m from the nearest railway, {_near_en} (limit {limit_m:g} m)",
-                        ("railway", "distance_m", "limit_m")),
-        "no_railway": passes("规划包中无铁路要素", "the plan pack has no railway", ("limit_m",)),
+        "near": fires("距{_feature_zh}“{_name_zh}”{_distance:.0f} 米（{limit_m:g} 米内）{_action_zh}",
+                      "{_distance:.0f} m from {_feature_en} {_name_en} (within {limit_m:g} m){_action_en}",
+                      ("feature", "distance_m", "limit_m")),
+        "clear": passes("距最近{_feature_zh}“{_near_zh}”{_near_distance:.0f} 米（应大于 {limit_m:g} 米）",
+                        "{_near_distance:.0f} m from the nearest {_feature_en}, {_near_en} (limit {limit_m:g} m)",
+                        ("feature", "distance_m", "limit_m")),
     }
+    #: the keys of a [[setbacks]] entry
+    KEYS = {"code", "role", "layer", "classes", "distance_m", "severity", "right_types", "open_pit_only",
+            "feature_zh", "feature_en", "action_zh", "action_en", "title_zh", "title_en", "cuts_block"}
+
+    def __init__(self, entry: dict):
+        self.entry = entry
+        self.code = entry["code"]
+        self.role = entry["role"]
+        self.roles = (self.role,)
+        self.layer = entry.get("layer")
+        self.classes = tuple(entry["classes"]) if "classes" in entry else None
+        self.distance = float(entry["distance_m"])
+        self.severity = entry.get("severity", "forbidden")
+        self.applies_to = tuple(entry.get("right_types", ("mining",)))
+        self.open_pit_only = bool(entry.get("open_pit_only", True))
+        self.cuts_block = bool(entry.get("cuts_block", False))
+        self.title_zh = entry.get("title_zh", type(self).title_zh)
+        self.title_en = entry.get("title_en", type(self).title_en)
+        what = "open-pit mines" if self.open_pit_only else ", ".join(self.applies_to) + " applications"
+        self.what = (f"[[setbacks]] {self.code}: {what} within {self.distance:g} m of the features of role "
+                     f"{self.role!r}" + (f" of classes {', '.join(self.classes)}" if self.classes else "")
+                     + (f" in layer {self.layer!r}" if self.layer else "") + f" are {self.severity}.")
+
+    @classmethod
+    def from_entry(cls, entry, pack, k: int) -> Setback:
+        """One ``[[setbacks]]`` entry (the ``k``-th) checked and made a rule."""
+        from mineplan.pack import ROLES
+
+        where = f"{pack.root / 'plan.toml'}: [[setbacks]] #{k + 1}"
+        if not isinstance(entry, dict):
+            raise RuleConfigError(f"{where}: must be a table")
+        where += f" ({entry.get('code', 'no code')})"
+        for key in ("code", "role", "distance_m", "feature_zh", "feature_en"):
+            if key not in entry:
+                raise RuleConfigError(f"{where}: no {key!r}")
+        unknown = sorted(set(entry) - cls.KEYS)
+        if unknown:
+            raise RuleConfigError(f"{where}: unknown key(s) {', '.join(unknown)} "
+                                  f"(known: {', '.join(sorted(cls.KEYS))})")
+        if entry["role"] not in ROLES:
+            raise RuleConfigError(f"{where}: unknown role {entry['role']!r} (known: {', '.join(ROLES)})")
+        if not isinstance(entry["distance_m"], int | float) or entry["distance_m"] <= 0:
+            raise RuleConfigError(f"{where}: distance_m must be a positive number of metres, got "
+                                  f"{entry['distance_m']!r}")
+        if entry.get("severity", "forbidden") not in SEVERITY_RANK:
+            raise RuleConfigError(f"{where}: severity {entry['severity']!r} is not one of {', '.join(SEVERITY_RANK)}")
+        return cls(entry)
+
+    def title_values(self, pack) -> dict:
+        return {**super().title_values(pack), **self.entry}
+
+    def missing_roles(self, index) -> tuple[str, ...]:
+        if len(index.select(self.role, self.classes, self.layer)):
+            return ()
+        what = self.role + (f" (classes {', '.join(self.classes)})" if self.classes else "")
+        return (what + (f" (layer {self.layer})" if self.layer else ""),)
+
+    def judged_rows(self, ctx) -> tuple[np.ndarray, np.ndarray]:
+        """(rows judged, rows without the method an open-pit-only setback needs)."""
+        if self.open_pit_only:
+            return open_pit_rows(ctx, ctx.rows(self.applies_to))
+        return ctx.rows(self.applies_to), np.zeros(ctx.n, dtype=bool)
 
     def evaluate(self, ctx):
         r = self.result(ctx)
-        pit, no_method = open_pit_rows(ctx)
+        rows, no_method = self.judged_rows(ctx)
         r.set("no_method", no_method)
-        if not pit.any():
+        if not rows.any():
             return r
-        limit = float(ctx.param("railway_setback_m"))
-        classes = tuple(ctx.param("railway_classes"))
-        has_railway = bool(np.isin(ctx.index.classes[ctx.index.positions("two_lines")], list(classes)).any())
-        near, feature, distance = _first_of(ctx.rel.within("two_lines", limit, classes, rows=pit), ctx.n, pit,
-                                            "distance")
-        r.set("clear" if has_railway else "no_railway", pit)
+        pairs = ctx.rel.within(self.role, self.distance, self.classes, rows=rows, layer=self.layer)
+        near, feature, distance = _first_of(pairs, ctx.n, rows, "distance")
+        r.set("clear", rows)
         r.set("near", near)
         code, name_zh, name_en = ctx.feature_names(feature)
-        # a mine clear of every railway reports the nearest one only where its finding is serialised
-        nearest = ctx.lazy_nearest("two_lines", classes, rows=pit & ~near)
-        r.lazy_fact("railway", nearest.code, where=near, values=code)
+        # a mine clear of every feature reports the nearest one only where its finding is serialised
+        nearest = ctx.lazy_nearest(self.role, self.classes, rows=rows & ~near, layer=self.layer)
+        r.lazy_fact("feature", nearest.code, where=near, values=code)
         r.fact("_name_zh", name_zh)
         r.fact("_name_en", name_en)
         r.lazy_fact("_near_zh", nearest.name("zh"))
         r.lazy_fact("_near_en", nearest.name("en"))
         r.lazy_fact("distance_m", nearest.distance, where=near, values=np.round(distance, 1))
         r.fact("_distance", distance)
-        r.lazy_fact("_near_distance", lambda rows: nearest.distance(rows, None))
-        r.fact("limit_m", limit)
+        r.lazy_fact("_near_distance", lambda rows_: nearest.distance(rows_, None))
+        r.fact("limit_m", self.distance)
+        r.fact("_feature_zh", self.entry["feature_zh"])
+        r.fact("_feature_en", self.entry["feature_en"])
+        action_zh, action_en = self.entry.get("action_zh"), self.entry.get("action_en")
+        r.fact("_action_zh", "：" + action_zh if action_zh else "")
+        r.fact("_action_en", ": " + action_en if action_en else "")
         return r
 
 
-class BridgeSetback(Rule):
-    code = "L241"
-    title_zh = "大中型公路桥梁周围200米内禁止采石"
-    title_en = "No quarrying within 200 m of a large or medium road bridge"
-    applies_to = ("mining",)
-    what = "公路法 art. 47: no quarrying within 200 m of large and medium road bridges (bridges are a pack layer)."
-    outcomes = {
-        "no_method": METHOD_MISSING,
-        "near": fires("距桥梁“{_name_zh}”{_distance:.0f} 米（应大于 {limit_m:g} 米）",
-                      "{_distance:.0f} m from bridge {_name_en} (must be more than {limit_m:g} m)",
-                      ("bridge", "distance_m", "limit_m")),
-        "no_layer": cannot("规划包中无桥梁图层", "the plan pack has no road-bridge layer"),
-        "clear": passes("距大中型桥梁大于 {limit_m:g} 米", "more than {limit_m:g} m from any large or medium bridge",
-                        ("limit_m",)),
-    }
-
-    def evaluate(self, ctx):
-        r = self.result(ctx)
-        pit, no_method = open_pit_rows(ctx)
-        r.set("no_method", no_method)
-        if not pit.any():
-            return r
-        limit = float(ctx.param("bridge_setback_m"))
-        if not len(ctx.index.positions("road_bridge")):
-            r.set("no_layer", pit)
-            return r
-        near, feature, distance = _first_of(ctx.rel.within("road_bridge", limit, rows=pit), ctx.n, pit, "distance")
-        r.set("clear", pit)
-        r.set("near", near)
-        code, name_zh, name_en = ctx.feature_names(feature)
-        r.fact("bridge", code)
-        r.fact("_name_zh", name_zh)
-        r.fact("_name_en", name_en)
-        r.fact("distance_m", distance, digits=1)
-        r.fact("_distance", distance)
-        r.fact("limit_m", limit)
-        return r
+def setback_rules(rules) -> list[Setback]:
+    """The setbacks among a rule set's rules."""
+    return [rule for rule in rules if isinstance(rule, Setback)]

@@ -16,6 +16,8 @@ PLANNED_RESOURCE_ROLES = ("exploration_block", "mining_block", "key_exploration_
 
 class SiteCoversPlannedResources(Rule):
     code = "S270"
+    roles = ("key_exploration_zone", "key_mining_zone", "exploration_block", "mining_block")
+    any_role = True
     title_zh = "建设项目压覆规划矿产资源"
     title_en = "Project covers planned mineral resources (压覆)"
     applies_to = ("site",)
@@ -118,6 +120,7 @@ def constraint_kind(ctx, layer) -> str | None:
 
 class ConstraintLayers(Rule):
     code = "C280"
+    params = ("constraint_not_checked_severity", "expected_constraints")
     title_zh = "用户约束图层（生态保护红线、永久基本农田等）"
     title_en = "User constraint layers (ecological red line, permanent basic farmland, …)"
     severity = "forbidden"

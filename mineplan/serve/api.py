@@ -104,9 +104,8 @@ def rule(code: str, request: Request) -> dict:
 
     found = find_rule(_state(request).pack, code)
     if found is None:
-        from mineplan.rules import BY_CODE
-
-        raise ApiError(404, f"unknown rule {code!r} (known: {', '.join(BY_CODE)})")
+        known = ", ".join(_state(request).pack.rule_set.codes)
+        raise ApiError(404, f"unknown rule {code!r} (known: {known})")
     return found
 
 

@@ -47,12 +47,6 @@ _RANK = {s: k for k, s in enumerate(SEVERITIES)}
 _COUNTS = _RANK["cannot_judge"]  # a severity from here up keeps a place from being allowed
 
 
-def _catalogue():
-    from mineplan.rules import CATALOGUE
-
-    return CATALOGUE
-
-
 def _applies(rule, right_type: str | None) -> bool:
     return right_type is None or right_type in rule.applies_to
 
@@ -67,13 +61,14 @@ def canonical_right_type(value) -> str | None:
     return next((name for name, names in RIGHT_TYPES.items() if text in {n.lower() for n in names}), text)
 
 
-def location_codes(options: RunOptions, right_type: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def location_codes(pack: PlanPack, options: RunOptions,
+                   right_type: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(codes of the local location rules, codes of the place-dependent cross rules) the surface
     is made of: every rule that is neither a footprint rule nor a cross rule, and with a registry
     K300, K301 and K302; limited to ``options.rules`` where given."""
     wanted = options.rules
     local, cross = [], []
-    for rule in _catalogue():
+    for rule in pack.rule_set.rules:
         if wanted is not None and rule.code not in wanted:
             continue
         if rule.footprint:
@@ -86,32 +81,30 @@ def location_codes(options: RunOptions, right_type: str | None = None) -> tuple[
     return tuple(local), tuple(cross)
 
 
-def condition_codes(options: RunOptions, right_type: str | None, mineral: str | None = None) -> tuple[str, ...]:
+def condition_codes(pack: PlanPack, options: RunOptions, right_type: str | None,
+                    mineral: str | None = None) -> tuple[str, ...]:
     """The rules a right must still meet wherever it lies: footprint rules, and the cross rules
-    that are not drawn (caps; one right per block where no registry is given). A rule about one
-    mineral (K312 geothermal, K313 mineral water) only for that mineral."""
-    _, drawn = location_codes(options, right_type)
+    that are not drawn (caps; one right per block where no registry is given). A rule about some
+    minerals (Changle's K312 geothermal, K313 mineral water) only for those minerals."""
+    _, drawn = location_codes(pack, options, right_type)
     wanted = options.rules
-    return tuple(r.code for r in _catalogue() if (wanted is None or r.code in wanted) and _applies(r, right_type)
-                 and (r.footprint or (r.cross and r.code not in drawn))
-                 and getattr(r, "mineral", None) in (None, "", mineral))
+    return tuple(r.code for r in pack.rule_set.rules if (wanted is None or r.code in wanted)
+                 and _applies(r, right_type) and (r.footprint or (r.cross and r.code not in drawn))
+                 and (not getattr(r, "minerals", ()) or mineral in r.minerals))
 
 
 # -- 1. partition ------------------------------------------------------------------------------------
 def rule_geometries(pack: PlanPack, options: RunOptions) -> np.ndarray:
     """Every geometry whose edge can change a location rule's answer (work CRS)."""
     from mineplan.index import index_for
+    from mineplan.rules.setbacks import setback_rules
 
     index = index_for(pack)
-    rules = pack.rules
     areal_roles = ("county", "key_exploration_zone", "key_mining_zone", "exploration_block", "mining_block")
     parts = [index.geoms[np.isin(index.roles, areal_roles)], index.visibility_buffers]
-    railway = (index.roles == "two_lines") & np.isin(index.classes, list(rules.get("railway_classes", ())))
-    if railway.any() and "railway_setback_m" in rules:
-        parts.append(shapely.buffer(index.geoms[railway], float(rules["railway_setback_m"]), quad_segs=16))
-    bridges = index.roles == "road_bridge"
-    if bridges.any() and "bridge_setback_m" in rules:
-        parts.append(shapely.buffer(index.geoms[bridges], float(rules["bridge_setback_m"]), quad_segs=16))
+    for rule in setback_rules(pack.rule_set.rules):
+        parts.append(shapely.buffer(index.geoms[index.select(rule.role, rule.classes, rule.layer)], rule.distance,
+                                    quad_segs=16))
     for layer in options.constraints:
         parts.append(np.asarray(layer.frame.geometry.values, dtype=object))
     if options.existing is not None and len(options.existing):
@@ -178,7 +171,7 @@ def judge(pack: PlanPack, options: RunOptions, discs: np.ndarray) -> Judged:
     from mineplan.engine.pipeline import Engine
 
     right_type = canonical_right_type(options.overrides.get("right_type"))
-    local, cross = location_codes(options, right_type)
+    local, cross = location_codes(pack, options, right_type)
     frame = gpd.GeoDataFrame({"id": [f"probe-{k}" for k in range(len(discs))]},
                              geometry=gpd.GeoSeries(discs, crs=pack.work_crs))
     engine = Engine(pack, dataclasses.replace(options, rules=local, findings="columns", radius=None, priority=None))
@@ -207,14 +200,13 @@ def judge(pack: PlanPack, options: RunOptions, discs: np.ndarray) -> Judged:
         gives = np.array([VERDICT_OF[SEVERITIES[k]] if k >= 0 else None for k in r.tolist()], dtype=object)
         for k in np.flatnonzero((r >= _COUNTS) & (gives == verdict)).tolist():
             fired[k].append(c)
-    from mineplan.rules import ORDER
-
+    order = pack.rule_set.order
     errors = rows["error"].to_numpy(dtype=object)
     verdict[errors != None] = "error"  # noqa: E711
     batch = chunk.batch
     rt = batch["right_type"][0] if batch.n else right_type
     mineral = batch["mineral"][0] if batch.n else None
-    return Judged(verdict, [tuple(sorted(f, key=ORDER.get)) for f in fired], rt, mineral)
+    return Judged(verdict, [tuple(sorted(f, key=order.get)) for f in fired], rt, mineral)
 
 
 def _place_outcomes(pack: PlanPack, options: RunOptions, frame) -> dict[str, np.ndarray]:
@@ -288,15 +280,13 @@ def _block_of(pack: PlanPack, discs: np.ndarray, right_type: str | None, mineral
 
 def condition_text(pack: PlanPack, code: str, block: str | None) -> tuple[str, str]:
     """One condition in Chinese and English, naming ``block`` where there is one."""
-    from mineplan.rules import BY_CODE
-
-    rules, ind = pack.rules, pack.indicators
+    rules = pack.rules
     b_zh = f"“{block}”" if block else ""
     b_en = f" {block}" if block else ""
-    tol = rules.get("coincide_tolerance", 0)
+    tol = rules.get("coincide_offset_m", 0)
     texts = {
-        "E200": (f"探矿权范围应与勘查规划区块{b_zh}一致（范围差不超过区块面积的 {tol:.0%}）",
-                 f"must coincide with exploration block{b_en} (symmetric difference at most {tol:.0%} of the block)"),
+        "E200": (f"探矿权范围应与勘查规划区块{b_zh}一致（边界相差不超过 {tol:g} 米）",
+                 f"must coincide with exploration block{b_en} (boundaries at most {tol:g} m apart)"),
         "X212": (f"应覆盖开采规划区块{b_zh}面积的 {rules.get('min_block_share', 0):.0%} 以上（严禁大矿小开）",
                  f"must cover ≥ {rules.get('min_block_share', 0):.0%} of block{b_en} (no small mine on a large "
                  "deposit)"),
@@ -305,15 +295,10 @@ def condition_text(pack: PlanPack, code: str, block: str | None) -> tuple[str, s
         "K300": (f"区块{b_zh}只设一个勘查主体", f"one exploration holder in block{b_en}"),
         "K301": (f"区块{b_zh}只设一个采矿权", f"one mining right in block{b_en}"),
         "K302": ("不得与其他申请或已有矿业权重叠", "must not overlap another application or existing right"),
-        "K310": (f"全县探矿权不超过 {ind.get('max_exploration_rights', '?')} 个（已有的先计）",
-                 f"at most {ind.get('max_exploration_rights', '?')} exploration rights in the county "
-                 "(existing ones count first)"),
-        "K311": (f"全县矿山不超过 {ind.get('max_mines', '?')} 个（已有的先计）",
-                 f"at most {ind.get('max_mines', '?')} mines in the county (existing ones count first)"),
     }
     if code in texts:
         return texts[code]
-    rule = BY_CODE[code]
+    rule = pack.rule_set.by_code[code]
     return rule.title_zh, rule.title_en
 
 
@@ -354,8 +339,7 @@ def surface(pack: PlanPack, options: RunOptions | None = None, *, radius: float 
     """The siting surface for the profile in ``options.overrides`` (right type, mineral, method …)."""
     import geopandas as gpd
 
-    from mineplan.rules import BY_CODE
-
+    by_code = pack.rule_set.by_code
     options = options or RunOptions()
     check_profile(pack, options)
     radius = radius or options.radius or DEFAULT_RADIUS
@@ -369,7 +353,7 @@ def surface(pack: PlanPack, options: RunOptions | None = None, *, radius: float 
     timings["engine_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     blocks = _block_of(pack, discs, judged.right_type, judged.mineral)
-    conditions = condition_codes(options, judged.right_type, judged.mineral)
+    conditions = condition_codes(pack, options, judged.right_type, judged.mineral)
     cond_en, cond_zh = [], []
     for verdict, block in zip(judged.verdict.tolist(), blocks.tolist(), strict=True):
         if verdict == "forbidden" or not conditions or judged.right_type is None:
@@ -390,7 +374,7 @@ def surface(pack: PlanPack, options: RunOptions | None = None, *, radius: float 
     for key, idx in groups.items():
         geom = shapely.union_all(face_geoms[idx])
         verdict, codes, c_en, c_zh = key
-        rules = [BY_CODE[c] for c in codes.split(",")] if codes else []
+        rules = [by_code[c] for c in codes.split(",")] if codes else []
         out.append({"verdict": verdict, "rules": codes,
                     "reasons_zh": "；".join(f"{r.code} {r.title_zh}" for r in rules),
                     "reasons_en": "; ".join(f"{r.code} {r.title_en}" for r in rules),
@@ -442,7 +426,7 @@ def clip(pack: PlanPack, options: RunOptions, applications, surf: Surface | None
     clear = shapely.difference(exact, shapely.buffer(bad, margin))
     shapely.prepare(exact)
     shapely.prepare(clear)
-    local, cross = location_codes(options, canonical_right_type(options.overrides.get("right_type")))
+    local, cross = location_codes(pack, options, canonical_right_type(options.overrides.get("right_type")))
     drawn = {*local, *cross, *PLACE_OUTCOMES}
     out: list[Clipped] = []
     ids = applications["id"].astype(str).tolist() if "id" in applications.columns else \

@@ -47,11 +47,10 @@ def profile_text(profile: dict, lang: str = "zh") -> str:
     return " · ".join(out)
 
 
-def used_rules(frame) -> list[str]:
-    from mineplan.rules import ORDER
-
+def used_rules(pack, frame) -> list[str]:
+    order = pack.rule_set.order
     codes = {c for text in frame["rules"].tolist() if text for c in text.split(",")}
-    return sorted(codes, key=lambda c: ORDER.get(c, 999))
+    return sorted(codes, key=lambda c: order.get(c, 999))
 
 
 def render_surface(pack, surface, path: str | Path, *, lang: str = "zh", dpi: int = 150, clipped=None) -> MapResult:
@@ -92,7 +91,8 @@ def _static(pack, surface, path: Path, *, lang: str, dpi: int, clipped) -> MapRe
         resolve_extent,
     )
     from mineplan.maps.style import VERDICT_COLORS
-    from mineplan.rules import BY_CODE
+
+    by_code = pack.rule_set.by_code
 
     lang, family, warning = resolve_lang(lang)
     t = TITLES["zh" if lang == "zh" else "en"]
@@ -106,7 +106,7 @@ def _static(pack, surface, path: Path, *, lang: str, dpi: int, clipped) -> MapRe
         ax.set_facecolor("#ffffff")
         styles = draw_plan(ax, pack, lang=lang, box=box, buffers=False, line_scale=0.8)
         present = _draw_surface(ax, pack, frame, box, clipped)
-        draw_graticule(ax, box, lang=lang)
+        draw_graticule(ax, box, work_crs=pack.work_crs, lang=lang)
         draw_scale_bar(ax, box, lang=lang)
         draw_north_arrow(ax, lang=lang)
         ax.set_xticks([])
@@ -131,9 +131,9 @@ def _static(pack, surface, path: Path, *, lang: str, dpi: int, clipped) -> MapRe
         fig.canvas.draw()
         to_fig = fig.transFigure.inverted()
         bottom = leg.get_window_extent().transformed(to_fig).y0 - 0.015
-        rules = used_rules(frame)
+        rules = used_rules(pack, frame)
         if rules:
-            lines = [t[4] + ":"] + [f"{c}  {BY_CODE[c].title_zh if lang == 'zh' else BY_CODE[c].title_en}"
+            lines = [t[4] + ":"] + [f"{c}  {by_code[c].title_zh if lang == 'zh' else by_code[c].title_en}"
                                     for c in rules]
             note = fig.text(0.705, bottom, "\n".join(_wrap(x, 34 if lang == "zh" else 50) for x in lines),
                             fontsize=7.5, va="top", ha="left",
@@ -244,15 +244,16 @@ def _web(pack, surface, path: Path, *, lang: str, clipped) -> MapResult:
     import geopandas as gpd
 
     from mineplan.maps.web import render_web
-    from mineplan.rules import BY_CODE
+
+    by_code = pack.rule_set.by_code
 
     frame = surface.frame
     findings = []
     for verdict, rules, cond_en, cond_zh in zip(frame["verdict"], frame["rules"], frame["conditions"],
                                                  frame["conditions_zh"], strict=True):
         severity = {"allowed": "pass", "restricted": "restricted", "forbidden": "forbidden"}.get(verdict, verdict)
-        items = [{"rule": c, "severity": severity, "clause": "", "message_zh": BY_CODE[c].title_zh,
-                  "message_en": BY_CODE[c].title_en} for c in (rules.split(",") if rules else [])]
+        items = [{"rule": c, "severity": severity, "clause": "", "message_zh": by_code[c].title_zh,
+                  "message_en": by_code[c].title_en} for c in (rules.split(",") if rules else [])]
         for text_en, text_zh in zip(cond_en.split("; ") if cond_en else [], cond_zh.split("；") if cond_zh else [],
                                     strict=False):
             code = text_en.split(":", 1)[0]
@@ -270,10 +271,10 @@ def _web(pack, surface, path: Path, *, lang: str, clipped) -> MapResult:
                                   "findings": [[f.as_dict() for f in c.result.findings] for c in kept]},
                                  geometry=[c.part for c in kept], crs=frame.crs)
         apps = gpd.GeoDataFrame(__import__("pandas").concat([apps, extra], ignore_index=True), crs=frame.crs)
-    result = render_web(pack, path, lang=lang, apps=apps.to_crs("EPSG:4549"), extent="county")
+    result = render_web(pack, path, lang=lang, apps=apps.to_crs(pack.work_crs), extent="county")
     t = TITLES["zh" if lang == "zh" else "en"]
-    rules = used_rules(frame)
-    titles = [BY_CODE[c].title_zh if lang == "zh" else BY_CODE[c].title_en for c in rules]
+    rules = used_rules(pack, frame)
+    titles = [by_code[c].title_zh if lang == "zh" else by_code[c].title_en for c in rules]
     items = "".join(f"<div><b>{html.escape(c)}</b> {html.escape(title)}</div>" for c, title in zip(rules, titles,
                                                                                                      strict=True))
     box = (f"<div id='mp-rules' style='position:fixed;bottom:24px;right:12px;z-index:9999;background:white;"
