@@ -33,8 +33,9 @@ ROLES = {
     "constraint": "any",
     "setback": "any",  # features a [[setbacks]] entry measures from (e.g. 居民点 for a blasting distance)
 }
-#: Roles a pack must have for the rules to work.
-REQUIRED_ROLES = ("county", "exploration_block", "mining_block", "key_mining_zone")
+#: Roles a pack must have: the planning area. Every other role is optional: a plan may set no
+#: exploration block, say, and a rule whose role has no layer reports "not checked" (issue 14).
+REQUIRED_ROLES = ("county",)
 #: Roles whose features carry a visibility class (5.4.2).
 VISIBILITY_ROLES = ("three_zones", "two_lines")
 #: The attribute columns every feature carries after loading (missing ones are filled with None).

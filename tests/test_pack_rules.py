@@ -290,3 +290,27 @@ def test_validate_can_measure_stated_areas_on_the_ellipsoid(tmp_path):
     pack = load_pack(root)
     square = shapely.box(500_000, 3_400_000, 501_000, 3_401_000)  # 1 km² on the central meridian
     assert ellipsoidal_area(square, pack.work_crs) == pytest.approx(1e6, rel=2e-4)
+
+
+def test_a_plan_without_exploration_blocks_loads_and_says_not_checked(tmp_path):
+    """Many county plans set no exploration block: the pack loads, validates (with a note) and an
+    exploration right gets "not checked" from the block rules, never a silent pass."""
+    layer = ('[layers.exploration_blocks]\nrole = "exploration_block"\nfile = "blocks/exploration_blocks.geojson"\n'
+             'title_zh = "勘查规划区块"\ntitle_en = "Exploration planning blocks"\n')
+    root = pack_with(tmp_path, replace={layer: ""})
+    body = (root / "plan.toml").read_text(encoding="utf-8")
+    body = "\n".join(line for line in body.splitlines() if not line.startswith('"CL-EB-01" = "CL-KEZ-01"'))
+    (root / "plan.toml").write_text(body.replace('[validation.places."CL-EB-01"]', '[validation.unused."CL-EB-01"]')
+                                    .replace('[validation.places."CL-EB-02"]', '[validation.unused."CL-EB-02"]')
+                                    .replace('[validation.places."CL-EB-03"]', '[validation.unused."CL-EB-03"]'),
+                                    encoding="utf-8")
+    v = validate_pack(root)
+    assert v.ok, v.problems
+    assert any("rule E200 is enabled but the pack has no layer for role exploration_block" in n for n in v.notes)
+    pack = load_pack(root)
+    zone = pack.features("key_exploration_zone").geometry.iloc[0]
+    result = run(pack, zone.centroid.buffer(300), right_type="exploration", mineral="地热", stage="普查",
+                 green_mine=True, grant="招标")
+    for code in ("E200", "E201", "E202", "K300"):
+        assert finding(result, code).message_en == "not checked: no layer for role exploration_block", code
+    assert result.verdict == "restricted"
