@@ -92,6 +92,7 @@ class SpatialIndex:
         self.names_en = features["name_en"].to_numpy(dtype=object)
         self.minerals = features["mineral"].to_numpy(dtype=object)
         self.stages = features["stage"].to_numpy(dtype=object)
+        self.resources = pd.to_numeric(features["resource_wm3"], errors="coerce").to_numpy(dtype=float)
         self.tree = shapely.STRtree(self.geoms)
         self._role_trees: dict[str, _RoleTree] = {}
         self._class_trees: dict[tuple, _RoleTree] = {}
@@ -219,6 +220,19 @@ class SpatialIndex:
                 "limit": self.visibility_distances[local],
             }
         )
+
+    @cached_property
+    def mining_areas(self) -> np.ndarray:
+        """Per feature: a mining block minus the buffers of the pack's setbacks that cut blocks back
+        (``cuts_block``: [rules] mining_area = "within_block_after_setbacks"), None for other
+        features. Built once, on first use."""
+        cuts = [shapely.buffer(self.geoms[self.select(rule.role, rule.classes, rule.layer)], rule.distance,
+                               quad_segs=32) for rule in self.pack.rule_set.rules if getattr(rule, "cuts_block", False)]
+        zone = shapely.union_all(np.concatenate(cuts)) if cuts else None
+        out = np.full(len(self.geoms), None, dtype=object)
+        blocks = self.positions("mining_block")
+        out[blocks] = self.geoms[blocks] if zone is None else shapely.difference(self.geoms[blocks], zone)
+        return out
 
     def minerals_of(self, role: str) -> set[str]:
         """The minerals the features of ``role`` name (e.g. which minerals have a mining block)."""

@@ -110,7 +110,10 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
     _check_versions(root, result)
     if any(role not in {la.role for la in pack.layers.values()} for role in ("county",)):
         return result
-    _check_catalogue(pack, result)
+    from mineplan.index import SpatialIndex
+
+    index = SpatialIndex(pack)  # one index for the checks that measure against the layers
+    _check_catalogue(pack, index, result)
     settings = pack.config.get("validation", {})
     tolerance = float(settings.get("area_tolerance", 0.005))
     county = pack.county_geometry
@@ -189,7 +192,7 @@ def validate_pack(data_dir: str | Path | None = None) -> Validation:
             result.problems.append(f"{layer.path}: feature {code}: {dist / 1000:.1f} km from {place['name']} "
                                    f"(the plan places it there; at most {place['within_km']} km)")
     # the plan's own mining blocks are minable: outside every visibility range and legal setback
-    _check_minable(pack, result)
+    _check_minable(pack, index, result)
     return result
 
 
@@ -252,12 +255,11 @@ def ellipsoidal_area(geometry, work_crs: str) -> float:
     return abs(geod.geometry_area_perimeter(lonlat)[0])
 
 
-def _check_catalogue(pack: PlanPack, result: Validation) -> None:
-    """The pack's rules can be built; every enabled rule has its clause and its parameters in the
-    pack; the pack names no rule mineplan lacks; an enabled rule without a layer for its roles is
-    noted (it will report "not checked")."""
+def _check_catalogue(pack: PlanPack, index, result: Validation) -> None:
+    """The pack's rules can be built (each enabled rule's [rules] parameters are there); every
+    enabled rule has its clause; the pack names no rule mineplan lacks; an enabled rule without a
+    layer for its roles is noted (it will report "not checked")."""
     from mineplan.errors import RuleConfigError
-    from mineplan.index import SpatialIndex
 
     toml = pack.root / "plan.toml"
     catalogue = pack.config.get("catalogue", {})
@@ -269,7 +271,6 @@ def _check_catalogue(pack: PlanPack, result: Validation) -> None:
     known = {*rules.codes, *rules.disabled}
     for code in sorted(set(catalogue) - known):
         result.problems.append(f"{toml}: [catalogue.{code}]: unknown rule code (known: {', '.join(sorted(known))})")
-    index = SpatialIndex(pack)
     for rule in rules.rules:
         if not catalogue.get(rule.code, {}).get("clause"):
             result.problems.append(f"{toml}: [catalogue.{rule.code}]: missing, or has no clause (rule {rule.code} "
@@ -280,10 +281,7 @@ def _check_catalogue(pack: PlanPack, result: Validation) -> None:
                                 f"{' / '.join(missing)}: it will report \"not checked\"")
 
 
-def _check_minable(pack: PlanPack, result: Validation) -> None:
-    from mineplan.index import SpatialIndex
-
-    index = SpatialIndex(pack)
+def _check_minable(pack: PlanPack, index, result: Validation) -> None:
     mining = index.positions("mining_block")
     if not len(mining):
         return

@@ -44,25 +44,15 @@ def mining_block_role_array(ctx, minerals: np.ndarray) -> np.ndarray:
 def mining_areas(ctx, features: np.ndarray) -> np.ndarray | None:
     """The mining area of each mining block in ``features`` (index positions, -1 for none) when the
     pack says a block is cut back by its setbacks ([rules] mining_area = "within_block_after_setbacks":
-    the block minus every [[setbacks]] entry with ``cuts_block``); None when the mining area is the
-    block itself ("coincide", the default)."""
-    from mineplan.rules.setbacks import setback_rules
-
+    the block minus every [[setbacks]] entry with ``cuts_block``, :attr:`SpatialIndex.mining_areas`);
+    None when the mining area is the block itself ("coincide", the default)."""
     mode = ctx.pack.rules.get("mining_area", "coincide")
     if mode not in MINING_AREA_MODES:
         raise RuleConfigError(f"{ctx.pack.root / 'plan.toml'}: [rules] mining_area = {mode!r} is not one of "
                               f"{', '.join(MINING_AREA_MODES)}")
     if mode == "coincide":
         return None
-    index = ctx.index
-    cuts = [shapely.buffer(index.geoms[index.select(rule.role, rule.classes, rule.layer)], rule.distance,
-                           quad_segs=32) for rule in setback_rules(ctx.pack.rule_set.rules) if rule.cuts_block]
-    zone = shapely.union_all(np.concatenate(cuts)) if cuts else None
-    out = np.full(len(features), None, dtype=object)
-    for f in np.unique(features[features >= 0]).tolist():
-        block = index.geoms[f]
-        out[features == f] = block if zone is None else shapely.difference(block, zone)
-    return out
+    return np.where(features >= 0, ctx.index.mining_areas[np.maximum(features, 0)], None)
 
 
 def _boundary_offset(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -345,12 +345,11 @@ class OutputWithinResource(Rule):
         source[pd.isna(source)] = None
         # an official layer may carry the resource as a field (mapped to resource_wm3): used where the
         # pack's [resources] (with the plan's sentence) does not state the block's
-        if "resource_wm3" in ctx.index.features.columns:
-            given = pd.to_numeric(ctx.index.features["resource_wm3"], errors="coerce").to_numpy(dtype=float)
-            layer = ctx.index.features["layer"].to_numpy(dtype=object)
-            has = (feature >= 0) & np.isnan(resource) & ~np.isnan(given[np.maximum(feature, 0)])
-            resource = np.where(has, given[np.maximum(feature, 0)], resource)
-            source[has] = [f"layer {layer[f]}: resource_wm3" for f in feature[has].tolist()]
+        given = ctx.index.resources[np.maximum(feature, 0)]
+        has = (feature >= 0) & np.isnan(resource) & ~np.isnan(given)
+        resource = np.where(has, given, resource)
+        layer = ctx.index.features["layer"].to_numpy(dtype=object)
+        source[has] = [f"layer {layer[f]}: resource_wm3" for f in feature[has].tolist()]
         known = rows & ~np.isnan(resource)
         r.set("no_resource", rows & ~known)
         no_mineral = known & (ctx.batch["mineral"] == None)  # noqa: E711
