@@ -314,3 +314,9 @@ def test_a_plan_without_exploration_blocks_loads_and_says_not_checked(tmp_path):
     for code in ("E200", "E201", "E202", "K300"):
         assert finding(result, code).message_en == "not checked: no layer for role exploration_block", code
     assert result.verdict == "restricted"
+
+
+def test_a_bad_not_checked_severity_is_one_line(tmp_path):
+    root = pack_with(tmp_path, replace={'not_checked_severity = "cannot_judge"': 'not_checked_severity = "warn"'})
+    with pytest.raises(RuleConfigError, match="not_checked_severity 'warn' is not one of"):
+        load_pack(root).rule_set  # noqa: B018

@@ -59,6 +59,8 @@ class Rule:
     params: ClassVar[tuple[str, ...]] = ()
     #: the severity of "not checked" (the pack's ``[rules] not_checked_severity``)
     not_checked_severity: str = "cannot_judge"
+    #: the pack entry a data-made rule comes from ([[setbacks]], [[indicators]]); its keys feed titles
+    entry: dict = {}
     #: every way the rule can end for an application, by name ("no_layer" is added to each)
     outcomes: ClassVar[dict[str, Outcome]] = {}
 
@@ -87,14 +89,14 @@ class Rule:
 
     # -- configured by the pack ---------------------------------------------------------------
     def title_values(self, pack) -> dict:
-        """The values a title template may name: the pack's ``[rules]`` and the rule's scope
-        (``{minerals}``, joined)."""
+        """The values a title template may name: the pack's ``[rules]``, the rule's scope
+        (``{minerals}``, joined) and the keys of the pack entry a data-made rule comes from."""
         from mineplan.rules.scope import scope_entry
 
         scope = scope_entry(pack.rules, self.code)
         minerals = scope.get("minerals", ())
         english = [pack.config.get("minerals", {}).get(m, {}).get("en", m) for m in minerals]
-        return {**pack.rules, "minerals": "、".join(minerals), "minerals_en": ", ".join(english)}
+        return {**pack.rules, "minerals": "、".join(minerals), "minerals_en": ", ".join(english), **self.entry}
 
     def configure(self, pack, entry: dict) -> Rule:
         """A copy of this rule as the pack sets it: ``entry`` is its ``[catalogue.CODE]`` table
@@ -107,6 +109,9 @@ class Rule:
                                       f"{', '.join(SEVERITY_RANK)}")
             rule.severity = entry["severity"]
         rule.not_checked_severity = pack.rules.get("not_checked_severity", "cannot_judge")
+        if rule.not_checked_severity not in SEVERITY_RANK:
+            raise RuleConfigError(f"{pack.root / 'plan.toml'}: [rules] not_checked_severity "
+                                  f"{rule.not_checked_severity!r} is not one of {', '.join(SEVERITY_RANK)}")
         values = rule.title_values(pack)
         for attr in ("title_zh", "title_en"):
             template = entry.get(attr, getattr(rule, attr))

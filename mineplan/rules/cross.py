@@ -405,9 +405,6 @@ class CountCap(CrossRule):
                      + (f" of {', '.join(self.minerals)}" if self.minerals else "")
                      + " (existing rights first, then green commitments, then rank order).")
 
-    def title_values(self, pack) -> dict:
-        return {**super().title_values(pack), **self.entry}
-
     def counted(self, ctx) -> np.ndarray:
         rows = ctx.rows(self.applies_to)
         if self.minerals:
@@ -472,7 +469,7 @@ class OutputCap(CrossRule):
                      f"{self.limit:g} {self.unit} (existing rights first, then green mines, then rank order).")
 
     def title_values(self, pack) -> dict:
-        return {**super().title_values(pack), **self.entry, "unit_en": UNIT_EN[self.unit]}
+        return {**super().title_values(pack), "unit_en": UNIT_EN[self.unit]}
 
     def evaluate(self, ctx):
         r = self.result(ctx)

@@ -212,9 +212,6 @@ class Setback(Rule):
             raise RuleConfigError(f"{where}: severity {entry['severity']!r} is not one of {', '.join(SEVERITY_RANK)}")
         return cls(entry)
 
-    def title_values(self, pack) -> dict:
-        return {**super().title_values(pack), **self.entry}
-
     def missing_roles(self, index) -> tuple[str, ...]:
         if len(index.select(self.role, self.classes, self.layer)):
             return ()
